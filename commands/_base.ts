@@ -1,0 +1,41 @@
+/**
+ * The base of every pinbot command: the one place where a PinbotError becomes oclif
+ * output (a redacted message and hint on stderr, or `{ "error": ... }` with --json) and
+ * an exit code (1 or 2, design.md). Every line a command prints goes through `out`/`err`,
+ * which redact registered secrets.
+ */
+import { Command } from '@oclif/core'
+import { isPinbotError } from '../src/errors.js'
+import { redact, redactDeep } from '../src/redact.js'
+
+export abstract class BaseCommand extends Command {
+  protected out(text: string): void {
+    process.stdout.write(`${redact(text)}\n`)
+  }
+
+  protected err(text: string): void {
+    process.stderr.write(`${redact(text)}\n`)
+  }
+
+  protected warnUser(text: string): void {
+    this.err(`Warning: ${text}`)
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return redactDeep(result)
+  }
+
+  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (isPinbotError(error)) {
+      if (this.jsonEnabled()) {
+        this.logJson({ error: redactDeep(error.toJSON()) })
+      } else {
+        this.err(`Error: ${error.message}`)
+        if (error.hint) this.err(`Hint: ${error.hint}`)
+      }
+      this.exit(error.exit)
+    }
+    error.message = redact(error.message)
+    return super.catch(error)
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The HTTP client pinbot gives isomorphic-git. Compared with isomorphic-git/http/node:
+ * - a fresh headers object per call (isomorphic-git mutates the object it is given);
+ * - `Authorization` sent up front when a token is configured, so no request is wasted
+ *   on a 401 challenge;
+ * - a per-request idle timeout, and network/timeout failures raised as typed errors;
+ * - one keep-alive agent per client, so the requests of one repo reuse a connection.
+ */
+import http from 'node:http'
+import https from 'node:https'
+import { PinbotError } from './errors.js'
+import { registerSecret } from './redact.js'
+
+export interface GitHttpRequest {
+  url: string
+  method?: string
+  headers?: Record<string, string>
+  body?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+}
+
+export interface GitHttpResponse {
+  url: string
+  method: string
+  statusCode: number
+  statusMessage: string
+  headers: Record<string, string>
+  body: AsyncIterableIterator<Uint8Array>
+}
+
+export interface HttpClient {
+  request(req: GitHttpRequest): Promise<GitHttpResponse>
+}
+
+export interface HttpClientOptions {
+  /** Token sent as the Basic-auth password. Undefined: anonymous. */
+  token?: string
+  /** Basic-auth user name sent with the token (GitLab wants `oauth2`). */
+  tokenUser?: string
+  /** Idle timeout per request, in milliseconds. */
+  timeoutMs?: number
+  /** Called once per request, for request counting and progress. */
+  onRequest?: (req: { method: string; url: string }) => void
+}
+
+export const DEFAULT_TOKEN_USER = 'pinbot'
+export const DEFAULT_TIMEOUT_MS = 30_000
+
+export function basicAuthHeader(token: string, user = DEFAULT_TOKEN_USER): string {
+  return `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`
+}
+
+async function collect(body: GitHttpRequest['body']): Promise<Buffer | undefined> {
+  if (!body) return undefined
+  const chunks: Uint8Array[] = []
+  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(chunk)
+  return Buffer.concat(chunks)
+}
+
+/** Strip credentials before a URL is used in a message. */
+function displayUrl(url: string): string {
+  const u = new URL(url)
+  u.username = ''
+  u.password = ''
+  u.search = ''
+  return u.toString()
+}
+
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { destroy(): void } {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const auth = options.token ? basicAuthHeader(options.token, options.tokenUser) : undefined
+  if (options.token) registerSecret(options.token)
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true }),
+    'https:': new https.Agent({ keepAlive: true }),
+  }
+
+  async function request(req: GitHttpRequest): Promise<GitHttpResponse> {
+    const method = req.method ?? 'GET'
+    const target = new URL(req.url)
+    const headers: Record<string, string> = { ...req.headers }
+    if (auth) headers.authorization = auth
+    const body = await collect(req.body)
+    if (body) headers['content-length'] = String(body.length)
+    options.onRequest?.({ method, url: displayUrl(req.url) })
+    const transport = target.protocol === 'https:' ? https : http
+    const agent = agents[target.protocol as 'http:' | 'https:']
+
+    return new Promise<GitHttpResponse>((resolve, reject) => {
+      const clientRequest = transport.request(target, { method, headers, agent }, (res) => {
+        const responseHeaders: Record<string, string> = {}
+        for (const [key, value] of Object.entries(res.headers)) {
+          if (value !== undefined) responseHeaders[key] = Array.isArray(value) ? value.join(', ') : value
+        }
+        resolve({
+          url: req.url,
+          method,
+          statusCode: res.statusCode ?? 0,
+          statusMessage: res.statusMessage ?? '',
+          headers: responseHeaders,
+          body: res[Symbol.asyncIterator]() as AsyncIterableIterator<Uint8Array>,
+        })
+      })
+      clientRequest.setTimeout(timeoutMs, () => {
+        clientRequest.destroy(
+          new PinbotError('timeout', `no response from ${displayUrl(req.url)} within ${timeoutMs / 1000} s`, {
+            hint: 'the server is slow or hanging; raise --timeout or retry later',
+          }),
+        )
+      })
+      clientRequest.on('error', (error: NodeJS.ErrnoException) => {
+        if (error instanceof PinbotError) return reject(error)
+        reject(
+          new PinbotError('network', `${method} ${displayUrl(req.url)} failed: ${error.code ?? error.message}`, {
+            hint: 'check the forge URL and that the server is reachable',
+          }),
+        )
+      })
+      clientRequest.end(body)
+    })
+  }
+
+  return {
+    request,
+    destroy() {
+      agents['http:'].destroy()
+      agents['https:'].destroy()
+    },
+  }
+}

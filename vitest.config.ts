@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests spawn git and node processes; two cores, so two workers.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+  },
+})
