@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { CascadeEvent } from '../../src/cascade.js'
-import { createLiveView } from '../../src/live-view.js'
+import { createBlockView, createLiveView } from '../../src/cascade-progress.js'
 import type { ManifestRepo } from '../../src/manifest.js'
 import type { PinResult } from '../../src/pin-result.js'
 
@@ -90,5 +90,21 @@ describe('createLiveView', () => {
     advance(5000)
     expect(output).toBe(after)
     expect(vi.getTimerCount()).toBe(0)
+  })
+})
+
+describe('createBlockView', () => {
+  it('writes one whole block per finished repo, numbered by completion, and nothing on start', () => {
+    const writes: string[] = []
+    const blocks = createBlockView((text) => writes.push(text))
+    blocks.onEvent(start('a/one', 0))
+    blocks.onEvent(start('a/two', 1))
+    expect(writes).toEqual([])
+    blocks.onEvent(done('a/two', 1, 'updated'))
+    blocks.onEvent(done('a/one', 0, 'failed'))
+    blocks.finish()
+    expect(writes).toHaveLength(2)
+    expect(writes[0]).toBe('[1/3] a/two (main): updated\n  version: 1.0.0 -> 1.1.0\n  1 attempt, 0.5s\n')
+    expect(writes[1].startsWith('[2/3] a/one (main): failed\n')).toBe(true)
   })
 })

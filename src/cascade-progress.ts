@@ -1,12 +1,19 @@
 /**
- * The live TTY view of a cascade: finished repos scroll up as one line each, and a short
- * region at the bottom (progress, repos in flight) is rewritten in place. Redraws are
- * throttled, and a slow tick keeps the elapsed times of stuck repos honest. Its timers
- * never keep the process alive.
+ * Progress while a cascade runs, fed by its events. On a terminal, a live view: finished
+ * repos scroll up as one line each, and a short region at the bottom (progress, repos in
+ * flight) is rewritten in place; redraws are throttled, and a slow tick keeps the elapsed
+ * time of a stuck repo honest (timers never keep the process alive). Elsewhere (CI logs),
+ * one block per repo, written whole when it finishes, so parallel repos never interleave.
  */
 import type { CascadeEvent, CascadeCounts } from './cascade.js'
-import { redrawRegion, renderDoneLine, renderLiveRegion, type LiveState } from './cascade-report.js'
+import { redrawRegion, renderDoneLine, renderLiveRegion, renderRepoBlock, type LiveState } from './cascade-report.js'
 import { PIN_OUTCOMES } from './pin-result.js'
+
+export interface CascadeProgress {
+  onEvent(event: CascadeEvent): void
+  /** Write what is pending; a live view also removes its region. */
+  finish(): void
+}
 
 export interface LiveViewOptions {
   write: (text: string) => void
@@ -19,13 +26,7 @@ export interface LiveViewOptions {
   now?: () => number
 }
 
-export interface LiveView {
-  onEvent(event: CascadeEvent): void
-  /** Draw what is pending, then remove the region: only the finished lines stay. */
-  finish(): void
-}
-
-export function createLiveView(options: LiveViewOptions): LiveView {
+export function createLiveView(options: LiveViewOptions): CascadeProgress {
   const { write, columns, rows, throttleMs = 100, tickMs = 1000, now = Date.now } = options
   const counts = Object.fromEntries(PIN_OUTCOMES.map((outcome) => [outcome, 0])) as CascadeCounts
   const state: LiveState = { version: options.version, total: options.total, counts, inFlight: [] }
@@ -66,5 +67,15 @@ export function createLiveView(options: LiveViewOptions): LiveView {
       write(redrawRegion(regionLines, finished.splice(0), []))
       regionLines = 0
     },
+  }
+}
+
+export function createBlockView(write: (text: string) => void): CascadeProgress {
+  let done = 0
+  return {
+    onEvent(event) {
+      if (event.type === 'done') write(`${renderRepoBlock(event.result, { done: ++done, total: event.total })}\n`)
+    },
+    finish() {},
   }
 }
