@@ -68,8 +68,8 @@ export class ManifestError extends UsageError {
 const HTTP_URL = /^https?:\/\//
 const REPO_NAME = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/
 const BRANCH = /^(?![-/.])(?!.*(\.\.|@\{|\/\/|\/\.|\.lock\/))(?!.*(\.lock|\/|\.)$)(?!@$)[^\x00-\x20~^:?*[\\\x7f]+$/
-const PIN_FILE_NAME = /^(?!\.\.?$)[^/\\\x00-\x1f\x7f]+$/
-const RELATIVE_PATH = /^(?!\/)(?!.*\/$)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))[^\\\x00-\x1f\x7f]+$/
+const PIN_FILE_NAME = /^(?!\.\.?$)(?!\.[gG][iI][tT]$)[^/\\\x00-\x1f\x7f]+$/
+const RELATIVE_PATH = /^(?!\/)(?!.*\/$)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))(?!(.*\/)?\.[gG][iI][tT](\/|$))[^\\\x00-\x1f\x7f]+$/
 const PERSON_NAME = /^[^<>\n]*[^<>\s][^<>\n]*$/
 const EMAIL = /^[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+$/
 const CO_AUTHOR = /^[^<>\n]*[^<>\s][^<>\n]* <[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+>$/
@@ -255,7 +255,7 @@ const TOP_LEVEL = {
   repos: parseRepos,
   pinFile: (value, path, report) => matching(value, path, report, PIN_FILE_NAME, 'a file name at the repository root, such as ".runtime-version"'),
   requireFile: (value, path, report) =>
-    matching(value, path, report, RELATIVE_PATH, 'a path relative to the repository root, such as ".github/workflows/build.yml"'),
+    matching(value, path, report, RELATIVE_PATH, 'a path inside the repository (relative, no "." ".." or ".git" parts), such as ".github/workflows/build.yml"'),
   author: parseAuthor,
   coAuthors: parseCoAuthors,
   message: (value, path, report) => {

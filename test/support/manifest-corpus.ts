@@ -155,10 +155,11 @@ export const BAD_MANIFESTS: BadManifest[] = [
     text: manifest({ pinFile: 'config/.runtime-version', requireFile: '/etc/passwd' }),
     problems: [
       ['$.pinFile', 'a file name at the repository root'],
-      ['$.requireFile', 'a path relative to the repository root'],
+      ['$.requireFile', 'a path inside the repository (relative'],
     ],
   },
   { name: 'require file escaping the repo', text: manifest({ requireFile: '.github/../../x' }), problems: [['$.requireFile', 'found ".github/../../x"']] },
+  { name: 'files inside .git', text: manifest({ pinFile: '.git', requireFile: '.git/hooks/pre-receive' }), problems: [['$.pinFile', 'found ".git"'], ['$.requireFile', 'no "." ".." or ".git" parts']] },
   {
     name: 'a key given twice',
     text: '{ "forge": "https://forge.test", "repos": ["a/b"], "forge": "https://forge.test" }',

@@ -138,8 +138,8 @@ describe('manifest.schema.json', () => {
     const tricky: Record<string, unknown[]> = {
       forge: ['https://forge.test', 'http://127.0.0.1:8080/git/', 'HTTPS://forge.test', 'https://forge.test/a b', 'https://u@forge.test', 'https://forge.test#x', 'https://', 'forge.test', 3],
       repos: [[], ['a/b', 'a/c'], [['a/b']], ['a/b', 'a/b']],
-      pinFile: ['.runtime-version', 'VERSION', 'a/b', '..', '.', 'a\\b', 'tab\tname', '', 5],
-      requireFile: ['.github/workflows/x.yml', 'a', '/a', 'a/', 'a//b', './a', 'a/../b', 'a/..', '..', 'a\\b', 'new\nline', ''],
+      pinFile: ['.runtime-version', 'VERSION', '.git', '.GIT', '.gitignore', 'a/b', '..', '.', 'a\\b', 'tab\tname', '', 5],
+      requireFile: ['.github/workflows/x.yml', '.gitea/x.yml', '.git/config', 'a/.Git/x', 'a/.git', 'a', '/a', 'a/', 'a//b', './a', 'a/../b', 'a/..', '..', 'a\\b', 'new\nline', ''],
       coAuthors: [[], ['A <a@b.co>'], ['A B <a.b@c.d.e>'], ['<a@b.co>'], [' <a@b.co>'], ['A <a@b>'], ['A<a@b.co>'], ['A <a b@c.co>'], ['A <a@b.co> '], 'A <a@b.co>'],
       message: ['{version}', 'x {version} y', '{Version}', '{ version }', '', 7],
       concurrency: [1, 8, 64, 0, 65, -1, 1.5, '8', null],
