@@ -89,7 +89,7 @@ async function pinAndCommit(options: LocalPinOptions, commit: LocalCommit): Prom
   })
   await moveHead(repo, head, oid, commit)
   await writeWorkingPin(file, options.version)
-  await isogit.updateIndex({ fs, dir: repo.dir, gitdir: repo.gitdir, filepath: PIN_FILE, oid: blob, add: true })
+  await stagePin(repo, blob)
   return { ...result, commit: oid, signed: Boolean(commit.signer) }
 }
 
@@ -127,6 +127,17 @@ async function writeWorkingPin(file: string, version: string): Promise<void> {
   const mode = await stat(file).then((s) => s.mode & 0o777, () => 0o644)
   await writeFile(temp, formatVersion(version), { mode })
   await rename(temp, file)
+}
+
+/**
+ * Update the pin's index entry only. `add` records the file's real stat data, so plumbing
+ * such as `git diff-index --quiet HEAD` sees a clean file; but it writes the blob into the
+ * gitdir it is given, which in a linked worktree is not where objects live, so there we
+ * insert the (already written) blob by id, with empty stat data that git refreshes later.
+ */
+async function stagePin(repo: LocalRepo, blob: string): Promise<void> {
+  if (repo.gitdir === repo.commonDir) await isogit.add({ fs, dir: repo.dir, gitdir: repo.gitdir, filepath: PIN_FILE })
+  else await isogit.updateIndex({ fs, dir: repo.dir, gitdir: repo.gitdir, filepath: PIN_FILE, oid: blob, add: true })
 }
 
 /** Point the branch (or a detached HEAD) at the new commit, unless HEAD moved meanwhile. */

@@ -116,6 +116,8 @@ describe('pinbot pin --commit', () => {
     const result = await pin(dir, ['0.2.0', '--commit', '--signing-key', keyFile, '--co-author', 'Ada Lovelace <ada@example.com>', '--co-author', 'Release Bot <rb@example.com>'])
     expect(result.code, result.stderr).toBe(0)
     expect(result.stderr).toBe('')
+    // Plumbing trusts the index's stat data without refreshing it: the pin must look clean.
+    expect((await gitRun(['diff-index', '--quiet', 'HEAD', '--', '.runtime-version'], { cwd: dir })).code).toBe(0)
     const head = await git(['rev-parse', 'HEAD'], { cwd: dir })
     expect(result.stdout.trim()).toBe(`updated: ${path.join(dir, '.runtime-version')}: 0.1.0 -> 0.2.0; committed ${head} on main (signed by key ${key.fingerprint})`)
 
