@@ -34,13 +34,13 @@ Exit 2 for bad input (invalid version, key, identity), before anything is writte
     for (const warning of setup?.warnings ?? []) this.warnUser(warning)
     const commit = setup && { identity: setup.identity, message: setup.message(version), signer: setup.signer }
     const result = await pinLocal({ dir: flags.dir, version, allowDowngrade: flags['allow-downgrade'], commit })
-    if (!this.jsonEnabled()) this.out(describe(result, setup?.fingerprint))
+    if (!this.jsonEnabled()) this.out(render(result, setup?.fingerprint))
     if (result.outcome === 'skipped') process.exitCode = 1
     return result
   }
 }
 
-function describe(result: LocalPinResult, fingerprint: string | undefined): string {
+function render(result: LocalPinResult, fingerprint: string | undefined): string {
   const from = result.before ?? (result.beforeProblem ? `an invalid pin (${result.beforeProblem})` : 'no pin')
   switch (result.outcome) {
     case 'unchanged':

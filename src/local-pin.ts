@@ -10,7 +10,7 @@ import { appendFile, lstat, mkdir, readFile, rename, stat, writeFile } from 'nod
 import path from 'node:path'
 import * as isogit from 'isomorphic-git'
 import { formatIdentity, type BotIdentity } from './commit-message.js'
-import { PinbotError } from './errors.js'
+import { PinbotError, UsageError } from './errors.js'
 import { openLocalRepo, readHead, type LocalRepo } from './local-repo.js'
 import { checkVersionBytes, compareVersions, formatProblem, formatVersion, PIN_FILE } from './runtime-version.js'
 import { commitSigningOptions, type Signer } from './signing.js'
@@ -52,6 +52,9 @@ export async function pinLocal(options: LocalPinOptions): Promise<LocalPinResult
 }
 
 async function pinWorkingTree(options: LocalPinOptions): Promise<LocalPinResult> {
+  if (!(await stat(options.dir).then((s) => s.isDirectory(), () => false))) {
+    throw new UsageError('dir-missing', `${options.dir} is not a directory`, { hint: 'Pass --dir with the path of the checkout to pin.' })
+  }
   const root = await isogit.findRoot({ fs, filepath: path.resolve(options.dir) }).catch(() => path.resolve(options.dir))
   const file = path.join(root, PIN_FILE)
   const result = decide(options, file, await readWorkingPin(file))

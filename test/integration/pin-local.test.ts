@@ -208,6 +208,9 @@ describe('pinbot pin --commit', () => {
       expect(result.code, args.join(' ')).toBe(2)
       expect(result.stderr).toContain(message)
     }
+    const missing = await runCli(['pin', '0.2.0', '--dir', path.join(dir, 'missing')])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain(`Error: ${path.join(dir, 'missing')} is not a directory`)
     expect(await snapshot(dir)).toEqual(before)
   })
 
