@@ -11,17 +11,21 @@ const runs = Number(process.argv[2] ?? 10)
 const dir = mkdtempSync(path.join(tmpdir(), 'pinbot-bench-'))
 const file = path.join(dir, '.runtime-version')
 writeFileSync(file, '1.2.3\n')
+// The hook's real work: --staged in a repository (three short git calls).
+spawnSync('git', ['init', '-q', dir])
+spawnSync('git', ['add', '.runtime-version'], { cwd: dir })
 
 const commands = {
   'node -e ""': ['-e', ''],
   'pinbot verify FILE (bin/run.js, fast path)': [path.join(root, 'bin/run.js'), 'verify', file],
   'pinbot verify FILE (through oclif)': [path.join(root, 'test/support/run-oclif.mjs'), 'verify', file],
+  'pinbot verify --staged (fast path)': [path.join(root, 'bin/run.js'), 'verify', '--staged'],
 }
 const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]))
 for (let i = 0; i < runs + 1; i++) {
   for (const [name, args] of Object.entries(commands)) {
     const start = process.hrtime.bigint()
-    const result = spawnSync(process.execPath, args, { stdio: 'ignore' })
+    const result = spawnSync(process.execPath, args, { cwd: dir, stdio: 'ignore' })
     const ms = Number(process.hrtime.bigint() - start) / 1e6
     if (result.status !== 0) throw new Error(`${name} exited ${result.status}`)
     if (i > 0) times[name].push(ms) // the first round warms the OS file cache

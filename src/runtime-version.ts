@@ -57,7 +57,7 @@ export interface VersionCheck {
   problems: VersionProblem[]
 }
 
-export const GENERIC_HINT = 'write a SemVer 2.0 version such as "1.2.3" on a single line'
+const GENERIC_HINT = 'write a SemVer 2.0 version such as "1.2.3" on a single line'
 const BOM = '\xEF\xBB\xBF'
 
 /**
@@ -80,7 +80,7 @@ export function escapeFound(text: string, max = 60): string {
 }
 
 export function problem(code: ProblemCode, line: number, column: number, message: string, hint: string): VersionProblem {
-  return { code, line, column, message, hint }
+  return { line, column, code, message, hint }
 }
 
 /** A failed check with problems that are not about the bytes (missing file, symlink...). */

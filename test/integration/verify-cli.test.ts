@@ -7,21 +7,30 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkVersionBytes } from '../../src/runtime-version.js'
-import { runCli } from '../support/cli.js'
+import { ROOT, runCli } from '../support/cli.js'
 import { listCorpus } from '../support/corpus.js'
+import { git } from '../support/git.js'
 import { tempDir } from '../support/tmp.js'
 
 let dir: string
+let outside: string
 let cleanup: () => Promise<void>
+let cleanupOutside: () => Promise<void>
 beforeAll(async () => {
   ;({ dir, cleanup } = await tempDir())
+  ;({ dir: outside, cleanup: cleanupOutside } = await tempDir())
   await writeFile(path.join(dir, 'good'), '1.2.3\n')
   await writeFile(path.join(dir, 'bad'), 'v1.2.3\r\n')
   await symlink('good', path.join(dir, 'link-to-good'))
   await mkdir(path.join(dir, 'a-directory'))
   execFileSync('mkfifo', [path.join(dir, 'fifo')])
+  await git(['init', '-q', dir])
+  await git(['add', 'good', 'bad'], { cwd: dir })
 })
-afterAll(() => cleanup())
+afterAll(async () => {
+  await cleanup()
+  await cleanupOutside()
+})
 
 describe('pinbot verify FILE', () => {
   it('gives every corpus file its verdict, as --json and exit code', async () => {
@@ -129,8 +138,11 @@ describe('start-up fast path', () => {
     [['missing', '--allow-missing', '--json']],
     [['link-to-good']],
     [['a-directory', '--json']],
+    [['--staged', 'good']],
+    [['--staged', 'bad', '--json']],
+    [['--staged', '--print', 'good']],
     [['--staged']],
-    [['--staged', '--json']],
+    [['--staged', '--allow-missing']],
     [['--bogus']],
     [['good', '--staged', '--staged']],
     [['good', '--print', '--json']],
@@ -138,6 +150,21 @@ describe('start-up fast path', () => {
     const fast = await runCli(['verify', ...args], { cwd: dir })
     const oclif = await runCli(['verify', ...args], { cwd: dir, oclifOnly: true })
     expect(fast).toEqual(oclif)
+  })
+
+  it('really skips oclif for a plain verify, and only then', async () => {
+    const env = { NODE_OPTIONS: `--import=${path.join(ROOT, 'test/support/forbid-oclif.mjs')}` }
+    expect(await runCli(['verify', 'good'], { cwd: dir, env })).toEqual({ code: 0, stdout: 'good: valid, 1.2.3\n', stderr: '' })
+    expect(await runCli(['verify', '--staged', 'bad', '--json'], { cwd: dir, env })).toMatchObject({ code: 1, stderr: '' })
+    const help = await runCli(['verify', '--help'], { cwd: dir, env })
+    expect(help.code).not.toBe(0)
+    expect(help.stderr).toContain('@oclif/core was loaded')
+  })
+
+  it.each([[['--staged']], [['--staged', '--json']]])('verify %j outside a repository: the same usage error (exit 2) both ways', async (args) => {
+    const fast = await runCli(['verify', ...args], { cwd: outside })
+    expect(fast.code).toBe(2)
+    expect(fast).toEqual(await runCli(['verify', ...args], { cwd: outside, oclifOnly: true }))
   })
 })
 
