@@ -27,7 +27,7 @@ interface HookTarget {
 }
 
 /** Where the pre-commit hook of the repository around `dir` lives, checked before any write. */
-export async function locateHook(dir: string): Promise<HookTarget> {
+async function locateHook(dir: string): Promise<HookTarget> {
   const info = await stat(dir).catch(() => undefined)
   if (!info?.isDirectory()) throw new UsageError('dir-not-found', `${dir} is not a directory`, { hint: 'pass --dir with the path of a git repository' })
   const { root } = await findWorkTree(dir)
