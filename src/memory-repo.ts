@@ -12,7 +12,8 @@ import * as isogit from 'isomorphic-git'
 import { PinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
-import { emptyRepoError, branchFromSymref } from './default-branch.js'
+import { branchFromSymref, emptyRepoError } from './default-branch.js'
+import { installIsogitSpeedups } from './isogit-speedups.js'
 import { classifyRemoteError } from './remote-errors.js'
 
 export interface Identity {
@@ -39,6 +40,7 @@ export class MemoryRepo {
   ) {}
 
   static async open(url: string, http: HttpClient, tokenEnv?: string): Promise<MemoryRepo> {
+    await installIsogitSpeedups()
     const fs = await createMemoryFs()
     const gitdir = `/repo-${++repoCounter}.git`
     // All a fetch needs: a refspec for origin. No init, no working tree, no checkout.
@@ -77,6 +79,9 @@ export class MemoryRepo {
       throw classifyRemoteError(error, { phase: 'read', tokenEnv: this.tokenEnv })
     }
     if (!result.fetchHead) throw emptyRepoError()
+    // A push walks every object under refs/remotes/origin/HEAD to thin its pack; our pack
+    // is three objects whose bases the push finds anyway. Skip that third full-tree walk.
+    await this.fs.promises.unlink(`${this.gitdir}/refs/remotes/origin/HEAD`).catch(() => {})
     const resolved = branch ?? branchFromSymref(result.defaultBranch ?? undefined)
     if (!resolved) {
       throw new PinbotError('no-default-branch', 'the server did not say which branch HEAD points at', {

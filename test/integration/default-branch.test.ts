@@ -55,7 +55,7 @@ describe('resolveDefaultBranches', () => {
     expect(results.map((r) => ('error' in r ? r.error.code : r.branch))).toEqual(['empty-repo', 'not-found', 'http', 'trunk'])
   })
 
-  it('names the token's variable in the auth hint', async () => {
+  it('names the token variable in the auth hint', async () => {
     const bad = await resolveDefaultBranches(repos('acme/trunky'), { auth: resolveAuth({ env: { CI_TOKEN: 'not-a-real-token' }, tokenEnv: 'CI_TOKEN' }), concurrency: 1 })
     expect(bad[0]).toMatchObject({ error: { code: 'auth', hint: expect.stringContaining('CI_TOKEN') } })
   })
