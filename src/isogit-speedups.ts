@@ -13,7 +13,7 @@
  *
  * Together: ~50 -> ~33 ms of CPU per pin. Installed once, before our first git operation.
  */
-import { createHash } from 'node:crypto'
+import { createHash, type webcrypto } from 'node:crypto'
 import * as isogit from 'isomorphic-git'
 import { createMemoryFs } from './memfs.js'
 
@@ -27,13 +27,13 @@ export function installIsogitSpeedups(): Promise<void> {
 async function install(): Promise<void> {
   const subtle = globalThis.crypto.subtle
   const webDigest = subtle.digest.bind(subtle)
-  subtle.digest = (async (algorithm: AlgorithmIdentifier, data: BufferSource) => {
+  subtle.digest = (async (algorithm: webcrypto.AlgorithmIdentifier, data: webcrypto.BufferSource) => {
     const name = typeof algorithm === 'string' ? algorithm : algorithm.name
     if (name.toUpperCase() !== 'SHA-1') return webDigest(algorithm, data)
     const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data)
     const digest = createHash('sha1').update(bytes).digest()
     return digest.buffer.slice(digest.byteOffset, digest.byteOffset + digest.byteLength)
-  }) as SubtleCrypto['digest']
+  }) as webcrypto.SubtleCrypto['digest']
 
   const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'CompressionStream')
   if (!descriptor?.configurable) return

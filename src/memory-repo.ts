@@ -14,7 +14,8 @@ import type { HttpClient } from './http.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
 import { branchFromSymref, emptyRepoError } from './default-branch.js'
 import { installIsogitSpeedups } from './isogit-speedups.js'
-import { classifyRemoteError } from './remote-errors.js'
+import { watchBodyErrors } from './body-errors.js'
+import { RemoteError, classifyRemoteError, type RemoteErrorCode } from './remote-errors.js'
 
 export interface Identity {
   name: string
@@ -55,11 +56,12 @@ export class MemoryRepo {
    */
   async fetch(branch?: string): Promise<{ tip: string; branch: string }> {
     const remoteRef = branch ? `refs/heads/${branch}` : 'HEAD'
+    const watched = watchBodyErrors(this.http)
     let result: isogit.FetchResult
     try {
       result = await isogit.fetch({
         fs: this.fs,
-        http: this.http,
+        http: watched.http,
         cache: this.cache,
         gitdir: this.gitdir,
         url: this.url,
@@ -71,6 +73,7 @@ export class MemoryRepo {
         headers: {},
       })
     } catch (error) {
+      if (watched.bodyError()) throw classifyRemoteError(watched.bodyError(), { phase: 'read', tokenEnv: this.tokenEnv })
       if ((error as { code?: string }).code === 'NotFoundError' && branch) {
         throw new PinbotError('branch-not-found', `the branch "${branch}" does not exist on the remote`, {
           hint: 'check --branch; without it the default branch (HEAD) is used',
@@ -78,6 +81,7 @@ export class MemoryRepo {
       }
       throw classifyRemoteError(error, { phase: 'read', tokenEnv: this.tokenEnv })
     }
+    if (watched.bodyError()) throw classifyRemoteError(watched.bodyError(), { phase: 'read', tokenEnv: this.tokenEnv })
     if (!result.fetchHead) throw emptyRepoError()
     // A push walks every object under refs/remotes/origin/HEAD to thin its pack; our pack
     // is three objects whose bases the push finds anyway. Skip that third full-tree walk.
@@ -163,10 +167,12 @@ export class MemoryRepo {
   async push(branch: string): Promise<void> {
     const serverMessages: string[] = []
     const ref = `refs/heads/${branch}`
+    const watched = watchBodyErrors(this.http)
+    let failure: unknown
     try {
       await isogit.push({
         fs: this.fs,
-        http: this.http,
+        http: watched.http,
         cache: this.cache,
         gitdir: this.gitdir,
         url: this.url,
@@ -177,9 +183,18 @@ export class MemoryRepo {
         onMessage: (line) => void serverMessages.push(line),
       })
     } catch (error) {
+      failure = error
       // Side-band lines are delivered asynchronously; let the last ones arrive.
       await new Promise((resolve) => setImmediate(resolve))
-      throw classifyRemoteError(error, { phase: 'push', tokenEnv: this.tokenEnv, serverMessages })
     }
+    const broken = watched.bodyError()
+    if (broken) {
+      const { code, message } = classifyRemoteError(broken, { phase: 'push' })
+      throw new RemoteError(code as RemoteErrorCode, `${message}; the push may or may not have landed`, {
+        hint: 'run again: a repo that got the pin reports unchanged',
+        cause: broken,
+      })
+    }
+    if (failure) throw classifyRemoteError(failure, { phase: 'push', tokenEnv: this.tokenEnv, serverMessages })
   }
 }

@@ -66,6 +66,13 @@ describe('resolveDefaultBranches', () => {
     const results = await resolveDefaultBranches(repos('acme/mainly', 'acme/trunky'), { auth: rw(), timeoutMs: 300, concurrency: 2 })
     expect(results.map((r) => 'error' in r && r.error.code)).toEqual(['network', 'timeout'])
   })
+
+  it('reports an advertisement that breaks off as timeout or network, not as an empty repo', async () => {
+    forge.inject({ kind: 'stall', repo: 'acme/trunky' })
+    forge.inject({ kind: 'cut', repo: 'acme/mainly' })
+    const results = await resolveDefaultBranches(repos('acme/trunky', 'acme/mainly'), { auth: rw(), timeoutMs: 300, concurrency: 2 })
+    expect(results.map((r) => 'error' in r && r.error.code)).toEqual(['timeout', 'network'])
+  })
 })
 
 describe('pinbot default-branch', () => {
