@@ -15,7 +15,7 @@ import { createMemoryFs, type MemoryFs } from './memfs.js'
 import { branchFromSymref, emptyRepoError } from './default-branch.js'
 import { installIsogitSpeedups } from './isogit-speedups.js'
 import { watchBodyErrors } from './body-errors.js'
-import { RemoteError, classifyRemoteError, type RemoteErrorCode } from './remote-errors.js'
+import { RemoteError, classifyRemoteError } from './remote-errors.js'
 
 export interface Identity {
   name: string
@@ -187,14 +187,15 @@ export class MemoryRepo {
       // Side-band lines are delivered asynchronously; let the last ones arrive.
       await new Promise((resolve) => setImmediate(resolve))
     }
-    const broken = watched.bodyError()
-    if (broken) {
-      const { code, message } = classifyRemoteError(broken, { phase: 'push' })
-      throw new RemoteError(code as RemoteErrorCode, `${message}; the push may or may not have landed`, {
+    failure = watched.bodyError() ?? failure
+    if (!failure) return
+    const error = classifyRemoteError(failure, { phase: 'push', tokenEnv: this.tokenEnv, serverMessages })
+    if (watched.posted() && (error.code === 'network' || error.code === 'timeout')) {
+      throw new RemoteError(error.code, `${error.message}; the push was sent and may or may not have landed`, {
         hint: 'run again: a repo that got the pin reports unchanged',
-        cause: broken,
+        cause: failure,
       })
     }
-    if (failure) throw classifyRemoteError(failure, { phase: 'push', tokenEnv: this.tokenEnv, serverMessages })
+    throw error
   }
 }

@@ -365,5 +365,14 @@ describe('pinRemote: failures', () => {
     expect(result).toMatchObject({ outcome: 'failed', error: { code: 'network', message: expect.stringContaining('may or may not have landed') } })
     forge.clearFaults()
     expect(await pin(name, '0.2.0')).toMatchObject({ outcome: 'unchanged' })
+
+    const hung = await repo()
+    forge.inject({ kind: 'hang', repo: hung.name, service: 'git-receive-pack', method: 'POST' })
+    expect(await pin(hung.name, '0.2.0', { timeoutMs: 300 })).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'timeout', message: expect.stringContaining('may or may not have landed') },
+    })
+    forge.clearFaults()
+    expect(await pin(hung.name, '0.2.0')).toMatchObject({ outcome: 'updated' })
   })
 })
