@@ -22,6 +22,12 @@ export function emptyRepoError(): PinbotError {
   })
 }
 
+export function noDefaultBranchError(): PinbotError {
+  return new PinbotError('no-default-branch', 'the server did not say which branch HEAD points at', {
+    hint: 'pass the branch explicitly (--branch NAME)',
+  })
+}
+
 /** The short name of the branch a HEAD symref points at, e.g. `trunk`. */
 export function branchFromSymref(target: string | undefined): string | undefined {
   return target?.startsWith('refs/heads/') ? target.slice('refs/heads/'.length) : undefined
@@ -39,11 +45,7 @@ export async function readDefaultBranch(url: string, http: HttpClient, tokenEnv?
   const head = refs.find((r) => r.ref === 'HEAD')
   if (!head) throw emptyRepoError()
   const branch = branchFromSymref(head.target)
-  if (!branch) {
-    throw new PinbotError('no-default-branch', 'the server did not say which branch HEAD points at', {
-      hint: 'pass the branch explicitly (--branch NAME)',
-    })
-  }
+  if (!branch) throw noDefaultBranchError()
   return branch
 }
 

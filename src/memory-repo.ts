@@ -12,7 +12,7 @@ import * as isogit from 'isomorphic-git'
 import { PinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
-import { branchFromSymref, emptyRepoError } from './default-branch.js'
+import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
 import { installIsogitSpeedups } from './isogit-speedups.js'
 import { watchBodyErrors } from './body-errors.js'
 import { RemoteError, classifyRemoteError } from './remote-errors.js'
@@ -73,13 +73,13 @@ export class MemoryRepo {
         headers: {},
       })
     } catch (error) {
-      if (watched.bodyError()) throw classifyRemoteError(watched.bodyError(), { phase: 'read', tokenEnv: this.tokenEnv })
-      if ((error as { code?: string }).code === 'NotFoundError' && branch) {
+      const cause = watched.bodyError() ?? error
+      if (cause === error && (error as { code?: string }).code === 'NotFoundError' && branch) {
         throw new PinbotError('branch-not-found', `the branch "${branch}" does not exist on the remote`, {
           hint: 'check --branch; without it the default branch (HEAD) is used',
         })
       }
-      throw classifyRemoteError(error, { phase: 'read', tokenEnv: this.tokenEnv })
+      throw classifyRemoteError(cause, { phase: 'read', tokenEnv: this.tokenEnv })
     }
     if (watched.bodyError()) throw classifyRemoteError(watched.bodyError(), { phase: 'read', tokenEnv: this.tokenEnv })
     if (!result.fetchHead) throw emptyRepoError()
@@ -87,11 +87,7 @@ export class MemoryRepo {
     // is three objects whose bases the push finds anyway. Skip that third full-tree walk.
     await this.fs.promises.unlink(`${this.gitdir}/refs/remotes/origin/HEAD`).catch(() => {})
     const resolved = branch ?? branchFromSymref(result.defaultBranch ?? undefined)
-    if (!resolved) {
-      throw new PinbotError('no-default-branch', 'the server did not say which branch HEAD points at', {
-        hint: 'pass the branch explicitly (--branch NAME)',
-      })
-    }
+    if (!resolved) throw noDefaultBranchError()
     return { tip: result.fetchHead, branch: resolved }
   }
 
