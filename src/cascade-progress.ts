@@ -17,7 +17,6 @@ export interface CascadeProgress {
 
 export interface LiveViewOptions {
   write: (text: string) => void
-  version: string
   total: number
   columns: number
   rows: number
@@ -29,7 +28,7 @@ export interface LiveViewOptions {
 export function createLiveView(options: LiveViewOptions): CascadeProgress {
   const { write, columns, rows, throttleMs = 100, tickMs = 1000, now = Date.now } = options
   const counts = Object.fromEntries(PIN_OUTCOMES.map((outcome) => [outcome, 0])) as CascadeCounts
-  const state: LiveState = { version: options.version, total: options.total, counts, inFlight: [] }
+  const state: LiveState = { total: options.total, counts, inFlight: [] }
   const finished: string[] = []
   let regionLines = 0
   let lastDraw = -Infinity

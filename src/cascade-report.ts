@@ -63,7 +63,6 @@ export function renderDoneLine(result: PinResult): string {
 }
 
 export interface LiveState {
-  version: string
   total: number
   counts: CascadeCounts
   /** Repos in flight, in start order, with their start time (ms). */
@@ -80,7 +79,8 @@ function clip(line: string, columns: number): string {
  */
 export function renderLiveRegion(state: LiveState, now: number, columns: number, rows: number): string[] {
   const done = PIN_OUTCOMES.reduce((sum, outcome) => sum + state.counts[outcome], 0)
-  const header = `cascade ${state.version}: ${done}/${state.total} done (${PIN_OUTCOMES.map((o) => `${state.counts[o]} ${o}`).join(', ')}), ${state.inFlight.length} in flight`
+  // Most important first: a narrow terminal clips the tail.
+  const header = `${done}/${state.total} done, ${state.inFlight.length} in flight: ${PIN_OUTCOMES.map((o) => `${state.counts[o]} ${o}`).join(', ')}`
   const room = Math.max(1, rows - 1)
   const shown = state.inFlight.length > room ? state.inFlight.slice(0, room - 1) : state.inFlight
   const lines = [header, ...shown.map(({ name, startedAt }) => `  … ${name}  ${formatDuration(now - startedAt)}`)]

@@ -27,6 +27,8 @@ export interface CascadeOptions {
   onEvent?: (event: CascadeEvent) => void
 }
 
+export const DEFAULT_CONCURRENCY = 8
+
 export type CascadeCounts = Record<PinOutcome, number>
 
 /** The `cascade --json` document. */

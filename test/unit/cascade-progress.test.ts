@@ -38,7 +38,7 @@ function screen(output: string): string[] {
 describe('createLiveView', () => {
   let clock = 0
   let output = ''
-  const view = () => createLiveView({ write: (text) => (output += text), version: '1.1.0', total: 3, columns: 100, rows: 10, throttleMs: 100, tickMs: 1000, now: () => clock })
+  const view = () => createLiveView({ write: (text) => (output += text), total: 3, columns: 100, rows: 10, throttleMs: 100, tickMs: 1000, now: () => clock })
 
   beforeEach(() => {
     vi.useFakeTimers()
@@ -55,9 +55,9 @@ describe('createLiveView', () => {
   it('draws at once, then at most once per throttle window, and keeps finished repos above the region', () => {
     const live = view()
     live.onEvent(start('a/one', 0))
-    expect(screen(output)).toEqual(['cascade 1.1.0: 0/3 done (0 updated, 0 unchanged, 0 skipped, 0 failed), 1 in flight', '  … a/one  0.0s'])
+    expect(screen(output)).toEqual(['0/3 done, 1 in flight: 0 updated, 0 unchanged, 0 skipped, 0 failed', '  … a/one  0.0s'])
 
-    const writes = () => output.split('cascade 1.1.0').length - 1
+    const writes = () => output.split(' done, ').length - 1
     live.onEvent(start('a/two', 1))
     live.onEvent(done('a/one', 0, 'updated'))
     expect(writes()).toBe(1)
@@ -65,7 +65,7 @@ describe('createLiveView', () => {
     expect(writes()).toBe(2)
     expect(screen(output)).toEqual([
       '✓ a/one (main)  1.0.0 -> 1.1.0  updated  0.5s',
-      'cascade 1.1.0: 1/3 done (1 updated, 0 unchanged, 0 skipped, 0 failed), 1 in flight',
+      '1/3 done, 1 in flight: 1 updated, 0 unchanged, 0 skipped, 0 failed',
       '  … a/two  0.1s',
     ])
     live.finish()

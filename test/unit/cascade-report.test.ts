@@ -61,7 +61,6 @@ describe('per-repo block (non-TTY output)', () => {
 
 describe('live TTY view', () => {
   const state = {
-    version: '0.1.8',
     total: 12,
     counts: { updated: 3, unchanged: 1, skipped: 0, failed: 1 },
     inFlight: [
@@ -73,7 +72,7 @@ describe('live TTY view', () => {
 
   it('shows progress and the repos in flight with their elapsed time', () => {
     expect(renderLiveRegion(state, 6000, 200, 20)).toEqual([
-      'cascade 0.1.8: 5/12 done (3 updated, 1 unchanged, 0 skipped, 1 failed), 3 in flight',
+      '5/12 done, 3 in flight: 3 updated, 1 unchanged, 0 skipped, 1 failed',
       '  … acme/one  5.0s',
       '  … acme/two  2.0s',
       '  … acme/three  1.0s',

@@ -1,0 +1,127 @@
+import { appendFile } from 'node:fs/promises'
+import { Flags } from '@oclif/core'
+import { DEFAULT_CONCURRENCY, failedRepos, rerunCommand, runCascade, type PinOne } from '../src/cascade.js'
+import { createBlockView, createLiveView } from '../src/cascade-progress.js'
+import { formatCounts, inActions, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/cascade-report.js'
+import { UsageError } from '../src/errors.js'
+import { loadManifest, MAX_CONCURRENCY, MIN_CONCURRENCY, selectRepos } from '../src/manifest.js'
+import { redact } from '../src/redact.js'
+import { parseVersionArg } from '../src/runtime-version.js'
+import { probeToken } from '../src/token-probe.js'
+import { BaseCommand } from './_base.js'
+import type { RemotePinJson } from './_pin-remote.js'
+import { remoteFlags, remoteSettings } from './_remote-flags.js'
+import { signingFlags } from './_signing-flags.js'
+
+/** The documented `cascade --json` object. */
+export interface CascadeJson {
+  version: string
+  dryRun: boolean
+  results: RemotePinJson[]
+  counts: { updated: number; unchanged: number; skipped: number; failed: number }
+}
+
+export default class Cascade extends BaseCommand {
+  static override summary = 'Pin every repo of a manifest to a runtime version: concurrently, signed, never forced'
+  static override description = `Reads the manifest (see manifest.schema.json), checks everything before touching any repo (VERSION, manifest, signing key, token, and one authenticated request to the forge), then pins each repo as \`pin --remote\` does, --concurrency at a time. One repo's failure never stops the others; every repo ends updated, unchanged, skipped (with a reason) or failed (with a code: auth, forbidden, not-found, rejected, network, timeout, http).
+On a terminal, a live view shows repos in flight and done; otherwise each repo's block is printed whole when it finishes. Then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
+With --json: { version, dryRun, results: [one pin --json object per repo], counts: { updated, unchanged, skipped, failed } } on stdout (progress goes to stderr). In GitHub or Gitea Actions, a Markdown summary is appended to $GITHUB_STEP_SUMMARY and each failed repo gets an ::error annotation.
+Exit 0 when no repo failed; 1 when any failed, after printing the command that re-runs only those (--only); 2 for bad input, before any repo is touched. Re-running with the same version pushes nothing.`
+  static override examples = [
+    'PINBOT_TOKEN=... PINBOT_SIGNING_KEY="$(cat bot.asc)" <%= config.bin %> cascade --manifest cascade.json --version 0.1.8',
+    '<%= config.bin %> cascade --manifest cascade.json --version 0.1.8 --token-env DISPATCH_TOKEN --dry-run --json',
+    '<%= config.bin %> cascade --manifest cascade.json --version 0.1.8 --only acme/template-go --only acme/template-node',
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    manifest: Flags.string({ required: true, helpValue: 'FILE', description: 'the JSON manifest of repos to pin (schema: manifest.schema.json)' }),
+    version: Flags.string({ required: true, helpValue: 'VERSION', description: 'the runtime version to pin, e.g. 0.1.8' }),
+    concurrency: Flags.integer({
+      helpValue: 'N',
+      min: MIN_CONCURRENCY,
+      max: MAX_CONCURRENCY,
+      description: `repos pinned at the same time (default: the manifest's, else ${DEFAULT_CONCURRENCY})`,
+    }),
+    retries: Flags.integer({ helpValue: 'N', min: 0, max: 20, description: 're-attempts per repo when its branch moves under the push (default 3)' }),
+    'dry-run': Flags.boolean({ default: false, description: 'do everything except the pushes' }),
+    'allow-downgrade': Flags.boolean({ default: false, description: 'lower repos pinned to a higher version (default: skip them)' }),
+    only: Flags.string({ multiple: true, helpValue: 'REPO', description: 'pin only these manifest repos (OWNER/NAME or URL); for re-runs' }),
+    ...remoteFlags,
+    ...signingFlags,
+    // No default here, so that the manifest's message applies unless the flag is given.
+    message: Flags.string({ helpValue: 'TEMPLATE', description: 'commit subject template; {version} is replaced (default: the manifest\'s, else "chore: pin runtime to {version}")' }),
+  }
+
+  async run(): Promise<CascadeJson> {
+    const { flags } = await this.parse(Cascade)
+    const json = this.jsonEnabled()
+    const env = process.env
+
+    // Preflight: every check that can fail before a repo is touched, cheapest first.
+    const version = parseVersionArg(flags.version)
+    const manifest = await loadManifest(flags.manifest)
+    const repos = selectRepos(manifest.repos, flags.only ?? [])
+    const { auth, timeoutMs } = remoteSettings(flags)
+    const dryRun = flags['dry-run']
+    if (!auth.token && !dryRun) {
+      throw new UsageError('missing-token', `no forge token: ${auth.tokenEnv} is not set`, {
+        hint: `export ${auth.tokenEnv} with a token that can push to the manifest's repos (or name another variable with --token-env)`,
+      })
+    }
+    // The git and signing engines load only once the cheap checks passed, so bad input fails fast.
+    const [{ prepareBotCommit }, { pinRemote }, { remotePinJson }] = await Promise.all([
+      import('../src/bot-commit.js'),
+      import('../src/remote-pin.js'),
+      import('./_pin-remote.js'),
+    ])
+    const setup = await prepareBotCommit({
+      signingKeyFile: flags['signing-key'],
+      noSign: flags['no-sign'],
+      authorName: flags['author-name'] ?? manifest.author?.name,
+      authorEmail: flags['author-email'] ?? manifest.author?.email,
+      coAuthors: flags['co-author'] ?? manifest.coAuthors,
+      template: flags.message ?? manifest.message,
+    })
+    for (const warning of setup.warnings) this.warnUser(warning)
+    if (auth.token) await probeToken({ url: repos[0].url, token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenSource: auth.tokenEnv })
+
+    const concurrency = flags.concurrency ?? manifest.concurrency ?? DEFAULT_CONCURRENCY
+    const message = setup.message(version)
+    const pinOne: PinOne = (repo, log) =>
+      pinRemote({
+        repo: { url: repo.url, display: repo.name },
+        branch: repo.branch,
+        version,
+        auth,
+        timeoutMs,
+        identity: setup.identity,
+        message,
+        signer: setup.signer,
+        pinFile: manifest.pinFile,
+        requireFile: manifest.requireFile,
+        allowDowngrade: flags['allow-downgrade'],
+        retries: flags.retries,
+        dryRun,
+        onLog: log,
+      })
+
+    // Progress goes where it cannot corrupt --json: stderr then, stdout otherwise.
+    const stream = json ? process.stderr : process.stdout
+    const write = (text: string) => stream.write(redact(text))
+    const signed = setup.fingerprint ? `signed by key ${setup.fingerprint}` : 'unsigned'
+    write(`cascade ${version}: ${repos.length} ${repos.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
+    const progress = stream.isTTY
+      ? createLiveView({ write, total: repos.length, columns: stream.columns || 80, rows: Math.max(3, Math.min(12, (stream.rows || 24) - 4)) })
+      : createBlockView(write)
+    const report = await runCascade({ repos, version, concurrency, dryRun, pinOne, onEvent: (event) => progress.onEvent(event) }).finally(() => progress.finish())
+
+    const failed = failedRepos(report)
+    const rerun = failed.length ? rerunCommand(this.argv, failed, `${this.config.bin} cascade`) : undefined
+    if (!json) this.out(`\n${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
+    if (rerun) this.err(renderFailures(report.results, rerun))
+    if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, redact(renderStepSummary(report, rerun)))
+    if (inActions(env)) for (const line of renderAnnotations(report.results)) (json ? this.err(line) : this.out(line))
+    process.exitCode = failed.length ? 1 : 0
+    return { version, dryRun, results: report.results.map((result) => remotePinJson(result)), counts: report.counts }
+  }
+}
