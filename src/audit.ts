@@ -1,0 +1,190 @@
+/**
+ * The audit of one repository, read-only and in memory: the branch tip, the pin file
+ * there (missing, invalid with the contract's problems, or a version), and, when a
+ * signature check is asked for, the commit that last changed the pin and who signed it.
+ * A hand edit after the bot's pin shows up here: the last change is then not the bot's.
+ */
+import * as isogit from 'isomorphic-git'
+import { toPinbotError } from './errors.js'
+import type { HttpClient } from './http.js'
+import { parseCommitObject, type CommitIdentity } from './commit-object.js'
+import { findLastPinChange, readPinEntry, type PinEntry } from './pin-history.js'
+import { checkVersionBytes, type VersionProblem } from './runtime-version.js'
+import { deepenBranch, fetchBranchTip, openMemoryRepo, type MemoryRepo } from './shallow-fetch.js'
+
+export const DEFAULT_MAX_DEPTH = 50
+
+export type PinState = 'present' | 'missing' | 'invalid'
+
+export type SignatureStatus =
+  | 'signed-by-bot'
+  | 'unsigned'
+  | 'signed-by-other-key'
+  | 'bad-signature'
+  | 'expired-key'
+  | 'revoked-key'
+  /** The last change to the pin is further back than --max-depth. */
+  | 'beyond-max-depth'
+
+/** What a signature verifier (src/signing.ts) says about one signed payload. */
+export interface SignatureVerdict {
+  status: 'good' | 'bad-signature' | 'unsigned' | 'unknown-key' | 'expired-key' | 'revoked-key'
+  fingerprint?: string
+  signer?: { name: string; email: string }
+  reason?: string
+}
+
+export type VerifySignature = (signed: { payload: Uint8Array; signature: string }) => Promise<SignatureVerdict>
+
+export interface Person {
+  name: string
+  email: string
+  /** ISO 8601, UTC. */
+  date: string
+}
+
+/** The commit that last changed the pin file. */
+export interface PinCommit {
+  oid: string
+  /** How many commits from the tip (1 = the tip itself). */
+  distance: number
+  author: Person | null
+  committer: Person | null
+  /** The key that made the signature, when the signature names it. */
+  fingerprint?: string
+  /** The primary user ID of that key, when it is one of the given keys. */
+  signer?: { name: string; email: string }
+  /** Why the signature is not the bot's, in words. */
+  reason?: string
+}
+
+export interface RepoTarget {
+  /** How the repo is named in reports (OWNER/NAME or the URL). */
+  name: string
+  url: string
+  /** Audit this branch instead of the default branch. */
+  branch?: string
+}
+
+export interface RepoAudit {
+  repo: string
+  branch: string | null
+  tip: string | null
+  pin: PinState | null
+  version: string | null
+  problems: VersionProblem[]
+  /** Null when signatures were not checked (no --key) or the pin is missing. */
+  signature: SignatureStatus | null
+  commit: PinCommit | null
+  error: { code: string; message: string; hint?: string } | null
+}
+
+export interface AuditOptions {
+  http: HttpClient
+  pinFile: string
+  /** Without it, only the tip is fetched (depth 1) and no signature is checked. */
+  verify?: VerifySignature
+  maxDepth: number
+}
+
+const VERDICT_STATUS: Record<SignatureVerdict['status'], SignatureStatus> = {
+  good: 'signed-by-bot',
+  'bad-signature': 'bad-signature',
+  unsigned: 'unsigned',
+  'unknown-key': 'signed-by-other-key',
+  'expired-key': 'expired-key',
+  'revoked-key': 'revoked-key',
+}
+
+function problem(code: VersionProblem['code'], message: string, hint: string): VersionProblem {
+  return { line: 1, column: 1, code, message, hint }
+}
+
+/** The pin state of a tree entry: what `verify` would say about the file at the tip. */
+export async function readPinState(
+  repo: MemoryRepo,
+  entry: PinEntry | undefined,
+  pinFile: string,
+): Promise<{ pin: PinState; version: string | null; problems: VersionProblem[] }> {
+  const regularFile = `replace it with a regular file holding the version, e.g. "1.2.3"`
+  if (!entry) return { pin: 'missing', version: null, problems: [problem('missing', `${pinFile} does not exist`, `add ${pinFile} with the version, e.g. "1.2.3"`)] }
+  if (entry.type === 'tree') return { pin: 'invalid', version: null, problems: [problem('directory', `${pinFile} is a directory`, regularFile)] }
+  if (entry.mode === '120000') return { pin: 'invalid', version: null, problems: [problem('symlink', `${pinFile} is a symbolic link`, regularFile)] }
+  if (entry.type !== 'blob') return { pin: 'invalid', version: null, problems: [problem('not-regular-file', `${pinFile} is not a regular file`, regularFile)] }
+  const { blob } = await isogit.readBlob({ fs: repo.fs, dir: repo.dir, cache: repo.cache, oid: entry.oid })
+  const check = checkVersionBytes(blob)
+  return check.valid ? { pin: 'present', version: check.version!, problems: [] } : { pin: 'invalid', version: null, problems: check.problems }
+}
+
+function person(identity: CommitIdentity | undefined): Person | null {
+  if (!identity) return null
+  return { name: identity.name, email: identity.email, date: new Date(identity.timestamp * 1000).toISOString() }
+}
+
+/** Who made the commit `oid`, and whether its signature is the bot's. */
+export async function verifyPinCommit(
+  repo: MemoryRepo,
+  oid: string,
+  distance: number,
+  verify: VerifySignature,
+): Promise<{ signature: SignatureStatus; commit: PinCommit }> {
+  const { object } = await isogit.readObject({ fs: repo.fs, dir: repo.dir, cache: repo.cache, oid, format: 'content' })
+  const parsed = parseCommitObject(object as Uint8Array)
+  const verdict: SignatureVerdict = parsed.signature
+    ? await verify({ payload: parsed.payload, signature: parsed.signature })
+    : { status: 'unsigned' }
+  const commit: PinCommit = {
+    oid,
+    distance,
+    author: person(parsed.author),
+    committer: person(parsed.committer),
+    ...(verdict.fingerprint ? { fingerprint: verdict.fingerprint } : {}),
+    ...(verdict.signer ? { signer: verdict.signer } : {}),
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
+  }
+  return { signature: VERDICT_STATUS[verdict.status], commit }
+}
+
+/**
+ * Audit one repo. Never throws: a remote or git failure becomes `error`, with whatever
+ * was learnt before it (branch, version) kept.
+ */
+export async function auditRepo(target: RepoTarget, options: AuditOptions): Promise<RepoAudit> {
+  const result: RepoAudit = {
+    repo: target.name,
+    branch: null,
+    tip: null,
+    pin: null,
+    version: null,
+    problems: [],
+    signature: null,
+    commit: null,
+    error: null,
+  }
+  try {
+    const repo = await openMemoryRepo(target.url)
+    // A signature check needs the tip's parent to see whether the tip changed the pin.
+    const depth = options.verify ? 2 : 1
+    const { branch, tip } = await fetchBranchTip(repo, options.http, { branch: target.branch, depth })
+    Object.assign(result, { branch, tip })
+    const entry = await readPinEntry(repo, tip, options.pinFile)
+    Object.assign(result, await readPinState(repo, entry, options.pinFile))
+    if (!options.verify || !entry) return result
+
+    const change = await findLastPinChange(repo, {
+      tip,
+      pinFile: options.pinFile,
+      maxDepth: options.maxDepth,
+      fetchedDepth: depth,
+      deepen: (by) => deepenBranch(repo, options.http, { branch, by }),
+    })
+    if (!change.found) {
+      result.signature = 'beyond-max-depth'
+      return result
+    }
+    Object.assign(result, await verifyPinCommit(repo, change.oid, change.distance, options.verify))
+  } catch (error) {
+    result.error = toPinbotError(error).toJSON()
+  }
+  return result
+}

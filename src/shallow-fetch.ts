@@ -1,0 +1,92 @@
+/**
+ * Read-only, in-memory, shallow fetches of one branch: the tip at a given depth, then
+ * deeper on demand. Each fetch is exactly two HTTP requests (ref advertisement + pack),
+ * and the ref advertisement also names the default branch, so no request is spent on
+ * finding it. Nothing is checked out; objects are read straight from the packs.
+ */
+import * as isogit from 'isomorphic-git'
+import { PinbotError } from './errors.js'
+import type { HttpClient } from './http.js'
+import { createMemoryFs, type MemoryFs } from './memfs.js'
+
+/** A repository held in memory: the fs, its directory, and isomorphic-git's object cache. */
+export interface MemoryRepo {
+  fs: MemoryFs
+  dir: string
+  /** Shared by every isomorphic-git call on this repo, so pack indexes are parsed once. */
+  cache: object
+  url: string
+}
+
+export interface BranchTip {
+  branch: string
+  tip: string
+}
+
+const DIR = '/'
+const REMOTE = 'origin'
+
+export async function openMemoryRepo(url: string): Promise<MemoryRepo> {
+  const fs = await createMemoryFs('audit')
+  await isogit.init({ fs, dir: DIR })
+  await isogit.addRemote({ fs, dir: DIR, remote: REMOTE, url })
+  return { fs, dir: DIR, cache: {}, url }
+}
+
+/**
+ * Fetch `branch` (default: the remote's default branch, from its HEAD symref) at
+ * `depth` commits, and record the tip as a local branch so later deepening fetches
+ * can tell the server what is already here.
+ */
+export async function fetchBranchTip(repo: MemoryRepo, http: HttpClient, options: { branch?: string; depth: number }): Promise<BranchTip> {
+  const { fs, dir, cache, url } = repo
+  let result: Awaited<ReturnType<typeof isogit.fetch>>
+  try {
+    result = await isogit.fetch({
+      fs,
+      http,
+      dir,
+      cache,
+      url,
+      remote: REMOTE,
+      remoteRef: options.branch ? `refs/heads/${options.branch}` : 'HEAD',
+      singleBranch: true,
+      tags: false,
+      depth: options.depth,
+    })
+  } catch (error) {
+    if ((error as { code?: string }).code === 'NotFoundError' && options.branch) {
+      throw new PinbotError('branch-not-found', `branch "${options.branch}" does not exist on the remote`, {
+        hint: 'check the branch name in the manifest, or omit it to use the default branch',
+        cause: error,
+      })
+    }
+    throw error
+  }
+  if (!result.fetchHead) {
+    throw new PinbotError('empty-repo', 'the repository has no commits', { hint: 'push an initial commit first' })
+  }
+  const branch = options.branch ?? result.defaultBranch?.replace(/^refs\/heads\//, '')
+  if (!branch) throw new PinbotError('no-default-branch', 'the remote does not advertise a default branch (HEAD)')
+  await isogit.writeRef({ fs, dir, ref: `refs/heads/${branch}`, value: result.fetchHead, force: true })
+  return { branch, tip: result.fetchHead }
+}
+
+/** Deepen the shallow history of `branch` by `by` more commits (relative to what is here). */
+export async function deepenBranch(repo: MemoryRepo, http: HttpClient, options: { branch: string; by: number }): Promise<void> {
+  const { fs, dir, cache, url } = repo
+  await isogit.fetch({
+    fs,
+    http,
+    dir,
+    cache,
+    url,
+    remote: REMOTE,
+    ref: options.branch,
+    remoteRef: `refs/heads/${options.branch}`,
+    singleBranch: true,
+    tags: false,
+    depth: options.by,
+    relative: true,
+  })
+}
