@@ -11,6 +11,7 @@ import { parseCommitObject, type CommitIdentity } from './commit-object.js'
 import { findLastPinChange, readPinEntry, type PinEntry } from './pin-history.js'
 import { checkVersionBytes, type VersionProblem } from './runtime-version.js'
 import { deepenBranch, fetchBranchTip, openMemoryRepo, type MemoryRepo } from './shallow-fetch.js'
+import type { SignatureVerdict } from './signing.js'
 
 export const DEFAULT_MAX_DEPTH = 50
 
@@ -26,14 +27,7 @@ export type SignatureStatus =
   /** The last change to the pin is further back than --max-depth. */
   | 'beyond-max-depth'
 
-/** What a signature verifier (src/signing.ts) says about one signed payload. */
-export interface SignatureVerdict {
-  status: 'good' | 'bad-signature' | 'unsigned' | 'unknown-key' | 'expired-key' | 'revoked-key'
-  fingerprint?: string
-  signer?: { name: string; email: string }
-  reason?: string
-}
-
+/** Checks one signed payload against the bot's public keys (`verifyCommitSignature`). */
 export type VerifySignature = (signed: { payload: Uint8Array; signature: string }) => Promise<SignatureVerdict>
 
 export interface Person {

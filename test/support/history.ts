@@ -8,8 +8,11 @@ import { randomBytes } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import * as openpgp from 'openpgp'
+import { loadSigningKey } from '../../src/keys.js'
+import { createSigner } from '../../src/signing.js'
 import type { Forge } from './forge.js'
 import { git } from './git.js'
+import { signingEnv, type TestKey } from './keys.js'
 
 export interface Person {
   name: string
@@ -28,6 +31,8 @@ export interface CommitSpec {
   sign?: TestSigner
   /** Rewrite the message after signing (the signature then covers other content). */
   tamperMessage?: string
+  /** A second parent: this commit merges that one (files apply on the first parent's tree). */
+  merge?: string
 }
 
 export const HUMAN: Person = { name: 'Jane Maintainer', email: 'jane@example.com' }
@@ -46,12 +51,15 @@ function withSignature(payload: string, signature: string): string {
 }
 
 /**
- * Append commits to the default branch of `repo` (which must have at least one commit).
- * Returns the new commit ids, oldest first.
+ * Append commits to a branch of `repo` (default: the default branch; a new branch starts
+ * at the default branch's tip). The repo must have at least one commit. Returns the new
+ * commit ids, oldest first.
  */
-export async function appendCommits(forge: Forge, repo: string, specs: CommitSpec[]): Promise<string[]> {
+export async function appendCommits(forge: Forge, repo: string, specs: CommitSpec[], branch?: string): Promise<string[]> {
   const dir = forge.repoPath(repo)
-  const ref = await git(['symbolic-ref', 'HEAD'], { cwd: dir })
+  const head = await git(['symbolic-ref', 'HEAD'], { cwd: dir })
+  const ref = branch ? `refs/heads/${branch}` : head
+  if ((await git(['for-each-ref', ref], { cwd: dir })) === '') await git(['update-ref', ref, head], { cwd: dir })
   const ids: string[] = []
   for (const spec of specs) {
     const parent = await git(['rev-parse', ref], { cwd: dir })
@@ -74,6 +82,7 @@ export async function appendCommits(forge: Forge, repo: string, specs: CommitSpe
     const payload = [
       `tree ${tree}`,
       `parent ${parent}`,
+      ...(spec.merge ? [`parent ${spec.merge}`] : []),
       identityLine('author', author, when),
       identityLine('committer', spec.committer ?? author, when),
       '',
@@ -88,38 +97,34 @@ export async function appendCommits(forge: Forge, repo: string, specs: CommitSpe
   return ids
 }
 
-export interface TestKey {
-  publicKeyArmored: string
-  fingerprint: string
-  sign: TestSigner
+/** The bot's signer, exactly as pinbot signs: the identity module's, from a test key. */
+export async function botSigner(key: TestKey): Promise<TestSigner> {
+  return createSigner(await loadSigningKey({ env: signingEnv(key, false) }))
 }
 
 /**
- * An ed25519 key (the kind GnuPG 2.2 accepts) and a signer that signs like pinbot:
- * binary, detached, armored. `expired`: the key was created two days ago, expired a
- * day ago, and signs as of when it was still valid.
+ * A signer whose key was valid when it signed and has expired since: created two days
+ * ago, expired a day ago. pinbot refuses to load an expired key, so openpgp directly.
  */
-export async function makeTestKey(user: Person, options: { expired?: boolean } = {}): Promise<TestKey> {
-  const created = options.expired ? new Date(Date.now() - 2 * 86_400_000) : new Date()
+export async function expiredKeySigner(user: Person): Promise<{ publicKeyArmored: string; sign: TestSigner }> {
+  const created = new Date(Date.now() - 2 * 86_400_000)
   const { privateKey, publicKey } = await openpgp.generateKey({
     type: 'ecc',
     curve: 'ed25519Legacy',
     userIDs: [user],
     date: created,
-    keyExpirationTime: options.expired ? 86_400 : 0,
+    keyExpirationTime: 86_400,
     format: 'object',
   })
-  const signingDate = new Date(created.getTime() + 60_000)
   return {
     publicKeyArmored: publicKey.armor(),
-    fingerprint: publicKey.getFingerprint().toUpperCase(),
     sign: async (payload) =>
       (await openpgp.sign({
         message: await openpgp.createMessage({ binary: Buffer.from(payload, 'utf8') }),
         signingKeys: privateKey,
         detached: true,
         format: 'armored',
-        ...(options.expired ? { date: signingDate } : {}),
+        date: new Date(created.getTime() + 60_000),
       })) as string,
   }
 }
