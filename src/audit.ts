@@ -105,7 +105,7 @@ export async function readPinState(
   if (entry.type === 'tree') return { pin: 'invalid', version: null, problems: [problem('directory', `${pinFile} is a directory`, regularFile)] }
   if (entry.mode === '120000') return { pin: 'invalid', version: null, problems: [problem('symlink', `${pinFile} is a symbolic link`, regularFile)] }
   if (entry.type !== 'blob') return { pin: 'invalid', version: null, problems: [problem('not-regular-file', `${pinFile} is not a regular file`, regularFile)] }
-  const { blob } = await isogit.readBlob({ fs: repo.fs, dir: repo.dir, cache: repo.cache, oid: entry.oid })
+  const { blob } = await isogit.readBlob({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid: entry.oid })
   const check = checkVersionBytes(blob)
   return check.valid ? { pin: 'present', version: check.version!, problems: [] } : { pin: 'invalid', version: null, problems: check.problems }
 }
@@ -122,7 +122,7 @@ export async function verifyPinCommit(
   distance: number,
   verify: VerifySignature,
 ): Promise<{ signature: SignatureStatus; commit: PinCommit }> {
-  const { object } = await isogit.readObject({ fs: repo.fs, dir: repo.dir, cache: repo.cache, oid, format: 'content' })
+  const { object } = await isogit.readObject({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid, format: 'content' })
   const parsed = parseCommitObject(object as Uint8Array)
   const verdict: SignatureVerdict = parsed.signature
     ? await verify({ payload: parsed.payload, signature: parsed.signature })

@@ -27,7 +27,7 @@ function isMissingObject(error: unknown): boolean {
 
 /** The pin file's entry in the root tree of `commit`, or undefined when there is none. */
 export async function readPinEntry(repo: MemoryRepo, commit: string, pinFile: string): Promise<PinEntry | undefined> {
-  const { tree } = await isogit.readTree({ fs: repo.fs, dir: repo.dir, cache: repo.cache, oid: commit })
+  const { tree } = await isogit.readTree({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid: commit })
   const entry = tree.find((e) => e.path === pinFile)
   return entry && { oid: entry.oid, mode: entry.mode, type: entry.type }
 }
@@ -37,7 +37,7 @@ function samePin(a: PinEntry | undefined, b: PinEntry | undefined): boolean {
 }
 
 async function readParents(repo: MemoryRepo, oid: string): Promise<string[]> {
-  const { commit } = await isogit.readCommit({ fs: repo.fs, dir: repo.dir, cache: repo.cache, oid })
+  const { commit } = await isogit.readCommit({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid })
   return commit.parent
 }
 

@@ -9,10 +9,11 @@ import { PinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
 
-/** A repository held in memory: the fs, its directory, and isomorphic-git's object cache. */
+/** A repository held in memory: the fs, its git directory, and isomorphic-git's object cache. */
 export interface MemoryRepo {
   fs: MemoryFs
-  dir: string
+  /** Unique per repo: isomorphic-git's in-process locks are keyed by path. */
+  gitdir: string
   /** Shared by every isomorphic-git call on this repo, so pack indexes are parsed once. */
   cache: object
   url: string
@@ -23,14 +24,18 @@ export interface BranchTip {
   tip: string
 }
 
-const DIR = '/'
 const REMOTE = 'origin'
+/** All a fetch needs: a refspec for origin. No init, no working tree. */
+const CONFIG = `[remote "${REMOTE}"]\n\tfetch = +refs/heads/*:refs/remotes/${REMOTE}/*\n`
+
+let counter = 0
 
 export async function openMemoryRepo(url: string): Promise<MemoryRepo> {
   const fs = await createMemoryFs('audit')
-  await isogit.init({ fs, dir: DIR })
-  await isogit.addRemote({ fs, dir: DIR, remote: REMOTE, url })
-  return { fs, dir: DIR, cache: {}, url }
+  const gitdir = `/audit-${++counter}.git`
+  await fs.promises.mkdir(gitdir)
+  await fs.promises.writeFile(`${gitdir}/config`, CONFIG, 'utf8')
+  return { fs, gitdir, cache: {}, url }
 }
 
 /**
@@ -39,17 +44,20 @@ export async function openMemoryRepo(url: string): Promise<MemoryRepo> {
  * can tell the server what is already here.
  */
 export async function fetchBranchTip(repo: MemoryRepo, http: HttpClient, options: { branch?: string; depth: number }): Promise<BranchTip> {
-  const { fs, dir, cache, url } = repo
+  const { fs, gitdir, cache, url } = repo
+  const remoteRef = options.branch ? `refs/heads/${options.branch}` : 'HEAD'
   let result: Awaited<ReturnType<typeof isogit.fetch>>
   try {
     result = await isogit.fetch({
       fs,
       http,
-      dir,
+      gitdir,
       cache,
       url,
       remote: REMOTE,
-      remoteRef: options.branch ? `refs/heads/${options.branch}` : 'HEAD',
+      // Without a HEAD file, isomorphic-git needs `ref` to not look up a current branch.
+      ref: remoteRef,
+      remoteRef,
       singleBranch: true,
       tags: false,
       depth: options.depth,
@@ -68,17 +76,17 @@ export async function fetchBranchTip(repo: MemoryRepo, http: HttpClient, options
   }
   const branch = options.branch ?? result.defaultBranch?.replace(/^refs\/heads\//, '')
   if (!branch) throw new PinbotError('no-default-branch', 'the remote does not advertise a default branch (HEAD)')
-  await isogit.writeRef({ fs, dir, ref: `refs/heads/${branch}`, value: result.fetchHead, force: true })
+  await isogit.writeRef({ fs, gitdir, ref: `refs/heads/${branch}`, value: result.fetchHead, force: true })
   return { branch, tip: result.fetchHead }
 }
 
 /** Deepen the shallow history of `branch` by `by` more commits (relative to what is here). */
 export async function deepenBranch(repo: MemoryRepo, http: HttpClient, options: { branch: string; by: number }): Promise<void> {
-  const { fs, dir, cache, url } = repo
+  const { fs, gitdir, cache, url } = repo
   await isogit.fetch({
     fs,
     http,
-    dir,
+    gitdir,
     cache,
     url,
     remote: REMOTE,
