@@ -1,0 +1,42 @@
+import { Args, Flags } from '@oclif/core'
+import { resolveDefaultBranches } from '../src/default-branch.js'
+import { parseForgeUrl, resolveRepo } from '../src/repo-ref.js'
+import { renderTable } from '../src/table.js'
+import { BaseCommand } from './_base.js'
+import { remoteFlags, remoteSettings } from './_remote-flags.js'
+
+export default class DefaultBranch extends BaseCommand {
+  static override summary = "Show each remote repo's default branch (its HEAD symref)"
+  static override description = `Reads the branch HEAD points at from each repo's smart-HTTP ref advertisement: one request per repo, repos in parallel. Never assumes main.
+A REPO is a clone URL, or OWNER/NAME resolved against --forge. The token is read from PINBOT_TOKEN (or the variable named by --token-env); without one, requests are anonymous.
+Exits 1 if any repo failed (bad token, no access, missing, empty, unreachable).`
+  static override examples = [
+    '<%= config.bin %> default-branch https://git.example.com/acme/template-python.git',
+    'PINBOT_TOKEN=... <%= config.bin %> default-branch acme/template-python acme/template-node --forge https://git.example.com',
+    '<%= config.bin %> default-branch acme/a acme/b --forge https://git.example.com --json',
+  ]
+  static override strict = false
+  static override enableJsonFlag = true
+  static override args = {
+    repo: Args.string({ required: true, description: 'clone URL, or OWNER/NAME with --forge (several allowed)' }),
+  }
+  static override flags = {
+    forge: Flags.string({ helpValue: 'URL', description: 'base URL that OWNER/NAME repos are resolved against' }),
+    concurrency: Flags.integer({ min: 1, max: 64, default: 8, description: 'repos queried at once' }),
+    ...remoteFlags,
+  }
+
+  async run() {
+    const { argv, flags } = await this.parse(DefaultBranch)
+    const forge = flags.forge === undefined ? undefined : parseForgeUrl(flags.forge)
+    const repos = (argv as string[]).map((text) => resolveRepo(text, forge))
+    const results = await resolveDefaultBranches(repos, { ...remoteSettings(flags), concurrency: flags.concurrency })
+    const failed = results.filter((r) => 'error' in r)
+    if (failed.length) process.exitCode = 1
+    if (!this.jsonEnabled()) {
+      this.out(renderTable(['REPO', 'DEFAULT BRANCH'], results.map((r) => [r.repo, 'branch' in r ? r.branch : `error (${r.error.code}): ${r.error.message}`])))
+      for (const r of failed) if ('error' in r && r.error.hint) this.err(`${r.repo}: ${r.error.hint}`)
+    }
+    return { results }
+  }
+}

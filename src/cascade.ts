@@ -1,0 +1,110 @@
+/**
+ * The cascade: pin every repo of a manifest with bounded concurrency, and account for
+ * each one. The pinning itself is injected (`pinOne`), so this module owns only the
+ * orchestration: order, concurrency, events for the live view, and the guarantee that a
+ * repo whose pin throws still ends as a `failed` result instead of being lost.
+ */
+import { toPinbotError } from './errors.js'
+import type { ManifestRepo } from './manifest.js'
+import { PIN_OUTCOMES, type PinOutcome, type PinResult } from './pin-result.js'
+import { runPool } from './pool.js'
+import { redact } from './redact.js'
+
+export type PinOne = (repo: ManifestRepo) => Promise<PinResult>
+
+export type CascadeEvent =
+  | { type: 'start'; repo: ManifestRepo; index: number; total: number }
+  | { type: 'done'; repo: ManifestRepo; index: number; total: number; result: PinResult }
+
+export interface CascadeOptions {
+  repos: readonly ManifestRepo[]
+  version: string
+  concurrency: number
+  dryRun?: boolean
+  pinOne: PinOne
+  onEvent?: (event: CascadeEvent) => void
+}
+
+export type CascadeCounts = Record<PinOutcome, number>
+
+/** The `cascade --json` document. */
+export interface CascadeReport {
+  version: string
+  dryRun: boolean
+  results: PinResult[]
+  counts: CascadeCounts
+}
+
+/** A pin that threw instead of returning a result: still one `failed` outcome. */
+function thrownResult(repo: ManifestRepo, error: unknown, durationMs: number): PinResult {
+  const { code, message, hint } = toPinbotError(error).toJSON()
+  return {
+    repo: repo.name,
+    branch: repo.branch ?? '',
+    outcome: 'failed',
+    reason: code,
+    attempts: 1,
+    error: { code, message: redact(message), ...(hint && { hint: redact(hint) }) },
+    durationMs,
+  }
+}
+
+export function countOutcomes(results: readonly PinResult[]): CascadeCounts {
+  const counts = Object.fromEntries(PIN_OUTCOMES.map((outcome) => [outcome, 0])) as CascadeCounts
+  for (const result of results) counts[result.outcome]++
+  return counts
+}
+
+export async function runCascade(options: CascadeOptions): Promise<CascadeReport> {
+  const { repos, version, concurrency, dryRun = false, pinOne, onEvent } = options
+  const total = repos.length
+  const startedAt = new Array<number>(total)
+  const results = new Array<PinResult>(total)
+
+  await runPool(repos, concurrency, async (repo, index) => {
+    startedAt[index] = Date.now()
+    onEvent?.({ type: 'start', repo, index, total })
+    let result: PinResult
+    try {
+      // Reports and --only use the manifest's name for the repo, whatever pinOne calls it.
+      result = { ...(await pinOne(repo)), repo: repo.name }
+    } catch (error) {
+      result = thrownResult(repo, error, Date.now() - startedAt[index])
+    }
+    results[index] = result
+    onEvent?.({ type: 'done', repo, index, total, result })
+  })
+
+  return { version, dryRun, results, counts: countOutcomes(results) }
+}
+
+export function failedRepos(report: CascadeReport): string[] {
+  return report.results.filter((result) => result.outcome === 'failed').map((result) => result.repo)
+}
+
+/** Quote one argument for a POSIX shell; plain words stay as they are. */
+export function shellQuote(arg: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg
+  return `'${arg.replace(/'/g, `'\\''`)}'`
+}
+
+/**
+ * The command line that re-runs only `repos`: the original arguments (`argv`, as the
+ * command received them, without the command name) with any earlier `--only` values
+ * replaced. Flags name environment variables rather than carry secrets, and anything
+ * registered as a secret is masked all the same.
+ */
+export function rerunCommand(argv: readonly string[], repos: readonly string[], command = 'pinbot cascade'): string {
+  const kept: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--only' || arg.startsWith('--only=')) {
+      // --only takes several values: drop every bare word that follows it.
+      while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) i++
+      continue
+    }
+    kept.push(arg)
+  }
+  const only = repos.flatMap((repo) => ['--only', repo])
+  return [command, ...[...kept, ...only].map((arg) => shellQuote(redact(arg)))].join(' ')
+}

@@ -1,0 +1,67 @@
+/** Classification of every remote failure shape isomorphic-git and our HTTP client produce. */
+import * as isogit from 'isomorphic-git'
+import { describe, expect, it } from 'vitest'
+import { PinbotError } from '../../src/errors.js'
+import { classifyRemoteError, isRace } from '../../src/remote-errors.js'
+
+const { HttpError, PushRejectedError, GitPushError, SmartHttpError } = isogit.Errors
+const read = { phase: 'read' as const }
+const push = { phase: 'push' as const }
+
+function refused(error: string) {
+  return new GitPushError(`\n  - refs/heads/main: ${error}`, { ok: true, refs: { 'refs/heads/main': { ok: false, error } } } as never)
+}
+
+describe('classifyRemoteError', () => {
+  it('maps HTTP statuses to auth, forbidden, not-found and http, each with its hint', () => {
+    const auth = classifyRemoteError(new HttpError(401, 'Unauthorized', 'Unauthorized\n'), { ...read, tokenEnv: 'DISPATCH_TOKEN' })
+    expect(auth).toMatchObject({ code: 'auth', hint: 'the token was rejected or is missing; check DISPATCH_TOKEN' })
+    expect(auth.message).toContain('401 Unauthorized')
+    expect(classifyRemoteError(new HttpError(403, 'Forbidden', 'User permission denied for writing.'), push)).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('User permission denied for writing.'),
+      hint: expect.stringContaining('write access'),
+    })
+    expect(classifyRemoteError(new HttpError(404, 'Not Found', ''), read)).toMatchObject({
+      code: 'not-found',
+      hint: 'the repo does not exist or the token cannot see it; owner names are case-sensitive on Gitea',
+    })
+    const http = classifyRemoteError(new HttpError(502, 'Bad Gateway', '<html><body>proxy</body></html>'), read)
+    expect(http).toMatchObject({ code: 'http', message: 'unexpected answer from the forge (HTTP 502 Bad Gateway)' })
+  })
+
+  it('keeps the HTTP client\'s network and timeout codes and hints', () => {
+    const network = classifyRemoteError(new PinbotError('network', 'GET x failed: ECONNRESET', { hint: 'h' }), read)
+    expect(network).toMatchObject({ code: 'network', message: 'GET x failed: ECONNRESET', hint: 'h' })
+    expect(isRace(network)).toBe(false)
+    expect(classifyRemoteError(new PinbotError('timeout', 'no response'), read)).toMatchObject({ code: 'timeout', hint: expect.stringContaining('--timeout') })
+  })
+
+  it('treats a client-side non-fast-forward as a race', () => {
+    const error = classifyRemoteError(new PushRejectedError('not-fast-forward'), push)
+    expect(error.code).toBe('rejected')
+    expect(isRace(error)).toBe(true)
+  })
+
+  it('treats a server-side lock or ref mismatch as a race', () => {
+    for (const text of ['failed to update ref', 'failed to lock', 'non-fast-forward', 'fetch first', "cannot lock ref 'refs/heads/main': is at a but expected b"]) {
+      expect(isRace(classifyRemoteError(refused(text), push)), text).toBe(true)
+    }
+  })
+
+  it('treats a hook rejection as final, with the server\'s own words', () => {
+    const error = classifyRemoteError(refused('pre-receive hook declined'), { ...push, serverMessages: ['protected branch: pushes need review\n', ''] })
+    expect(error).toMatchObject({
+      code: 'rejected',
+      message: 'the server refused the push: pre-receive hook declined: protected branch: pushes need review',
+    })
+    expect(isRace(error)).toBe(false)
+  })
+
+  it('reports a non-git answer as http, and leaves unrelated errors alone', () => {
+    expect(classifyRemoteError(new SmartHttpError('<html>', '<html>'), read)).toMatchObject({ code: 'http', message: expect.stringContaining('smart-HTTP') })
+    expect(classifyRemoteError(new Error('boom'), read)).toMatchObject({ code: 'internal', message: 'boom' })
+    const typed = new PinbotError('empty-repo', 'empty')
+    expect(classifyRemoteError(typed, read)).toBe(typed)
+  })
+})
