@@ -5,9 +5,9 @@
  * A hand edit after the bot's pin shows up here: the last change is then not the bot's.
  */
 import * as isogit from 'isomorphic-git'
-import { toPinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
 import { parseCommitObject, type CommitIdentity } from './commit-object.js'
+import { classifyRemoteError } from './remote-errors.js'
 import { findLastPinChange, readPinEntry, type PinEntry } from './pin-history.js'
 import { checkVersionBytes, type VersionProblem } from './runtime-version.js'
 import { deepenBranch, fetchBranchTip, openMemoryRepo, type MemoryRepo } from './shallow-fetch.js'
@@ -79,6 +79,8 @@ export interface AuditOptions {
   /** Without it, only the tip is fetched (depth 1) and no signature is checked. */
   verify?: VerifySignature
   maxDepth: number
+  /** Where the token came from, named in the hint of an auth failure. */
+  tokenEnv?: string
 }
 
 const VERDICT_STATUS: Record<SignatureVerdict['status'], SignatureStatus> = {
@@ -178,7 +180,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     }
     Object.assign(result, await verifyPinCommit(repo, change.oid, change.distance, options.verify))
   } catch (error) {
-    result.error = toPinbotError(error).toJSON()
+    result.error = classifyRemoteError(error, { phase: 'read', tokenEnv: options.tokenEnv }).toJSON()
   }
   return result
 }

@@ -5,6 +5,7 @@
  * finding it. Nothing is checked out; objects are read straight from the packs.
  */
 import * as isogit from 'isomorphic-git'
+import { branchFromSymref, emptyRepoError } from './default-branch.js'
 import { PinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
@@ -71,11 +72,13 @@ export async function fetchBranchTip(repo: MemoryRepo, http: HttpClient, options
     }
     throw error
   }
-  if (!result.fetchHead) {
-    throw new PinbotError('empty-repo', 'the repository has no commits', { hint: 'push an initial commit first' })
+  if (!result.fetchHead) throw emptyRepoError()
+  const branch = options.branch ?? branchFromSymref(result.defaultBranch ?? undefined)
+  if (!branch) {
+    throw new PinbotError('no-default-branch', 'the server did not say which branch HEAD points at', {
+      hint: 'name the branch in the manifest: { "repo": ..., "branch": ... }',
+    })
   }
-  const branch = options.branch ?? result.defaultBranch?.replace(/^refs\/heads\//, '')
-  if (!branch) throw new PinbotError('no-default-branch', 'the remote does not advertise a default branch (HEAD)')
   await isogit.writeRef({ fs, gitdir, ref: `refs/heads/${branch}`, value: result.fetchHead, force: true })
   return { branch, tip: result.fetchHead }
 }

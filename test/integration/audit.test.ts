@@ -107,7 +107,7 @@ describe('auditRepo', () => {
 
   it('a missing repo becomes a per-repo error, after one request', async () => {
     const { result, requests } = await audit('acme/absent', { verify })
-    expect(result.error?.code).toBeTruthy()
+    expect(result.error?.code).toBe('not-found')
     expect(result).toMatchObject({ branch: null, version: null, signature: null })
     expect(requests).toBe(1)
   })
