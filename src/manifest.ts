@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises'
 import { UsageError } from './errors.js'
 import { formatJsonPath, JsonSyntaxError, parseJson, type JsonPath } from './json-parse.js'
+import { redact } from './redact.js'
 import { PIN_FILE } from './runtime-version.js'
 
 export interface ManifestRepo {
@@ -80,7 +81,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'object') return 'an object'
-  if (typeof value === 'string') return `"${value.length > 60 ? `${value.slice(0, 60)}…` : value}"`
+  // Quoted and escaped, so control characters are visible; URL credentials masked.
+  if (typeof value === 'string') return JSON.stringify(redact(value.length > 60 ? `${value.slice(0, 60)}…` : value))
   return String(value)
 }
 
@@ -121,7 +123,7 @@ function checkKeys(object: Json, path: JsonPath, report: Report, known: readonly
     const close = known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2)
     report([...path, key], `unknown key${close ? `; did you mean "${close}"?` : ''} (allowed: ${known.join(', ')})`)
   }
-  for (const key of required) if (!(key in object)) report([...path, key], 'required key is missing')
+  for (const key of required) if (!Object.hasOwn(object, key)) report([...path, key], 'required key is missing')
 }
 
 /** An http(s) URL without credentials, query or fragment; the URL, or undefined. */
@@ -185,9 +187,9 @@ function parseRepoEntry(value: unknown, path: JsonPath, report: Report, forge: s
     return undefined
   }
   checkKeys(value, path, report, REPO_OBJECT_KEYS, REPO_OBJECT_REQUIRED)
-  const ref = 'repo' in value ? parseRepoRef(value.repo, [...path, 'repo'], report, forge) : undefined
-  const branch = 'branch' in value ? matching(value.branch, [...path, 'branch'], report, BRANCH, 'a branch name such as "main"') : undefined
-  if (!ref || ('branch' in value && branch === undefined)) return undefined
+  const ref = Object.hasOwn(value, 'repo') ? parseRepoRef(value.repo, [...path, 'repo'], report, forge) : undefined
+  const branch = Object.hasOwn(value, 'branch') ? matching(value.branch, [...path, 'branch'], report, BRANCH, 'a branch name such as "main"') : undefined
+  if (!ref || (Object.hasOwn(value, 'branch') && branch === undefined)) return undefined
   return branch === undefined ? ref : { ...ref, branch }
 }
 
@@ -222,8 +224,8 @@ function parseAuthor(value: unknown, path: JsonPath, report: Report): ManifestAu
     return undefined
   }
   checkKeys(value, path, report, AUTHOR_KEYS, AUTHOR_KEYS)
-  const name = 'name' in value ? matching(value.name, [...path, 'name'], report, PERSON_NAME, 'a name without "<" or ">"') : undefined
-  const email = 'email' in value ? matching(value.email, [...path, 'email'], report, EMAIL, 'an email address such as "bot@example.com"') : undefined
+  const name = Object.hasOwn(value, 'name') ? matching(value.name, [...path, 'name'], report, PERSON_NAME, 'a name without "<" or ">"') : undefined
+  const email = Object.hasOwn(value, 'email') ? matching(value.email, [...path, 'email'], report, EMAIL, 'an email address such as "bot@example.com"') : undefined
   return name !== undefined && email !== undefined ? { name, email } : undefined
 }
 
@@ -286,7 +288,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
   checkKeys(data, [], report, MANIFEST_KEYS, MANIFEST_REQUIRED)
   const parsed: Parsed = {}
   for (const key of MANIFEST_KEYS) {
-    if (key in data) Object.assign(parsed, { [key]: TOP_LEVEL[key](data[key], [key], report, parsed.forge ?? '') })
+    if (Object.hasOwn(data, key)) Object.assign(parsed, { [key]: TOP_LEVEL[key](data[key], [key], report, parsed.forge ?? '') })
   }
   if (problems.length) throw new ManifestError(file, problems)
 

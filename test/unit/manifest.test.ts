@@ -41,6 +41,14 @@ describe('parseManifest: bad manifests', () => {
     expect(error.toJSON()).toMatchObject({ code: 'invalid-manifest', problems: error.problems })
   })
 
+  it('shows offending text quoted and escaped, so invisible characters are visible', () => {
+    const error = problemsOf(JSON.stringify({ forge: CORPUS_FORGE, repos: ['acme/api\n', { repo: 'acme/web', branch: 'main\t' }] }))
+    expect(error.problems).toEqual([
+      { path: '$.repos[0]', message: 'expected OWNER/NAME or an http(s) URL, found "acme/api\\n"' },
+      { path: '$.repos[1].branch', message: 'expected a branch name such as "main", found "main\\t"' },
+    ])
+  })
+
   it('never echoes credentials found in a URL', () => {
     const error = problemsOf(JSON.stringify({ forge: 'https://bot:hunter22@forge.test', repos: ['https://x:hunter22@forge.test/a/b.git'] }))
     expect(error.problems).toHaveLength(2)

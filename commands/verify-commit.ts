@@ -1,0 +1,40 @@
+import { Args, Flags } from '@oclif/core'
+import { formatIdentity } from '../src/commit-message.js'
+import { readPublicKeys } from '../src/keys.js'
+import { verifyCommit, type CommitVerification } from '../src/verify-commit.js'
+import { BaseCommand } from './_base.js'
+
+export default class VerifyCommit extends BaseCommand {
+  static override summary = "Verify a commit's OpenPGP signature against the bot's public key"
+  static override description = `Checks the gpgsig signature over the commit's exact payload, in-process (no gpg needed), and agrees with \`git verify-commit\`.
+Status: good, bad-signature, unsigned, unknown-key (signed, but not by a given key), expired-key or revoked-key (judged now, like GnuPG).
+Exit 0 only for good; 1 for any other status; 2 for bad input (no such revision, unreadable key).`
+  static override examples = [
+    '<%= config.bin %> verify-commit --key pinbot-signing-key.asc.pub',
+    '<%= config.bin %> verify-commit main --dir ../template-python --key bot.pub --key old-bot.pub --json',
+  ]
+  static override enableJsonFlag = true
+  static override args = {
+    rev: Args.string({ default: 'HEAD', description: 'commit to verify: HEAD, a branch, a tag, or a (short) commit id' }),
+  }
+  static override flags = {
+    dir: Flags.string({ default: '.', description: 'the git checkout' }),
+    key: Flags.string({ required: true, multiple: true, multipleNonGreedy: true, description: 'public key file (armored or binary); repeatable' }),
+  }
+
+  async run(): Promise<CommitVerification> {
+    const { args, flags } = await this.parse(VerifyCommit)
+    const publicKeys = await readPublicKeys(flags.key)
+    const result = await verifyCommit({ dir: flags.dir, rev: args.rev, publicKeys })
+    if (!this.jsonEnabled()) this.out(describe(result))
+    if (result.status !== 'good') process.exitCode = 1
+    return result
+  }
+}
+
+function describe(result: CommitVerification): string {
+  const key = result.fingerprint ?? result.keyId
+  const by = [result.signer ? formatIdentity(result.signer) : undefined, key ? `key ${key}` : undefined].filter(Boolean).join(', ')
+  if (result.status === 'good') return `${result.commit}: good signature by ${by}`
+  return `${result.commit}: ${result.status}${by ? ` (${by})` : ''}${result.reason ? `: ${result.reason}` : ''}`
+}

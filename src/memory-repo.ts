@@ -1,0 +1,180 @@
+/**
+ * One remote branch, held in memory: a depth-1, single-branch, no-checkout fetch into a
+ * fresh in-memory filesystem, commits built from objects (blob, trees, commit), and a
+ * push that never forces. Nothing touches the disk; cost does not grow with history.
+ *
+ * Cheapness: one isomorphic-git `cache` per repo (parsed pack indexes are reused by every
+ * read, commit and push), one fetch = 2 requests (ref advertisement + pack), one push =
+ * 2 requests; the default branch comes from the fetch's own advertisement (HEAD symref),
+ * so it costs nothing extra.
+ */
+import * as isogit from 'isomorphic-git'
+import { PinbotError } from './errors.js'
+import type { HttpClient } from './http.js'
+import { createMemoryFs, type MemoryFs } from './memfs.js'
+import { emptyRepoError, branchFromSymref } from './default-branch.js'
+import { classifyRemoteError } from './remote-errors.js'
+
+export interface Identity {
+  name: string
+  email: string
+}
+
+export type TreeEntry = isogit.TreeEntry
+
+const FETCH_REFSPEC = '[remote "origin"]\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n'
+
+let repoCounter = 0
+
+export class MemoryRepo {
+  private readonly cache = {}
+
+  private constructor(
+    private readonly fs: MemoryFs,
+    /** Unique per repo: isomorphic-git's in-process locks are keyed by path. */
+    private readonly gitdir: string,
+    private readonly url: string,
+    private readonly http: HttpClient,
+    private readonly tokenEnv?: string,
+  ) {}
+
+  static async open(url: string, http: HttpClient, tokenEnv?: string): Promise<MemoryRepo> {
+    const fs = await createMemoryFs()
+    const gitdir = `/repo-${++repoCounter}.git`
+    // All a fetch needs: a refspec for origin. No init, no working tree, no checkout.
+    await fs.promises.mkdir(gitdir)
+    await fs.promises.writeFile(`${gitdir}/config`, FETCH_REFSPEC, 'utf8')
+    return new MemoryRepo(fs, gitdir, url, http, tokenEnv)
+  }
+
+  /**
+   * Fetch the tip of `branch` (depth 1), or of whatever HEAD points at when no branch is
+   * given, and return it with the branch's short name.
+   */
+  async fetch(branch?: string): Promise<{ tip: string; branch: string }> {
+    const remoteRef = branch ? `refs/heads/${branch}` : 'HEAD'
+    let result: isogit.FetchResult
+    try {
+      result = await isogit.fetch({
+        fs: this.fs,
+        http: this.http,
+        cache: this.cache,
+        gitdir: this.gitdir,
+        url: this.url,
+        ref: remoteRef,
+        remoteRef,
+        singleBranch: true,
+        depth: 1,
+        tags: false,
+        headers: {},
+      })
+    } catch (error) {
+      if ((error as { code?: string }).code === 'NotFoundError' && branch) {
+        throw new PinbotError('branch-not-found', `the branch "${branch}" does not exist on the remote`, {
+          hint: 'check --branch; without it the default branch (HEAD) is used',
+        })
+      }
+      throw classifyRemoteError(error, { phase: 'read', tokenEnv: this.tokenEnv })
+    }
+    if (!result.fetchHead) throw emptyRepoError()
+    const resolved = branch ?? branchFromSymref(result.defaultBranch ?? undefined)
+    if (!resolved) {
+      throw new PinbotError('no-default-branch', 'the server did not say which branch HEAD points at', {
+        hint: 'pass the branch explicitly (--branch NAME)',
+      })
+    }
+    return { tip: result.fetchHead, branch: resolved }
+  }
+
+  /** The entry at `path` in a commit's tree, or undefined when absent. */
+  async lookup(commit: string, path: string): Promise<TreeEntry | undefined> {
+    let tree = commit
+    const segments = path.split('/')
+    for (const [i, name] of segments.entries()) {
+      const entry = (await isogit.readTree({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid: tree })).tree.find((e) => e.path === name)
+      if (!entry || i === segments.length - 1) return entry
+      if (entry.type !== 'tree') return undefined
+      tree = entry.oid
+    }
+    return undefined
+  }
+
+  async readBlob(oid: string): Promise<Uint8Array> {
+    return (await isogit.readBlob({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid })).blob
+  }
+
+  /**
+   * The root tree of `commit` with the file at `path` set to `content` (a regular file);
+   * every other entry is kept as it is, and only the trees on the path are rewritten.
+   */
+  async treeWithFile(commit: string, path: string, content: Uint8Array): Promise<string> {
+    const blob = await isogit.writeBlob({ fs: this.fs, gitdir: this.gitdir, blob: content })
+    const rewrite = async (tree: string | undefined, [name, ...rest]: string[]): Promise<string> => {
+      const entries = tree ? (await isogit.readTree({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid: tree })).tree : []
+      const existing = entries.find((e) => e.path === name)
+      let entry: TreeEntry
+      if (rest.length === 0) {
+        entry = { mode: '100644', path: name, oid: blob, type: 'blob' }
+      } else {
+        if (existing && existing.type !== 'tree') {
+          throw new PinbotError('path-conflict', `cannot write ${path}: "${name}" is a file, not a directory`, { hint: 'check the pin file path' })
+        }
+        entry = { mode: '040000', path: name, oid: await rewrite(existing?.oid, rest), type: 'tree' }
+      }
+      return isogit.writeTree({ fs: this.fs, gitdir: this.gitdir, tree: [...entries.filter((e) => e.path !== name), entry] })
+    }
+    return rewrite(commit, path.split('/'))
+  }
+
+  /** A commit of `tree` on top of `parent`, recorded as the local `branch`. */
+  async commit(options: {
+    tree: string
+    parent: string
+    branch: string
+    identity: Identity
+    message: string
+    signer?: (payload: string) => Promise<string>
+  }): Promise<string> {
+    const { signer } = options
+    return isogit.commit({
+      fs: this.fs,
+      gitdir: this.gitdir,
+      cache: this.cache,
+      tree: options.tree,
+      parent: [options.parent],
+      ref: `refs/heads/${options.branch}`,
+      author: options.identity,
+      committer: options.identity,
+      message: options.message,
+      ...(signer && {
+        // isomorphic-git only calls onSign when signingKey is set; the key lives in the signer.
+        signingKey: 'injected-signer',
+        onSign: async ({ payload }: { payload: string }) => ({ signature: await signer(payload) }),
+      }),
+    })
+  }
+
+  /** Push the local `branch` to the remote branch of the same name. Never forces. */
+  async push(branch: string): Promise<void> {
+    const serverMessages: string[] = []
+    const ref = `refs/heads/${branch}`
+    try {
+      await isogit.push({
+        fs: this.fs,
+        http: this.http,
+        cache: this.cache,
+        gitdir: this.gitdir,
+        url: this.url,
+        ref,
+        remoteRef: ref,
+        force: false,
+        headers: {},
+        onMessage: (line) => void serverMessages.push(line),
+      })
+    } catch (error) {
+      // Side-band lines are delivered asynchronously; let the last ones arrive.
+      await new Promise((resolve) => setImmediate(resolve))
+      throw classifyRemoteError(error, { phase: 'push', tokenEnv: this.tokenEnv, serverMessages })
+    }
+  }
+}

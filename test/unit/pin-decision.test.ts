@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest'
+import { decidePin } from '../../src/pin-decision.js'
+
+const file = (text: string) => ({ kind: 'file' as const, bytes: Buffer.from(text) })
+
+describe('decidePin', () => {
+  it('keeps a pin that already holds the version, with or without its newline', () => {
+    expect(decidePin(file('1.2.3\n'), '1.2.3')).toEqual({ action: 'keep', outcome: 'unchanged', before: '1.2.3' })
+    expect(decidePin(file('1.2.3'), '1.2.3')).toEqual({ action: 'keep', outcome: 'unchanged', before: '1.2.3' })
+  })
+
+  it('raises a lower pin, and never lowers a higher one unless allowed', () => {
+    expect(decidePin(file('1.2.3\n'), '1.3.0')).toEqual({ action: 'write', before: '1.2.3' })
+    expect(decidePin(file('1.3.0\n'), '1.3.0-rc.1')).toEqual({ action: 'keep', outcome: 'skipped', reason: 'downgrade', before: '1.3.0' })
+    expect(decidePin(file('1.3.0\n'), '1.2.3', { allowDowngrade: true })).toEqual({ action: 'write', before: '1.3.0' })
+  })
+
+  it('rewrites a version that differs only in build metadata (same precedence, different text)', () => {
+    expect(decidePin(file('1.2.3+a\n'), '1.2.3+b')).toEqual({ action: 'write', before: '1.2.3+a' })
+  })
+
+  it('repairs malformed pins and symlinks, adds an absent pin, and refuses to replace a directory or submodule', () => {
+    for (const text of ['v1.2.3\n', '1.2.3\r\n', '', '1.2.3\n1.2.4\n', '\uFEFF1.2.3\n']) {
+      expect(decidePin(file(text), '1.2.3'), JSON.stringify(text)).toEqual({ action: 'write', reason: 'repaired' })
+    }
+    expect(decidePin({ kind: 'symlink' }, '1.2.3')).toEqual({ action: 'write', reason: 'repaired' })
+    expect(decidePin({ kind: 'absent' }, '1.2.3')).toEqual({ action: 'write' })
+    expect(decidePin({ kind: 'directory' }, '1.2.3')).toEqual({ action: 'refuse', found: 'directory' })
+    expect(decidePin({ kind: 'submodule' }, '1.2.3')).toEqual({ action: 'refuse', found: 'submodule' })
+  })
+})
