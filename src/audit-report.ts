@@ -1,8 +1,10 @@
 /**
- * How a fleet audit looks to people: the table, one line of counts, and what is wrong
- * with each repo that is not ok, with the fix. Pure functions of the audit.
+ * How a fleet audit looks to people and to CI: the table, one line of counts, what is
+ * wrong with each repo that is not ok (with the fix), the Markdown step summary and the
+ * Actions annotations. Pure functions of the audit.
  */
 import type { AuditResult, FleetAudit } from './audit-fleet.js'
+import { escapeActionsData, escapeActionsProperty } from './cascade-report.js'
 import { formatProblem } from './runtime-version.js'
 import { renderTable } from './table.js'
 
@@ -111,4 +113,40 @@ export function toJsonReport(audit: FleetAudit) {
     })),
     counts: audit.counts,
   }
+}
+
+/**
+ * Text safe inside a GitHub-flavoured Markdown table cell. The same escaping as
+ * cascade-report's `markdownCell`, which that module does not export (yet): one of the
+ * two should go once it does.
+ */
+function markdownCell(text: string): string {
+  return text.replace(/[\\`*_[\]|<>#&]/g, (char) => (char === '&' ? '&amp;' : `\\${char}`)).replace(/\r?\n|\r/g, '<br>')
+}
+
+/** Markdown appended to `$GITHUB_STEP_SUMMARY` (GitHub and Gitea Actions). */
+export function renderAuditStepSummary(audit: FleetAudit, options: { now: number; pinFile: string; signaturesChecked: boolean }): string {
+  const lines = [
+    `## pinbot verify-pins: ${audit.passed ? 'all pins ok' : 'pins need attention'}`,
+    '',
+    markdownCell(formatAuditCounts(audit)),
+    '',
+    `| ${TABLE_HEADERS.join(' | ')} |`,
+    `|${' --- |'.repeat(TABLE_HEADERS.length)}`,
+    ...audit.results.map((r) => `| ${tableRow(r, options.now).map(markdownCell).join(' | ')} |`),
+  ]
+  const findings = audit.results.map((r) => [r, describeFindings(r, audit, options.pinFile, options.signaturesChecked)] as const).filter(([, l]) => l.length)
+  if (findings.length) {
+    lines.push('', '### Needs attention', '')
+    for (const [r, found] of findings) lines.push(`- **${markdownCell(r.repo)}**: ${found.map(markdownCell).join('; ')}`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** One `::error` annotation per repo that is not ok, for the Actions run page. */
+export function renderAuditAnnotations(audit: FleetAudit, options: { pinFile: string; signaturesChecked: boolean }): string[] {
+  return audit.results.flatMap((r) => {
+    const found = describeFindings(r, audit, options.pinFile, options.signaturesChecked)
+    return found.length ? [`::error title=${escapeActionsProperty(`verify-pins ${r.repo}`)}::${escapeActionsData(found.join('\n'))}`] : []
+  })
 }

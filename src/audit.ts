@@ -6,7 +6,6 @@
  */
 import * as isogit from 'isomorphic-git'
 import type { HttpClient } from './http.js'
-import { parseCommitObject, type CommitIdentity } from './commit-object.js'
 import { classifyRemoteError } from './remote-errors.js'
 import { findLastPinChange, readPinEntry, type PinEntry } from './pin-history.js'
 import { checkVersionBytes, type VersionProblem } from './runtime-version.js'
@@ -112,7 +111,7 @@ export async function readPinState(
   return check.valid ? { pin: 'present', version: check.version!, problems: [] } : { pin: 'invalid', version: null, problems: check.problems }
 }
 
-function person(identity: CommitIdentity | undefined): Person | null {
+function person(identity: { name: string; email: string; timestamp: number } | undefined): Person | null {
   if (!identity) return null
   return { name: identity.name, email: identity.email, date: new Date(identity.timestamp * 1000).toISOString() }
 }
@@ -124,11 +123,13 @@ export async function verifyPinCommit(
   distance: number,
   verify: VerifySignature,
 ): Promise<{ signature: SignatureStatus; commit: PinCommit }> {
-  const { object } = await isogit.readObject({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid, format: 'content' })
-  const parsed = parseCommitObject(object as Uint8Array)
-  const verdict: SignatureVerdict = parsed.signature
-    ? await verify({ payload: parsed.payload, signature: parsed.signature })
-    : { status: 'unsigned' }
+  // Loaded here, not at the top: it pulls in openpgp, which an audit without --key never needs.
+  const { splitCommitSignature } = await import('./verify-commit.js')
+  const { fs, gitdir, cache } = repo
+  const { object } = await isogit.readObject({ fs, gitdir, cache, oid, format: 'content' })
+  const { payload, signature } = splitCommitSignature(object as Uint8Array)
+  const { commit: parsed } = await isogit.readCommit({ fs, gitdir, cache, oid })
+  const verdict: SignatureVerdict = signature ? await verify({ payload, signature }) : { status: 'unsigned' }
   const commit: PinCommit = {
     oid,
     distance,

@@ -9,6 +9,9 @@ import type { ForgeAuth } from './auth.js'
 import { createHttpClient } from './http.js'
 import { runPool } from './pool.js'
 
+/** Repos audited at once when neither the flag nor the manifest says. */
+export const DEFAULT_AUDIT_CONCURRENCY = 8
+
 export interface VerifyPinsOptions {
   repos: readonly RepoTarget[]
   pinFile: string
