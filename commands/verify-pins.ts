@@ -3,7 +3,6 @@ import { appendFile } from 'node:fs/promises'
 import { DEFAULT_MAX_DEPTH } from '../src/audit.js'
 import { renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../src/audit-report.js'
 import { inActions } from '../src/cascade-report.js'
-import { readPublicKeys } from '../src/keys.js'
 import { loadManifest, selectRepos, MAX_CONCURRENCY, MIN_CONCURRENCY } from '../src/manifest.js'
 import { redact } from '../src/redact.js'
 import { parseVersionArg } from '../src/runtime-version.js'
@@ -41,7 +40,8 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     const remote = remoteSettings(flags)
     const manifest = await loadManifest(flags.manifest)
     const repos = selectRepos(manifest.repos, flags.only ?? [])
-    const publicKeys = flags.key?.length ? await readPublicKeys(flags.key) : undefined
+    // openpgp is loaded only when there are keys to read: an audit without --key never needs it.
+    const publicKeys = flags.key?.length ? await (await import('../src/keys.js')).readPublicKeys(flags.key) : undefined
 
     const audit = await verifyPins({
       repos,
