@@ -26,13 +26,13 @@ Exit 0 only for good; 1 for any other status; 2 for bad input (no such revision,
     const { args, flags } = await this.parse(VerifyCommit)
     const publicKeys = await readPublicKeys(flags.key)
     const result = await verifyCommit({ dir: flags.dir, rev: args.rev, publicKeys })
-    if (!this.jsonEnabled()) this.out(describe(result))
+    if (!this.jsonEnabled()) this.out(render(result))
     if (result.status !== 'good') process.exitCode = 1
     return result
   }
 }
 
-function describe(result: CommitVerification): string {
+function render(result: CommitVerification): string {
   const key = result.fingerprint ?? result.keyId
   const by = [result.signer ? formatIdentity(result.signer) : undefined, key ? `key ${key}` : undefined].filter(Boolean).join(', ')
   if (result.status === 'good') return `${result.commit}: good signature by ${by}`

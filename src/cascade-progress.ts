@@ -74,7 +74,7 @@ export function createBlockView(write: (text: string) => void): CascadeProgress 
   let done = 0
   return {
     onEvent(event) {
-      if (event.type === 'done') write(`${renderRepoBlock(event.result, { done: ++done, total: event.total })}\n`)
+      if (event.type === 'done') write(`${renderRepoBlock(event.result, { done: ++done, total: event.total, log: event.log })}\n`)
     },
     finish() {},
   }

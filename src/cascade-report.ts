@@ -37,11 +37,15 @@ export function formatCounts(counts: CascadeCounts): string {
   return `${total} ${total === 1 ? 'repo' : 'repos'}: ${PIN_OUTCOMES.map((outcome) => `${counts[outcome]} ${outcome}`).join(', ')}`
 }
 
-/** Everything about one finished repo, printed whole so parallel repos never interleave. */
-export function renderRepoBlock(result: PinResult, progress?: { done: number; total: number }): string {
-  const prefix = progress ? `[${progress.done}/${progress.total}] ` : ''
+/**
+ * Everything about one finished repo, printed whole so parallel repos never interleave:
+ * its outcome, then its own log lines, then the details.
+ */
+export function renderRepoBlock(result: PinResult, options: { done?: number; total?: number; log?: readonly string[] } = {}): string {
+  const prefix = options.done !== undefined ? `[${options.done}/${options.total}] ` : ''
   const reason = reasonOf(result)
   const lines = [`${prefix}${title(result)}: ${result.outcome}${reason ? ` (${reason})` : ''}`]
+  for (const line of options.log ?? []) lines.push(`  | ${line}`)
   lines.push(`  version: ${formatChange(result)}`)
   if (result.commit) lines.push(`  commit: ${result.commit}`)
   if (result.error) lines.push(`  error: ${result.error.code}: ${result.error.message}`)

@@ -1,8 +1,9 @@
 /**
  * The cascade: pin every repo of a manifest with bounded concurrency, and account for
  * each one. The pinning itself is injected (`pinOne`), so this module owns only the
- * orchestration: order, concurrency, events for the live view, and the guarantee that a
- * repo whose pin throws still ends as a `failed` result instead of being lost.
+ * orchestration: order, concurrency, events for the progress views, each repo's log
+ * lines buffered and handed over whole when it finishes (never interleaved), and the
+ * guarantee that a repo whose pin throws still ends as a `failed` result.
  */
 import { toPinbotError } from './errors.js'
 import type { ManifestRepo } from './manifest.js'
@@ -10,11 +11,12 @@ import { PIN_OUTCOMES, type PinOutcome, type PinResult } from './pin-result.js'
 import { runPool } from './pool.js'
 import { redact } from './redact.js'
 
-export type PinOne = (repo: ManifestRepo) => Promise<PinResult>
+/** Pin one repo; `log` collects that repo's progress lines (e.g. pinRemote's `onLog`). */
+export type PinOne = (repo: ManifestRepo, log: (line: string) => void) => Promise<PinResult>
 
 export type CascadeEvent =
   | { type: 'start'; repo: ManifestRepo; index: number; total: number }
-  | { type: 'done'; repo: ManifestRepo; index: number; total: number; result: PinResult }
+  | { type: 'done'; repo: ManifestRepo; index: number; total: number; result: PinResult; log: string[] }
 
 export interface CascadeOptions {
   repos: readonly ManifestRepo[]
@@ -64,15 +66,16 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeReport
   await runPool(repos, concurrency, async (repo, index) => {
     startedAt[index] = Date.now()
     onEvent?.({ type: 'start', repo, index, total })
+    const log: string[] = []
     let result: PinResult
     try {
       // Reports and --only use the manifest's name for the repo, whatever pinOne calls it.
-      result = { ...(await pinOne(repo)), repo: repo.name }
+      result = { ...(await pinOne(repo, (line) => log.push(redact(line)))), repo: repo.name }
     } catch (error) {
       result = thrownResult(repo, error, Date.now() - startedAt[index])
     }
     results[index] = result
-    onEvent?.({ type: 'done', repo, index, total, result })
+    onEvent?.({ type: 'done', repo, index, total, result, log })
   })
 
   return { version, dryRun, results, counts: countOutcomes(results) }

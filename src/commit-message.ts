@@ -11,7 +11,7 @@ export interface BotIdentity {
 }
 
 export const DEFAULT_MESSAGE_TEMPLATE = 'chore: pin runtime to {version}'
-export const CO_AUTHOR_TRAILER = 'Co-Authored-By'
+const CO_AUTHOR_TRAILER = 'Co-Authored-By'
 
 // Git rejects names and emails containing these; '<' '>' would break the `Name <email>` form.
 const FORBIDDEN_IN_NAME = /[<>\n\r\0]/
@@ -20,10 +20,6 @@ const CO_AUTHOR = /^([^<>]+?)\s*<([^<>]*)>$/
 
 export function formatIdentity(identity: BotIdentity): string {
   return `${identity.name} <${identity.email}>`
-}
-
-export function isValidEmail(email: string): boolean {
-  return EMAIL.test(email)
 }
 
 /** Validate a name/email pair given on the command line. */
@@ -35,7 +31,7 @@ export function checkIdentity(identity: BotIdentity, what: string): BotIdentity 
       hint: 'Use a non-empty name without "<", ">" or line breaks.',
     })
   }
-  if (!isValidEmail(email)) {
+  if (!EMAIL.test(email)) {
     throw new UsageError('invalid-identity', `${what} email ${JSON.stringify(identity.email)} is not an email address`, {
       hint: 'Use a form like bot@example.com.',
     })

@@ -5,6 +5,7 @@
  */
 import * as isogit from 'isomorphic-git'
 import type { ForgeAuth } from './auth.js'
+import { watchBodyErrors } from './body-errors.js'
 import { PinbotError, toPinbotError } from './errors.js'
 import { createHttpClient, type HttpClient } from './http.js'
 import { runPool } from './pool.js'
@@ -21,26 +22,30 @@ export function emptyRepoError(): PinbotError {
   })
 }
 
+export function noDefaultBranchError(): PinbotError {
+  return new PinbotError('no-default-branch', 'the server did not say which branch HEAD points at', {
+    hint: 'pass the branch explicitly (--branch NAME)',
+  })
+}
+
 /** The short name of the branch a HEAD symref points at, e.g. `trunk`. */
 export function branchFromSymref(target: string | undefined): string | undefined {
   return target?.startsWith('refs/heads/') ? target.slice('refs/heads/'.length) : undefined
 }
 
 export async function readDefaultBranch(url: string, http: HttpClient, tokenEnv?: string): Promise<string> {
+  const watched = watchBodyErrors(http)
   let refs: isogit.ServerRef[]
   try {
-    refs = await isogit.listServerRefs({ http, url, protocolVersion: 1, symrefs: true, headers: {} })
+    refs = await isogit.listServerRefs({ http: watched.http, url, protocolVersion: 1, symrefs: true, headers: {} })
   } catch (error) {
-    throw classifyRemoteError(error, { phase: 'read', tokenEnv })
+    throw classifyRemoteError(watched.bodyError() ?? error, { phase: 'read', tokenEnv })
   }
+  if (watched.bodyError()) throw classifyRemoteError(watched.bodyError(), { phase: 'read', tokenEnv })
   const head = refs.find((r) => r.ref === 'HEAD')
   if (!head) throw emptyRepoError()
   const branch = branchFromSymref(head.target)
-  if (!branch) {
-    throw new PinbotError('no-default-branch', 'the server did not say which branch HEAD points at', {
-      hint: 'pass the branch explicitly (--branch NAME)',
-    })
-  }
+  if (!branch) throw noDefaultBranchError()
   return branch
 }
 

@@ -65,6 +65,18 @@ function displayUrl(url: string): string {
   return u.toString()
 }
 
+/** The response body, with a connection lost mid-body raised as a typed `network` error. */
+async function* typedBodyErrors(res: http.IncomingMessage, what: string): AsyncIterableIterator<Uint8Array> {
+  try {
+    for await (const chunk of res) yield chunk as Uint8Array
+  } catch (error) {
+    if (error instanceof PinbotError) throw error
+    throw new PinbotError('network', `${what} failed while reading the response: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      hint: 'check the forge URL and that the server is reachable',
+    })
+  }
+}
+
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { destroy(): void } {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const auth = options.token ? basicAuthHeader(options.token, options.tokenUser) : undefined
@@ -86,7 +98,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     const agent = agents[target.protocol as 'http:' | 'https:']
 
     return new Promise<GitHttpResponse>((resolve, reject) => {
+      let response: http.IncomingMessage | undefined
       const clientRequest = transport.request(target, { method, headers, agent }, (res) => {
+        response = res
         const responseHeaders: Record<string, string> = {}
         for (const [key, value] of Object.entries(res.headers)) {
           if (value !== undefined) responseHeaders[key] = Array.isArray(value) ? value.join(', ') : value
@@ -97,15 +111,17 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           statusCode: res.statusCode ?? 0,
           statusMessage: res.statusMessage ?? '',
           headers: responseHeaders,
-          body: res[Symbol.asyncIterator]() as AsyncIterableIterator<Uint8Array>,
+          body: typedBodyErrors(res, `${method} ${displayUrl(req.url)}`),
         })
       })
       clientRequest.setTimeout(timeoutMs, () => {
-        clientRequest.destroy(
-          new PinbotError('timeout', `no response from ${displayUrl(req.url)} within ${timeoutMs / 1000} s`, {
-            hint: 'the server is slow or hanging; raise --timeout or retry later',
-          }),
-        )
+        const error = new PinbotError('timeout', `no response from ${displayUrl(req.url)} within ${timeoutMs / 1000} s`, {
+          hint: 'the server is slow or hanging; raise --timeout or retry later',
+        })
+        // A body that stalls after the headers must fail too: without this its reader
+        // waits forever and the process exits with the work silently unfinished.
+        response?.destroy(error)
+        clientRequest.destroy(error)
       })
       clientRequest.on('error', (error: NodeJS.ErrnoException) => {
         if (error instanceof PinbotError) return reject(error)

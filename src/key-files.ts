@@ -13,7 +13,7 @@ export interface KeyFiles {
   revocationCertificate: string
 }
 
-export function keyFilePaths(out: string): KeyFiles {
+function keyFilePaths(out: string): KeyFiles {
   return { privateKey: out, publicKey: `${out}.pub`, revocationCertificate: `${out}.rev` }
 }
 

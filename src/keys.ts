@@ -162,7 +162,8 @@ export async function readKeySource(options: { file?: string; env?: NodeJS.Proce
 /** Parse an armored key (public or private); garbage is a UsageError naming the source. */
 export async function parseKey(source: KeySource): Promise<openpgp.Key> {
   const armored = normalizeArmor(source.text)
-  if (armored.includes('PRIVATE KEY BLOCK')) {
+  // Whatever is not plainly a public key may be private material, even when it does not parse.
+  if (!armored.includes('PUBLIC KEY BLOCK')) {
     registerSecret(source.text.trim())
     registerSecret(armored.trim())
   }

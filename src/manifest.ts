@@ -68,11 +68,13 @@ export class ManifestError extends UsageError {
 const HTTP_URL = /^https?:\/\//
 const REPO_NAME = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/
 const BRANCH = /^(?![-/.])(?!.*(\.\.|@\{|\/\/|\/\.|\.lock\/))(?!.*(\.lock|\/|\.)$)(?!@$)[^\x00-\x20~^:?*[\\\x7f]+$/
-const PIN_FILE_NAME = /^(?!\.\.?$)[^/\\\x00-\x1f\x7f]+$/
-const RELATIVE_PATH = /^(?!\/)(?!.*\/$)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))[^\\\x00-\x1f\x7f]+$/
-const PERSON_NAME = /^[^<>\n]*[^<>\s][^<>\n]*$/
-const EMAIL = /^[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+$/
-const CO_AUTHOR = /^[^<>\n]*[^<>\s][^<>\n]* <[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+>$/
+const PIN_FILE_NAME = /^(?!\.\.?$)(?!\.[gG][iI][tT]$)[^/\\\x00-\x1f\x7f]+$/
+const RELATIVE_PATH = /^(?!\/)(?!.*\/$)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))(?!(.*\/)?\.[gG][iI][tT](\/|$))[^\\\x00-\x1f\x7f]+$/
+// Identity and message rules as src/commit-message.ts applies them to the same flags.
+const PERSON_NAME = /^[^<>\n\r\0]*[^<>\s][^<>\n\r\0]*$/
+const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/
+const CO_AUTHOR = /^[^<>\n\r\0]*[^<>\s][^<>\n\r\0]*<[^\s<>@]+@[^\s<>@]+>$/
+const MESSAGE = /^(?=.*\{version\})(?!.*\{(?!version\})[^{}]*\})[^\r\n]+$/
 
 type Report = (path: JsonPath, message: string) => void
 type Json = Record<string, unknown>
@@ -255,13 +257,14 @@ const TOP_LEVEL = {
   repos: parseRepos,
   pinFile: (value, path, report) => matching(value, path, report, PIN_FILE_NAME, 'a file name at the repository root, such as ".runtime-version"'),
   requireFile: (value, path, report) =>
-    matching(value, path, report, RELATIVE_PATH, 'a path relative to the repository root, such as ".github/workflows/build.yml"'),
+    matching(value, path, report, RELATIVE_PATH, 'a path inside the repository (relative, no "." ".." or ".git" parts), such as ".github/workflows/build.yml"'),
   author: parseAuthor,
   coAuthors: parseCoAuthors,
   message: (value, path, report) => {
     const text = string(value, path, report)
-    if (text === undefined || text.includes('{version}')) return text
-    report(path, 'must contain "{version}", where the version being pinned goes')
+    if (text === undefined || MESSAGE.test(text)) return text
+    if (!text.includes('{version}')) report(path, 'must contain "{version}", where the version being pinned goes')
+    else report(path, `expected one line whose only placeholder is {version}, found ${describe(text)}`)
     return undefined
   },
   concurrency: parseConcurrency,

@@ -12,8 +12,10 @@ import * as isogit from 'isomorphic-git'
 import { PinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
-import { emptyRepoError, branchFromSymref } from './default-branch.js'
-import { classifyRemoteError } from './remote-errors.js'
+import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
+import { installIsogitSpeedups } from './isogit-speedups.js'
+import { watchBodyErrors } from './body-errors.js'
+import { RemoteError, classifyRemoteError } from './remote-errors.js'
 
 export interface Identity {
   name: string
@@ -39,6 +41,7 @@ export class MemoryRepo {
   ) {}
 
   static async open(url: string, http: HttpClient, tokenEnv?: string): Promise<MemoryRepo> {
+    await installIsogitSpeedups()
     const fs = await createMemoryFs()
     const gitdir = `/repo-${++repoCounter}.git`
     // All a fetch needs: a refspec for origin. No init, no working tree, no checkout.
@@ -53,11 +56,12 @@ export class MemoryRepo {
    */
   async fetch(branch?: string): Promise<{ tip: string; branch: string }> {
     const remoteRef = branch ? `refs/heads/${branch}` : 'HEAD'
+    const watched = watchBodyErrors(this.http)
     let result: isogit.FetchResult
     try {
       result = await isogit.fetch({
         fs: this.fs,
-        http: this.http,
+        http: watched.http,
         cache: this.cache,
         gitdir: this.gitdir,
         url: this.url,
@@ -69,20 +73,21 @@ export class MemoryRepo {
         headers: {},
       })
     } catch (error) {
-      if ((error as { code?: string }).code === 'NotFoundError' && branch) {
+      const cause = watched.bodyError() ?? error
+      if (cause === error && (error as { code?: string }).code === 'NotFoundError' && branch) {
         throw new PinbotError('branch-not-found', `the branch "${branch}" does not exist on the remote`, {
           hint: 'check --branch; without it the default branch (HEAD) is used',
         })
       }
-      throw classifyRemoteError(error, { phase: 'read', tokenEnv: this.tokenEnv })
+      throw classifyRemoteError(cause, { phase: 'read', tokenEnv: this.tokenEnv })
     }
+    if (watched.bodyError()) throw classifyRemoteError(watched.bodyError(), { phase: 'read', tokenEnv: this.tokenEnv })
     if (!result.fetchHead) throw emptyRepoError()
+    // A push walks every object under refs/remotes/origin/HEAD to thin its pack; our pack
+    // is three objects whose bases the push finds anyway. Skip that third full-tree walk.
+    await this.fs.promises.unlink(`${this.gitdir}/refs/remotes/origin/HEAD`).catch(() => {})
     const resolved = branch ?? branchFromSymref(result.defaultBranch ?? undefined)
-    if (!resolved) {
-      throw new PinbotError('no-default-branch', 'the server did not say which branch HEAD points at', {
-        hint: 'pass the branch explicitly (--branch NAME)',
-      })
-    }
+    if (!resolved) throw noDefaultBranchError()
     return { tip: result.fetchHead, branch: resolved }
   }
 
@@ -158,10 +163,12 @@ export class MemoryRepo {
   async push(branch: string): Promise<void> {
     const serverMessages: string[] = []
     const ref = `refs/heads/${branch}`
+    const watched = watchBodyErrors(this.http)
+    let failure: unknown
     try {
       await isogit.push({
         fs: this.fs,
-        http: this.http,
+        http: watched.http,
         cache: this.cache,
         gitdir: this.gitdir,
         url: this.url,
@@ -172,9 +179,19 @@ export class MemoryRepo {
         onMessage: (line) => void serverMessages.push(line),
       })
     } catch (error) {
+      failure = error
       // Side-band lines are delivered asynchronously; let the last ones arrive.
       await new Promise((resolve) => setImmediate(resolve))
-      throw classifyRemoteError(error, { phase: 'push', tokenEnv: this.tokenEnv, serverMessages })
     }
+    failure = watched.bodyError() ?? failure
+    if (!failure) return
+    const error = classifyRemoteError(failure, { phase: 'push', tokenEnv: this.tokenEnv, serverMessages })
+    if (watched.posted() && (error.code === 'network' || error.code === 'timeout')) {
+      throw new RemoteError(error.code, `${error.message}; the push was sent and may or may not have landed`, {
+        hint: 'run again: a repo that got the pin reports unchanged',
+        cause: failure,
+      })
+    }
+    throw error
   }
 }

@@ -55,7 +55,7 @@ describe('resolveDefaultBranches', () => {
     expect(results.map((r) => ('error' in r ? r.error.code : r.branch))).toEqual(['empty-repo', 'not-found', 'http', 'trunk'])
   })
 
-  it('names the token's variable in the auth hint', async () => {
+  it('names the token variable in the auth hint', async () => {
     const bad = await resolveDefaultBranches(repos('acme/trunky'), { auth: resolveAuth({ env: { CI_TOKEN: 'not-a-real-token' }, tokenEnv: 'CI_TOKEN' }), concurrency: 1 })
     expect(bad[0]).toMatchObject({ error: { code: 'auth', hint: expect.stringContaining('CI_TOKEN') } })
   })
@@ -65,6 +65,13 @@ describe('resolveDefaultBranches', () => {
     forge.inject({ kind: 'hang', repo: 'acme/trunky' })
     const results = await resolveDefaultBranches(repos('acme/mainly', 'acme/trunky'), { auth: rw(), timeoutMs: 300, concurrency: 2 })
     expect(results.map((r) => 'error' in r && r.error.code)).toEqual(['network', 'timeout'])
+  })
+
+  it('reports an advertisement that breaks off as timeout or network, not as an empty repo', async () => {
+    forge.inject({ kind: 'stall', repo: 'acme/trunky' })
+    forge.inject({ kind: 'cut', repo: 'acme/mainly' })
+    const results = await resolveDefaultBranches(repos('acme/trunky', 'acme/mainly'), { auth: rw(), timeoutMs: 300, concurrency: 2 })
+    expect(results.map((r) => 'error' in r && r.error.code)).toEqual(['timeout', 'network'])
   })
 })
 

@@ -347,4 +347,32 @@ describe('pinRemote: failures', () => {
     forge.inject({ kind: 'hang', repo: c.name, service: 'git-upload-pack', method: 'POST' })
     expect(await pin(c.name, '0.2.0', { timeoutMs: 300 })).toMatchObject({ outcome: 'failed', error: { code: 'timeout' } })
   })
+
+  it('reports an answer that breaks off mid-body as timeout or network, never as a truncated success', async () => {
+    const a = await repo()
+    forge.inject({ kind: 'stall', repo: a.name, service: 'git-upload-pack', method: 'GET' })
+    expect(await pin(a.name, '0.2.0', { timeoutMs: 300 })).toMatchObject({ outcome: 'failed', error: { code: 'timeout' } })
+    const b = await repo()
+    forge.inject({ kind: 'cut', repo: b.name, service: 'git-receive-pack', method: 'GET' })
+    expect(await pin(b.name, '0.2.0')).toMatchObject({ outcome: 'failed', error: { code: 'network' } })
+    expect(forge.requestsFor(b.name, 'git-receive-pack').filter((r) => r.method === 'POST')).toEqual([])
+  })
+
+  it('says a push whose answer was lost may have landed, and a re-run settles it', async () => {
+    const { name } = await repo()
+    forge.inject({ kind: 'cut', repo: name, service: 'git-receive-pack', method: 'POST' })
+    const result = await pin(name, '0.2.0')
+    expect(result).toMatchObject({ outcome: 'failed', error: { code: 'network', message: expect.stringContaining('may or may not have landed') } })
+    forge.clearFaults()
+    expect(await pin(name, '0.2.0')).toMatchObject({ outcome: 'unchanged' })
+
+    const hung = await repo()
+    forge.inject({ kind: 'hang', repo: hung.name, service: 'git-receive-pack', method: 'POST' })
+    expect(await pin(hung.name, '0.2.0', { timeoutMs: 300 })).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'timeout', message: expect.stringContaining('may or may not have landed') },
+    })
+    forge.clearFaults()
+    expect(await pin(hung.name, '0.2.0')).toMatchObject({ outcome: 'updated' })
+  })
 })

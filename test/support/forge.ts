@@ -27,7 +27,12 @@ export interface RequestRecord {
 }
 
 export interface Fault {
-  kind: 'status' | 'drop' | 'hang'
+  /**
+   * status: answer with an HTTP error; drop: close the connection without answering;
+   * hang: never answer; stall: send the headers and the first bytes of the real answer,
+   * then nothing more; cut: send the headers and the first bytes, then close the connection.
+   */
+  kind: 'status' | 'drop' | 'hang' | 'stall' | 'cut'
   /** HTTP status for kind 'status' (default 500). */
   status?: number
   /** Only requests to this repo ("owner/name"). */
@@ -311,7 +316,7 @@ export class Forge {
     if (!exists) return reply(404, 'Repository not found')
     if (service === 'git-receive-pack' && role !== 'rw') return reply(403, 'User permission denied for writing.')
 
-    await this.runBackend(req, res, record, match[1], match[2], url.search.slice(1), body)
+    await this.runBackend(req, res, record, match[1], match[2], url.search.slice(1), body, fault)
   }
 
   private runBackend(
@@ -322,6 +327,7 @@ export class Forge {
     subPath: string,
     query: string,
     body: Buffer,
+    fault?: ActiveFault,
   ): Promise<void> {
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
@@ -342,8 +348,17 @@ export class Forge {
       const child = spawn('git', ['http-backend'], { env })
       let head = Buffer.alloc(0)
       let headersDone = false
+      // For stall/cut faults: how many body bytes still go out before the answer breaks off.
+      let budget = fault?.kind === 'stall' || fault?.kind === 'cut' ? 8 : Infinity
+      const writeBody = (chunk: Buffer) => {
+        if (budget <= 0) return
+        res.write(chunk.subarray(0, budget))
+        budget -= chunk.length
+        if (budget > 0) return
+        if (fault?.kind === 'cut') setTimeout(() => req.socket.destroy(), 20)
+      }
       child.stdout.on('data', (chunk: Buffer) => {
-        if (headersDone) return void res.write(chunk)
+        if (headersDone) return writeBody(chunk)
         head = Buffer.concat([head, chunk])
         const sep = head.indexOf('\r\n\r\n') >= 0 ? head.indexOf('\r\n\r\n') : head.indexOf('\n\n')
         if (sep < 0) return
@@ -360,7 +375,7 @@ export class Forge {
         record.status = status
         res.writeHead(status, headers)
         headersDone = true
-        res.write(head.subarray(sep + sepLength))
+        writeBody(head.subarray(sep + sepLength))
       })
       child.stderr.resume()
       child.on('error', reject)
@@ -369,7 +384,7 @@ export class Forge {
           record.status = 500
           res.writeHead(500)
         }
-        res.end()
+        if (budget > 0) res.end()
         resolve()
       })
       child.stdin.on('error', () => {})

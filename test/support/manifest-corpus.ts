@@ -127,7 +127,7 @@ export const BAD_MANIFESTS: BadManifest[] = [
   },
   {
     name: 'bad co-authors',
-    text: manifest({ coAuthors: ['Bob', 'Bob <bob>', '<bob@example.com>', 7] }),
+    text: manifest({ coAuthors: ['Bob', 'Bob <bob>', ' <bob@example.com>', 7] }),
     problems: [
       ['$.coAuthors[0]', 'expected "Name <email@example.com>", found "Bob"'],
       ['$.coAuthors[1]', 'found "Bob <bob>"'],
@@ -136,6 +136,8 @@ export const BAD_MANIFESTS: BadManifest[] = [
     ],
   },
   { name: 'message without {version}', text: manifest({ message: 'chore: pin runtime' }), problems: [['$.message', 'must contain "{version}"']] },
+  { name: 'message with another placeholder', text: manifest({ message: 'chore: pin {runtime} to {version}' }), problems: [['$.message', 'whose only placeholder is {version}']] },
+  { name: 'message on two lines', text: manifest({ message: 'chore: pin {version}\n\nbody' }), problems: [['$.message', 'expected one line']] },
   { name: 'concurrency too high', text: manifest({ concurrency: 65 }), problems: [['$.concurrency', 'expected an integer from 1 to 64, found 65']] },
   { name: 'concurrency as text', text: manifest({ concurrency: '8' }), problems: [['$.concurrency', 'found "8"']] },
   { name: 'concurrency fractional', text: manifest({ concurrency: 2.5 }), problems: [['$.concurrency', 'found 2.5']] },
@@ -149,16 +151,17 @@ export const BAD_MANIFESTS: BadManifest[] = [
       ['$.author.name', 'expected a name without "<" or ">"'],
     ],
   },
-  { name: 'author email without a dot', text: manifest({ author: { name: 'bot', email: 'bot@x' } }), problems: [['$.author.email', 'expected an email address']] },
+  { name: 'author email without a domain', text: manifest({ author: { name: 'bot', email: 'bot@' } }), problems: [['$.author.email', 'expected an email address']] },
   {
     name: 'pin and require files outside the root',
     text: manifest({ pinFile: 'config/.runtime-version', requireFile: '/etc/passwd' }),
     problems: [
       ['$.pinFile', 'a file name at the repository root'],
-      ['$.requireFile', 'a path relative to the repository root'],
+      ['$.requireFile', 'a path inside the repository (relative'],
     ],
   },
   { name: 'require file escaping the repo', text: manifest({ requireFile: '.github/../../x' }), problems: [['$.requireFile', 'found ".github/../../x"']] },
+  { name: 'files inside .git', text: manifest({ pinFile: '.git', requireFile: '.git/hooks/pre-receive' }), problems: [['$.pinFile', 'found ".git"'], ['$.requireFile', 'no "." ".." or ".git" parts']] },
   {
     name: 'a key given twice',
     text: '{ "forge": "https://forge.test", "repos": ["a/b"], "forge": "https://forge.test" }',

@@ -12,6 +12,7 @@ const done = (name: string, index: number, outcome: PinResult['outcome']): Casca
   index,
   total: 3,
   result: { repo: name, branch: 'main', outcome, before: '1.0.0', after: '1.1.0', attempts: 1, durationMs: 500 },
+  log: [`${name}: fetched`],
 })
 
 /** What a terminal would show after `output`: handles the cursor moves the view uses. */
@@ -104,7 +105,7 @@ describe('createBlockView', () => {
     blocks.onEvent(done('a/one', 0, 'failed'))
     blocks.finish()
     expect(writes).toHaveLength(2)
-    expect(writes[0]).toBe('[1/3] a/two (main): updated\n  version: 1.0.0 -> 1.1.0\n  1 attempt, 0.5s\n')
+    expect(writes[0]).toBe('[1/3] a/two (main): updated\n  | a/two: fetched\n  version: 1.0.0 -> 1.1.0\n  1 attempt, 0.5s\n')
     expect(writes[1].startsWith('[2/3] a/one (main): failed\n')).toBe(true)
   })
 })

@@ -33,8 +33,15 @@ const report: CascadeReport = { version: '0.1.8', dryRun: false, results: [updat
 
 describe('per-repo block (non-TTY output)', () => {
   it('says everything about one repo in one block', () => {
-    expect(renderRepoBlock(updated, { done: 3, total: 12 })).toBe(
-      ['[3/12] acme/api (main): updated', '  version: 0.1.7 -> 0.1.8', '  commit: 1a2b3c4d5e6f7a8b9c0d', '  2 attempts, 1.2s'].join('\n'),
+    expect(renderRepoBlock(updated, { done: 3, total: 12, log: ['attempt 1: main is at 1a2b3c4', 'pushed 9f8e7d6 (0.1.7 -> 0.1.8) to main'] })).toBe(
+      [
+        '[3/12] acme/api (main): updated',
+        '  | attempt 1: main is at 1a2b3c4',
+        '  | pushed 9f8e7d6 (0.1.7 -> 0.1.8) to main',
+        '  version: 0.1.7 -> 0.1.8',
+        '  commit: 1a2b3c4d5e6f7a8b9c0d',
+        '  2 attempts, 1.2s',
+      ].join('\n'),
     )
   })
 

@@ -67,6 +67,31 @@ describe('runCascade', () => {
     expect(JSON.stringify(report)).not.toContain('tok-secret-123')
   })
 
+  it("hands each repo's log lines over whole with its result, however the repos interleave", async () => {
+    registerSecret('tok-secret-456')
+    const events: CascadeEvent[] = []
+    const tick = () => new Promise((resolve) => setImmediate(resolve))
+    await runCascade({
+      repos: [repo('a/one'), repo('a/two')],
+      version: '1.0.0',
+      concurrency: 2,
+      pinOne: async (r, log) => {
+        for (const step of ['fetch', 'decide', 'push with tok-secret-456']) {
+          log(`${r.name}: ${step}`)
+          await tick()
+        }
+        if (r.name === 'a/two') throw new Error('late failure')
+        return result(r.name, 'updated')
+      },
+      onEvent: (event) => events.push(event),
+    })
+    const logs = Object.fromEntries(events.flatMap((e) => (e.type === 'done' ? [[e.repo.name, e.log]] : [])))
+    expect(logs).toEqual({
+      'a/one': ['a/one: fetch', 'a/one: decide', 'a/one: push with ***'],
+      'a/two': ['a/two: fetch', 'a/two: decide', 'a/two: push with ***'],
+    })
+  })
+
   it('reports repos by their manifest name, whatever the pin calls them', async () => {
     const report = await runCascade({ repos: [repo('Acme/API')], version: '1.0.0', concurrency: 1, pinOne: async (r) => result(r.url, 'unchanged') })
     expect(report.results[0].repo).toBe('Acme/API')

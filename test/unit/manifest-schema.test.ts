@@ -138,17 +138,17 @@ describe('manifest.schema.json', () => {
     const tricky: Record<string, unknown[]> = {
       forge: ['https://forge.test', 'http://127.0.0.1:8080/git/', 'HTTPS://forge.test', 'https://forge.test/a b', 'https://u@forge.test', 'https://forge.test#x', 'https://', 'forge.test', 3],
       repos: [[], ['a/b', 'a/c'], [['a/b']], ['a/b', 'a/b']],
-      pinFile: ['.runtime-version', 'VERSION', 'a/b', '..', '.', 'a\\b', 'tab\tname', '', 5],
-      requireFile: ['.github/workflows/x.yml', 'a', '/a', 'a/', 'a//b', './a', 'a/../b', 'a/..', '..', 'a\\b', 'new\nline', ''],
-      coAuthors: [[], ['A <a@b.co>'], ['A B <a.b@c.d.e>'], ['<a@b.co>'], [' <a@b.co>'], ['A <a@b>'], ['A<a@b.co>'], ['A <a b@c.co>'], ['A <a@b.co> '], 'A <a@b.co>'],
-      message: ['{version}', 'x {version} y', '{Version}', '{ version }', '', 7],
+      pinFile: ['.runtime-version', 'VERSION', '.git', '.GIT', '.gitignore', 'a/b', '..', '.', 'a\\b', 'tab\tname', '', 5],
+      requireFile: ['.github/workflows/x.yml', '.gitea/x.yml', '.git/config', 'a/.Git/x', 'a/.git', 'a', '/a', 'a/', 'a//b', './a', 'a/../b', 'a/..', '..', 'a\\b', 'new\nline', ''],
+      coAuthors: [[], ['A <a@b.co>'], ['A B <a.b@c.d.e>'], ['<a@b.co>'], [' <a@b.co>'], ['A <a@b>'], ['A<a@b.co>'], ['A <a b@c.co>'], ['A <a@b.co> '], ['A\0 <a@b.co>'], 'A <a@b.co>'],
+      message: ['{version}', 'x {version} y', '{version} {version}', '{Version}', '{ version }', '{version} {foo}', '{version} {}', '{version} }{', 'a\n{version}', '{version}\r', '', 7],
       concurrency: [1, 8, 64, 0, 65, -1, 1.5, '8', null],
       $schema: ['./manifest.schema.json', 1],
       author: [{ name: 'a', email: 'a@b.co' }, { name: 'a' }, { email: 'a@b.co' }, { name: 'a', email: 'a@b.co', x: 1 }, 'a <a@b.co>', null],
       'repos[].repo': ['a/b', 'a.b/c-d_e', '.github/.github', 'a/b.git', 'a/.git', 'a/b.gitx', './b', 'a/.', 'a/b/c', 'a', '', 'https://x.test/a', 'https://x.test/a/', 'https://x.test/', 'https://x.test', 'http://x.test/a/b.git?x', 'git@x.test:a/b.git'],
       'repos[].branch': ['main', 'trunk', 'feature/x', 'v1.2', '', '-x', '/x', 'x/', '.x', 'x.', 'a..b', 'a//b', 'a/.b', 'x.lock', 'a.lock/b', '@', 'a@{b', 'a b', 'a~b', 'a^b', 'a:b', 'a?b', 'a*b', 'a[b', 'a\\b', 'a\u007fb', 'héllo', 3],
-      'author.name': ['pinbot', 'Pin Bot', '', ' ', 'a<b', 'a>b', 'two\nlines', 1],
-      'author.email': ['bot@example.com', 'bot@x', 'bot', 'a b@c.de', '<a@b.co>', 'a@b@c.de', ''],
+      'author.name': ['pinbot', 'Pin Bot', '', ' ', 'a<b', 'a>b', 'two\nlines', 'cr\r', 'nul\0', 1],
+      'author.email': ['bot@example.com', 'bot@x', 'bot@', '@x', 'bot', 'a b@c.de', '<a@b.co>', 'a@b@c.de', ''],
     }
     const properties = documentedProperties()
     expect(Object.keys(tricky).sort()).toEqual(properties.map((p) => p.where).sort())

@@ -1,0 +1,44 @@
+/**
+ * Everything a bot commit needs, settled before any repository is touched: the signing key
+ * (loaded, decrypted, checked), the author/committer identity, the co-authors and the
+ * subject template. Any problem is a UsageError (exit 2). Shared by local and remote pins.
+ */
+import { buildCommitMessage, checkTemplate, DEFAULT_MESSAGE_TEMPLATE, parseCoAuthor, resolveIdentity, type BotIdentity } from './commit-message.js'
+import { loadSigningKey } from './keys.js'
+import { createSigner, type Signer } from './signing.js'
+
+export interface BotCommitSettings {
+  /** --signing-key FILE; otherwise PINBOT_SIGNING_KEY from env. */
+  signingKeyFile?: string
+  /** --no-sign: the only way to commit unsigned. */
+  noSign?: boolean
+  authorName?: string
+  authorEmail?: string
+  /** `Name <email>` values. */
+  coAuthors?: string[]
+  template?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export interface BotCommitSetup {
+  identity: BotIdentity
+  /** Absent only with --no-sign. */
+  signer?: Signer
+  fingerprint?: string
+  warnings: string[]
+  message(version: string): string
+}
+
+export async function prepareBotCommit(settings: BotCommitSettings): Promise<BotCommitSetup> {
+  const template = checkTemplate(settings.template ?? DEFAULT_MESSAGE_TEMPLATE)
+  const coAuthors = settings.coAuthors ?? []
+  coAuthors.forEach(parseCoAuthor)
+  const key = settings.noSign ? undefined : await loadSigningKey({ file: settings.signingKeyFile, env: settings.env })
+  const { identity, warnings } = resolveIdentity({ name: settings.authorName, email: settings.authorEmail, key })
+  return {
+    identity,
+    ...(key ? { signer: createSigner(key), fingerprint: key.fingerprint } : {}),
+    warnings: [...(key?.warnings ?? []), ...warnings],
+    message: (version) => buildCommitMessage({ template, version, coAuthors }),
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Node fast paths for isomorphic-git's hashing and compression, the two largest CPU costs
+ * of a remote pin after the network (measured with --cpu-prof on a 60-file template):
+ *
+ * - isomorphic-git hashes every object it indexes, reads or writes through WebCrypto
+ *   `crypto.subtle.digest('SHA-1')`: ~140 µs of CPU per call on Node 20, against ~4 µs for
+ *   node:crypto. SHA-1 digests are answered by node:crypto (the same bytes); every other
+ *   algorithm still goes to WebCrypto.
+ * - it deflates every object it writes through a CompressionStream piped through Blob and
+ *   Response (~1 ms per small object); its own pako fallback costs a few µs. It chooses
+ *   once, at its first deflate, from whether the CompressionStream global exists, so that
+ *   first deflate runs with the global hidden.
+ *
+ * Together: ~50 -> ~33 ms of CPU per pin. Installed once, before our first git operation.
+ */
+import { createHash, type webcrypto } from 'node:crypto'
+import * as isogit from 'isomorphic-git'
+import { createMemoryFs } from './memfs.js'
+
+let installed: Promise<void> | undefined
+
+export function installIsogitSpeedups(): Promise<void> {
+  installed ??= install()
+  return installed
+}
+
+async function install(): Promise<void> {
+  const subtle = globalThis.crypto.subtle
+  const webDigest = subtle.digest.bind(subtle)
+  subtle.digest = (async (algorithm: webcrypto.AlgorithmIdentifier, data: webcrypto.BufferSource) => {
+    const name = typeof algorithm === 'string' ? algorithm : algorithm.name
+    if (name.toUpperCase() !== 'SHA-1') return webDigest(algorithm, data)
+    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data)
+    const digest = createHash('sha1').update(bytes).digest()
+    return digest.buffer.slice(digest.byteOffset, digest.byteOffset + digest.byteLength)
+  }) as webcrypto.SubtleCrypto['digest']
+
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'CompressionStream')
+  if (!descriptor?.configurable) return
+  delete (globalThis as { CompressionStream?: unknown }).CompressionStream
+  try {
+    await isogit.writeBlob({ fs: await createMemoryFs('speedups'), gitdir: '/', blob: new Uint8Array() })
+  } finally {
+    Object.defineProperty(globalThis, 'CompressionStream', descriptor)
+  }
+}
