@@ -8,6 +8,7 @@ import * as isogit from 'isomorphic-git'
 import { branchFromSymref, emptyRepoError } from './default-branch.js'
 import { PinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
+import { installIsogitSpeedups } from './isogit-speedups.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
 
 /** A repository held in memory: the fs, its git directory, and isomorphic-git's object cache. */
@@ -32,6 +33,7 @@ const CONFIG = `[remote "${REMOTE}"]\n\tfetch = +refs/heads/*:refs/remotes/${REM
 let counter = 0
 
 export async function openMemoryRepo(url: string): Promise<MemoryRepo> {
+  await installIsogitSpeedups()
   const fs = await createMemoryFs('audit')
   const gitdir = `/audit-${++counter}.git`
   await fs.promises.mkdir(gitdir)

@@ -7,7 +7,6 @@ import { auditRepo, type RepoAudit, type RepoTarget, type VerifySignature } from
 import { summarizeFleet, type FleetAudit } from './audit-fleet.js'
 import type { ForgeAuth } from './auth.js'
 import { createHttpClient } from './http.js'
-import { preferSynchronousSha1 } from './isogit-sha1.js'
 import { runPool } from './pool.js'
 
 /** Repos audited at once when neither the flag nor the manifest says. */
@@ -35,7 +34,6 @@ async function signatureVerifier(publicKeys: PublicKey[] | undefined): Promise<V
 }
 
 export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit> {
-  await preferSynchronousSha1()
   const verify = await signatureVerifier(options.publicKeys)
   const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs })
   try {
