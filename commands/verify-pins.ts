@@ -46,6 +46,7 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     const audit = await verifyPins({
       repos,
       pinFile: manifest.pinFile,
+      requireFile: manifest.requireFile,
       expect,
       publicKeys,
       maxDepth: flags['max-depth'],

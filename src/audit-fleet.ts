@@ -6,7 +6,7 @@
 import type { RepoAudit, SignatureStatus } from './audit.js'
 import { compareVersions } from './runtime-version.js'
 
-export type AuditStatus = 'ok' | 'behind' | 'ahead' | 'missing' | 'invalid' | 'failed'
+export type AuditStatus = 'ok' | 'behind' | 'ahead' | 'missing' | 'invalid' | 'skipped' | 'failed'
 
 export interface AuditResult extends RepoAudit {
   status: AuditStatus
@@ -19,11 +19,11 @@ export interface FleetAudit {
   expectedFrom: 'expect' | 'fleet'
   results: AuditResult[]
   counts: Record<AuditStatus | 'total', number> & { signatures?: Partial<Record<SignatureStatus, number>> }
-  /** Every repo ok, and signed by the bot when signatures were checked. */
+  /** Every repo ok (or skipped), and signed by the bot when signatures were checked. */
   passed: boolean
 }
 
-const STATUSES: AuditStatus[] = ['ok', 'behind', 'ahead', 'missing', 'invalid', 'failed']
+const STATUSES: AuditStatus[] = ['ok', 'behind', 'ahead', 'missing', 'invalid', 'skipped', 'failed']
 
 function highest(versions: string[]): string | null {
   return versions.reduce<string | null>((best, v) => (best === null || compareVersions(v, best) > 0 ? v : best), null)
@@ -31,6 +31,7 @@ function highest(versions: string[]): string | null {
 
 function statusOf(audit: RepoAudit, expected: string | null): AuditStatus {
   if (audit.error) return 'failed'
+  if (audit.skipped) return 'skipped'
   if (audit.pin === 'missing') return 'missing'
   if (audit.pin === 'invalid' || !audit.version) return 'invalid'
   const order = expected === null ? 0 : compareVersions(audit.version, expected)
@@ -38,7 +39,7 @@ function statusOf(audit: RepoAudit, expected: string | null): AuditStatus {
 }
 
 export function summarizeFleet(audits: RepoAudit[], options: { expect?: string; signaturesChecked: boolean }): FleetAudit {
-  const expected = options.expect ?? highest(audits.flatMap((a) => (a.version && !a.error ? [a.version] : [])))
+  const expected = options.expect ?? highest(audits.flatMap((a) => (a.version && !a.error && !a.skipped ? [a.version] : [])))
   const results = audits.map((a) => ({ ...a, status: statusOf(a, expected) }))
   const counts: FleetAudit['counts'] = { total: results.length, ...Object.fromEntries(STATUSES.map((s) => [s, 0])) } as FleetAudit['counts']
   for (const r of results) counts[r.status] += 1
@@ -47,6 +48,6 @@ export function summarizeFleet(audits: RepoAudit[], options: { expect?: string; 
     for (const r of results) if (r.signature) signatures[r.signature] = (signatures[r.signature] ?? 0) + 1
     counts.signatures = signatures
   }
-  const passed = results.every((r) => r.status === 'ok' && (!options.signaturesChecked || r.signature === 'signed-by-bot'))
+  const passed = results.every((r) => r.status === 'skipped' || (r.status === 'ok' && (!options.signaturesChecked || r.signature === 'signed-by-bot')))
   return { expected, expectedFrom: options.expect ? 'expect' : 'fleet', results, counts, passed }
 }

@@ -39,7 +39,7 @@ export function renderAuditTable(audit: FleetAudit, now: number): string {
 export function formatAuditCounts(audit: FleetAudit): string {
   const { counts } = audit
   const reference = audit.expected === null ? 'no valid pin to compare with' : `expected ${audit.expected} (${audit.expectedFrom === 'expect' ? '--expect' : 'highest in the fleet'})`
-  const statuses = (['ok', 'behind', 'ahead', 'missing', 'invalid', 'failed'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`)
+  const statuses = (['ok', 'behind', 'ahead', 'missing', 'invalid', 'skipped', 'failed'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`)
   const signatures = counts.signatures ? Object.entries(counts.signatures).map(([s, n]) => `${n} ${s}`) : []
   const repos = `${counts.total} ${counts.total === 1 ? 'repo' : 'repos'}`
   return `${repos}, ${reference}: ${statuses.join(', ') || 'none'}${counts.signatures ? `; signatures: ${signatures.join(', ') || 'none checked'}` : ''}`
@@ -64,6 +64,7 @@ export function describeFindings(result: AuditResult, audit: FleetAudit, pinFile
     lines.push(`${result.error.code}: ${result.error.message}`)
     if (result.error.hint) lines.push(`hint: ${result.error.hint}`)
   }
+  if (result.status === 'skipped') return lines
   if (result.status === 'behind' || result.status === 'ahead') lines.push(`pinned ${result.version}, expected ${audit.expected}`)
   if (result.pin === 'missing') lines.push(`no ${pinFile} on ${result.branch}`)
   else for (const problem of result.problems) lines.push(formatProblem(pinFile, problem))
@@ -109,6 +110,7 @@ export function toJsonReport(audit: FleetAudit) {
       problems: r.problems,
       pin: r.pin,
       tip: r.tip,
+      skipped: r.skipped,
       error: r.error,
     })),
     counts: audit.counts,

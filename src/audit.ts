@@ -69,12 +69,16 @@ export interface RepoAudit {
   /** Null when signatures were not checked (no --key) or the pin is missing. */
   signature: SignatureStatus | null
   commit: PinCommit | null
+  /** Set when the repo is not expected to be pinned, as cascade would skip it. */
+  skipped: 'missing-required-file' | null
   error: { code: string; message: string; hint?: string } | null
 }
 
 export interface AuditOptions {
   http: HttpClient
   pinFile: string
+  /** A repo without this file at the tip is skipped, as cascade skips it (manifest `requireFile`). */
+  requireFile?: string
   /** Without it, only the tip is fetched (depth 1) and no signature is checked. */
   verify?: VerifySignature
   maxDepth: number
@@ -142,6 +146,16 @@ export async function verifyPinCommit(
   return { signature: VERDICT_STATUS[verdict.status], commit }
 }
 
+async function hasPath(repo: MemoryRepo, commit: string, filepath: string): Promise<boolean> {
+  try {
+    await isogit.readObject({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid: commit, filepath, format: 'deflated' })
+    return true
+  } catch (error) {
+    if ((error as { code?: string }).code === 'NotFoundError') return false
+    throw error
+  }
+}
+
 /**
  * Audit one repo. Never throws: a remote or git failure becomes `error`, with whatever
  * was learnt before it (branch, version) kept.
@@ -156,6 +170,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     problems: [],
     signature: null,
     commit: null,
+    skipped: null,
     error: null,
   }
   try {
@@ -166,6 +181,10 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     Object.assign(result, { branch, tip })
     const entry = await readPinEntry(repo, tip, options.pinFile)
     Object.assign(result, await readPinState(repo, entry, options.pinFile))
+    if (options.requireFile && !(await hasPath(repo, tip, options.requireFile))) {
+      result.skipped = 'missing-required-file'
+      return result
+    }
     if (!options.verify || !entry) return result
 
     const change = await findLastPinChange(repo, {

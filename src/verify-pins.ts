@@ -15,6 +15,8 @@ export const DEFAULT_AUDIT_CONCURRENCY = 8
 export interface VerifyPinsOptions {
   repos: readonly RepoTarget[]
   pinFile: string
+  /** Repos without this file are skipped, as cascade skips them. */
+  requireFile?: string
   /** The version every repo should be on; default: the highest found. */
   expect?: string
   /** The bot's public keys; when given, the last pin change of every repo is verified. */
@@ -38,7 +40,7 @@ export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit
   const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs })
   try {
     const outcomes = await runPool(options.repos, options.concurrency, async (repo, index) => {
-      const audit = await auditRepo(repo, { http, pinFile: options.pinFile, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv })
+      const audit = await auditRepo(repo, { http, pinFile: options.pinFile, requireFile: options.requireFile, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv })
       options.onAudit?.(audit, index)
       return audit
     })

@@ -235,6 +235,22 @@ describe('pinbot verify-pins', () => {
     expect(result.code, result.stdout).toBe(0)
   })
 
+  it("skips repos without the manifest's requireFile, as cascade does, and still passes", async () => {
+    await forge.createRepo('acme/library', { files: pin('0.1.0') })
+    const withRequire = path.join(tmp.dir, 'require.json')
+    await writeFile(withRequire, JSON.stringify({ forge: forge.url, repos: ['acme/signed', 'acme/library'], requireFile: 'Dockerfile' }))
+    const result = await runCli(['verify-pins', '--manifest', withRequire, '--key', keyFiles[0], '--json'], { env: { PINBOT_TOKEN: forge.tokens.readOnly } })
+    expect(result.code, result.stderr).toBe(0)
+    const report = json<Report>(result)
+    expect(report.results.map((r) => [r.repo, r.status, r.signature])).toEqual([
+      ['acme/signed', 'ok', 'signed-by-bot'],
+      ['acme/library', 'skipped', null],
+    ])
+    expect(report.expected).toBe('0.3.0')
+    // Skipped after the tip: no deepening, no signature check.
+    expect(forge.requestsFor('acme/library')).toHaveLength(2)
+  })
+
   it('appends a Markdown summary to GITHUB_STEP_SUMMARY and annotates failures in Actions', async () => {
     const summary = path.join(tmp.dir, 'summary.md')
     await writeFile(summary, '# earlier step\n')

@@ -3,7 +3,7 @@ import type { RepoAudit } from '../../src/audit.js'
 import { summarizeFleet } from '../../src/audit-fleet.js'
 
 function audit(repo: string, over: Partial<RepoAudit> = {}): RepoAudit {
-  return { repo, branch: 'main', tip: 'a'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: null, commit: null, error: null, ...over }
+  return { repo, branch: 'main', tip: 'a'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: null, commit: null, skipped: null, error: null, ...over }
 }
 
 const fleet = [
@@ -28,7 +28,7 @@ describe('summarizeFleet', () => {
       ['o/bad', 'invalid'],
       ['o/gone', 'failed'],
     ])
-    expect(summary.counts).toEqual({ total: 6, ok: 1, behind: 1, ahead: 1, missing: 1, invalid: 1, failed: 1 })
+    expect(summary.counts).toEqual({ total: 6, ok: 1, behind: 1, ahead: 1, missing: 1, invalid: 1, skipped: 0, failed: 1 })
     expect(summary.passed).toBe(false)
   })
 
@@ -48,6 +48,14 @@ describe('summarizeFleet', () => {
     expect(summary.passed).toBe(false)
     expect(summary.counts.signatures).toEqual({ 'signed-by-bot': 1, unsigned: 1 })
     expect(summarizeFleet(handEdited, { signaturesChecked: false }).passed).toBe(true)
+  })
+
+  it('a repo cascade would skip (no required file) is skipped here too: not the reference, not a failure', () => {
+    const skipped = audit('o/library', { version: '9.0.0', skipped: 'missing-required-file' })
+    const summary = summarizeFleet([audit('o/a', { signature: 'signed-by-bot' }), skipped], { signaturesChecked: true })
+    expect(summary.expected).toBe('1.2.0')
+    expect(summary.results.map((r) => r.status)).toEqual(['ok', 'skipped'])
+    expect(summary.passed).toBe(true)
   })
 
   it('has no reference when no repo has a valid pin', () => {

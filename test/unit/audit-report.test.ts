@@ -8,7 +8,7 @@ const person = (name: string, email: string, date = '2026-01-07T12:00:00Z') => (
 const commit = (author = person('Pin Bot', 'pinbot@example.com')) => ({ oid: 'abcdef0123456789abcdef0123456789abcdef01', distance: 1, author, committer: author })
 
 function audit(repo: string, over: Partial<RepoAudit> = {}): RepoAudit {
-  return { repo, branch: 'main', tip: 'f'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: 'signed-by-bot', commit: commit(), error: null, ...over }
+  return { repo, branch: 'main', tip: 'f'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: 'signed-by-bot', commit: commit(), skipped: null, error: null, ...over }
 }
 
 const fleet = summarizeFleet(
@@ -79,6 +79,6 @@ describe('audit report', () => {
   it('the JSON document has the documented keys', () => {
     const json = toJsonReport(fleet)
     expect(Object.keys(json)).toEqual(['expected', 'expectedFrom', 'passed', 'results', 'counts'])
-    expect(Object.keys(json.results[0])).toEqual(['repo', 'branch', 'version', 'status', 'signature', 'commit', 'problems', 'pin', 'tip', 'error'])
+    expect(Object.keys(json.results[0])).toEqual(['repo', 'branch', 'version', 'status', 'signature', 'commit', 'problems', 'pin', 'tip', 'skipped', 'error'])
   })
 })
