@@ -290,11 +290,11 @@ describe('pinbot verify-pins', () => {
       [['--only', 'acme/unknown'], 'not in the manifest'],
       [['--timeout', 'soon'], '--timeout expects a positive number'],
     ]
-    for (const [args, message] of cases) {
-      const result = await verifyPins(args)
-      expect(result.code, args.join(' ')).toBe(2)
-      expect(result.stderr, args.join(' ')).toContain(message)
-    }
+    const results = await Promise.all(cases.map(([args]) => verifyPins(args)))
+    cases.forEach(([args, message], i) => {
+      expect(results[i].code, args.join(' ')).toBe(2)
+      expect(results[i].stderr, args.join(' ')).toContain(message)
+    })
     const invalidManifest = await runCli(['verify-pins', '--manifest', badManifest], { env: { PINBOT_TOKEN: forge.tokens.readOnly } })
     expect(invalidManifest.code).toBe(2)
     expect(invalidManifest.stderr).toContain('invalid manifest')
