@@ -35,6 +35,13 @@ export abstract class BaseCommand extends Command {
       }
       this.exit(error.exit)
     }
+    // oclif's flag and argument errors carry their exit code (2) in `oclif.exit`; with
+    // --json, oclif would print the whole parser state and exit 1.
+    const parseExit = error.oclif?.exit
+    if (this.jsonEnabled() && parseExit !== undefined && (error as { code?: string }).code !== 'EEXIT') {
+      this.logJson({ error: { code: 'usage', message: redact(error.message) } })
+      this.exit(parseExit)
+    }
     error.message = redact(error.message)
     return super.catch(error)
   }

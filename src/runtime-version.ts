@@ -1,38 +1,45 @@
 /**
  * The `.runtime-version` contract (design.md): exactly one strict SemVer 2.0 version,
  * optionally followed by a single "\n". Anything else is rejected with a problem that
- * names the line and column, shows what was found (escaped, so CR, BOM and NUL are
- * visible) and says how to fix it. Pure: no I/O here.
+ * names the line and column (1-based, in bytes), shows what was found (escaped, so CR,
+ * BOM and NUL are visible) and says how to fix it. Pure: no I/O here.
  */
-import semver from 'semver'
+// The subpath imports keep `pinbot verify` start-up light (the semver index loads ranges too).
+import compare from 'semver/functions/compare.js'
+import parse from 'semver/functions/parse.js'
 import { UsageError } from './errors.js'
 
 export const PIN_FILE = '.runtime-version'
 export const MAX_FILE_BYTES = 256
 
-export type ProblemCode =
-  | 'empty'
-  | 'too-large'
-  | 'bom'
-  | 'nul-byte'
-  | 'non-ascii'
-  | 'crlf'
-  | 'lone-cr'
-  | 'second-line'
-  | 'leading-whitespace'
-  | 'trailing-whitespace'
-  | 'comment'
-  | 'leading-v'
-  | 'leading-equals'
-  | 'partial-version'
-  | 'leading-zero'
-  | 'invalid-semver'
-  | 'not-canonical'
-  // Raised by readers of the file, not by the byte check:
-  | 'missing'
-  | 'symlink'
-  | 'directory'
-  | 'not-regular-file'
+/** Every problem code, stable (scripts and --json consumers match on them). */
+export const PROBLEM_CODES = [
+  'empty',
+  'too-large',
+  'bom',
+  'nul-byte',
+  'non-ascii',
+  'control-character',
+  'crlf',
+  'lone-cr',
+  'second-line',
+  'leading-whitespace',
+  'trailing-whitespace',
+  'comment',
+  'leading-v',
+  'leading-equals',
+  'partial-version',
+  'leading-zero',
+  'invalid-semver',
+  // Raised by the readers of the file (src/pin-file.ts), not by the byte check:
+  'missing',
+  'symlink',
+  'directory',
+  'not-regular-file',
+  'unmerged',
+] as const
+
+export type ProblemCode = (typeof PROBLEM_CODES)[number]
 
 export interface VersionProblem {
   line: number
@@ -43,137 +50,163 @@ export interface VersionProblem {
 }
 
 export interface VersionCheck {
+  /** The file as the caller named it, when one was given. */
+  file?: string
   valid: boolean
   version?: string
   problems: VersionProblem[]
 }
 
 const GENERIC_HINT = 'write a SemVer 2.0 version such as "1.2.3" on a single line'
+const BOM = '\xEF\xBB\xBF'
 
-/** Show text as a double-quoted string in which invisible characters are visible. */
+/**
+ * Show bytes (one latin1 character per byte) as a double-quoted string in which every
+ * invisible or non-ASCII byte is escaped: `"\xEF\xBB\xBF1.2.3\r"`.
+ */
 export function escapeFound(text: string, max = 60): string {
-  const clipped = text.length > max ? `${text.slice(0, max)}…` : text
   let out = ''
-  for (const ch of clipped) {
-    const cp = ch.codePointAt(0)!
+  for (const ch of text.slice(0, max)) {
+    const byte = ch.charCodeAt(0)
     if (ch === '\n') out += '\\n'
     else if (ch === '\r') out += '\\r'
     else if (ch === '\t') out += '\\t'
+    else if (ch === '\0') out += '\\0'
     else if (ch === '"' || ch === '\\') out += `\\${ch}`
-    else if (cp === 0) out += '\\0'
-    else if (cp < 0x20 || cp === 0x7f || cp > 0x7e) out += `\\u{${cp.toString(16).toUpperCase()}}`
+    else if (byte < 0x20 || byte >= 0x7f) out += `\\x${byte.toString(16).toUpperCase().padStart(2, '0')}`
     else out += ch
   }
-  return `"${out}"`
+  return `"${out}${text.length > max ? '…' : ''}"`
 }
 
-/** The version a sloppy file most likely meant, for the fix hint; undefined if unclear. */
-function intended(text: string): string | undefined {
-  const first = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/)[0] ?? ''
-  const candidate = first.split('#')[0].trim().replace(/^[vV=]+/, '').trim()
-  const parsed = semver.parse(candidate)
-  if (!parsed) return undefined
-  return canonical(parsed)
+export function problem(code: ProblemCode, line: number, column: number, message: string, hint: string): VersionProblem {
+  return { line, column, code, message, hint }
 }
 
-function canonical(parsed: semver.SemVer): string {
-  return parsed.build.length ? `${parsed.version}+${parsed.build.join('.')}` : parsed.version
-}
-
-function fixHint(text: string): string {
-  const version = intended(text)
-  return version ? `write "${version}"` : GENERIC_HINT
-}
-
-function problem(code: ProblemCode, line: number, column: number, message: string, hint: string): VersionProblem {
-  return { code, line, column, message, hint }
-}
-
-/** Where (1-based line and column) a character offset of `text` sits. */
-function position(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset)
-  const line = before.split('\n').length
-  return { line, column: offset - before.lastIndexOf('\n') }
-}
-
-function checkVersionToken(token: string, text: string): VersionProblem | undefined {
-  const found = escapeFound(token)
-  if (/^[vV]/.test(token)) return problem('leading-v', 1, 1, `leading "v" is not allowed (found ${found})`, fixHint(text))
-  if (token.startsWith('=')) return problem('leading-equals', 1, 1, `leading "=" is not allowed (found ${found})`, fixHint(text))
-  const parsed = semver.parse(token)
-  if (parsed) {
-    if (canonical(parsed) === token) return undefined
-    return problem('not-canonical', 1, 1, `version is not in canonical form (found ${found})`, `write "${canonical(parsed)}"`)
-  }
-  if (/^\d+(\.\d+)?$/.test(token)) {
-    return problem('partial-version', 1, 1, `partial version, SemVer needs MAJOR.MINOR.PATCH (found ${found})`, `write "${token.split('.').concat('0', '0').slice(0, 3).join('.')}" or the full version you mean`)
-  }
-  const zero = /(^|[.-])0\d/.exec(token)
-  if (zero && /^\d+\.\d+\.\d+/.test(token.replace(/(^|\.)0+(\d)/g, '$1$2'))) {
-    const column = zero.index + zero[1].length + 1
-    const fixed = token.replace(/(^|[.-])0+(\d)/g, '$1$2')
-    return problem('leading-zero', 1, column, `numbers must not have leading zeros (found ${found})`, semver.valid(fixed) ? `write "${fixed}"` : GENERIC_HINT)
-  }
-  return problem('invalid-semver', 1, 1, `not a valid SemVer 2.0 version (found ${found})`, GENERIC_HINT)
+/** A failed check with problems that are not about the bytes (missing file, symlink...). */
+export function invalid(problems: VersionProblem[], file?: string): VersionCheck {
+  return { ...(file === undefined ? {} : { file }), valid: false, problems }
 }
 
 /**
- * Check the raw bytes of a `.runtime-version`. Structural problems (size, encoding,
- * line endings, extra lines) are all reported; the version itself is checked when the
- * first line is otherwise clean.
+ * Check the raw bytes of a `.runtime-version`. Every problem is reported once, at its
+ * first occurrence, in file order; the file is valid exactly when there is none.
  */
-export function checkVersionBytes(bytes: Uint8Array): VersionCheck {
+export function checkVersionBytes(bytes: Uint8Array, file?: string): VersionCheck {
   if (bytes.length > MAX_FILE_BYTES) {
-    return { valid: false, problems: [problem('too-large', 1, 1, `file is ${bytes.length} bytes, more than ${MAX_FILE_BYTES}`, GENERIC_HINT)] }
+    return invalid([problem('too-large', 1, 1, `file is ${bytes.length} bytes, the limit is ${MAX_FILE_BYTES}`, GENERIC_HINT)], file)
   }
+  if (bytes.length === 0) return invalid([problem('empty', 1, 1, 'file is empty', GENERIC_HINT)], file)
+
   // latin1 keeps one character per byte, so offsets are byte offsets.
   const text = Buffer.from(bytes).toString('latin1')
+  const newline = text.indexOf('\n')
+  const firstLine = newline < 0 ? text : text.slice(0, newline)
+  const start = text.startsWith(BOM) ? BOM.length : 0
+  const wanted = intendedVersion(text)
+  const fix = wanted ? `write "${wanted}"` : GENERIC_HINT
   const problems: VersionProblem[] = []
-  if (text.length === 0 || text === '\n') {
-    return { valid: false, problems: [problem('empty', 1, 1, 'file is empty', GENERIC_HINT)] }
+  const seen = new Set<ProblemCode>()
+  const lineStart = (offset: number) => (offset === 0 ? 0 : text.lastIndexOf('\n', offset - 1) + 1)
+  const report = (code: ProblemCode, offset: number, message: string, hint = fix) => {
+    if (seen.has(code)) return
+    seen.add(code)
+    const line = text.slice(0, lineStart(offset)).split('\n').length
+    problems.push(problem(code, line, offset - lineStart(offset) + 1, message, hint))
   }
-  if (text.startsWith('\xEF\xBB\xBF')) {
-    problems.push(problem('bom', 1, 1, 'UTF-8 byte order mark (BOM) at the start of the file', `save without a BOM and ${fixHint(Buffer.from(bytes).toString('utf8'))}`))
+  const lineAt = (offset: number) => {
+    const end = text.indexOf('\n', offset)
+    return escapeFound(text.slice(lineStart(offset), end < 0 ? undefined : end))
   }
-  const body = text.startsWith('\xEF\xBB\xBF') ? text.slice(3) : text
-  const offsetBase = text.length - body.length
-  const nul = body.indexOf('\0')
-  if (nul >= 0) problems.push(problem('nul-byte', ...lc(text, offsetBase + nul), 'NUL byte in the file', GENERIC_HINT))
-  const nonAscii = /[\x80-\xFF]/.exec(body)
-  if (nonAscii) problems.push(problem('non-ascii', ...lc(text, offsetBase + nonAscii.index), 'non-ASCII byte in the file', GENERIC_HINT))
-  const crlf = body.indexOf('\r\n')
-  const loneCr = /\r(?!\n)/.exec(body)
-  if (crlf >= 0) problems.push(problem('crlf', ...lc(text, offsetBase + crlf), 'Windows line ending (CRLF)', `save with LF line endings: ${fixHint(text)}`))
-  else if (loneCr) problems.push(problem('lone-cr', ...lc(text, offsetBase + loneCr.index), 'carriage return (CR) in the file', `remove it: ${fixHint(text)}`))
 
-  const firstBreak = body.search(/\r\n|\r|\n/)
-  const firstLine = firstBreak < 0 ? body : body.slice(0, firstBreak)
-  const rest = firstBreak < 0 ? '' : body.slice(firstBreak).replace(/^(\r\n|\r|\n)/, '')
-  if (rest.length > 0) {
-    problems.push(problem('second-line', ...lc(text, text.length - rest.length), `only one line is allowed (found ${escapeFound(rest)} after the version)`, `remove everything after the first line: ${fixHint(text)}`))
+  if (start) report('bom', 0, `UTF-8 byte order mark (BOM) at the start of the file (found ${lineAt(0)})`, `save without the BOM; ${fix}`)
+  for (let i = start; i < text.length; i++) {
+    const byte = text.charCodeAt(i)
+    const hex = `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`
+    if (byte === 0) report('nul-byte', i, `NUL byte (found ${lineAt(i)})`)
+    else if (byte >= 0x80) report('non-ascii', i, `non-ASCII byte ${hex} (found ${lineAt(i)})`)
+    else if (byte === 0x0d && text[i + 1] === '\n') report('crlf', i, `Windows line ending CRLF (found ${lineAt(i)})`, `save with LF line endings; ${fix}`)
+    else if (byte === 0x0d) report('lone-cr', i, `carriage return CR (found ${lineAt(i)})`, `remove the carriage return; ${fix}`)
+    else if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0a) || byte === 0x7f) report('control-character', i, `control character ${hex} (found ${lineAt(i)})`)
   }
-  if (firstLine.length === 0) {
-    problems.push(problem('empty', 1, 1, 'the first line is empty', GENERIC_HINT))
-    return { valid: false, problems }
+  if (newline >= 0 && newline < text.length - 1) {
+    report('second-line', newline + 1, `only one line is allowed (found ${escapeFound(text.slice(newline + 1))} after the first line)`, `remove everything after the first line; ${fix}`)
   }
-  const hash = firstLine.indexOf('#')
-  if (hash >= 0) problems.push(problem('comment', 1, offsetBase + hash + 1, `comments are not allowed (found ${escapeFound(firstLine)})`, fixHint(text)))
-  const content = hash >= 0 ? firstLine.slice(0, hash) : firstLine
-  const leading = /^\s+/.exec(content)
-  if (leading) problems.push(problem('leading-whitespace', 1, offsetBase + 1, `leading whitespace (found ${escapeFound(firstLine)})`, fixHint(text)))
-  const trailing = /\s+$/.exec(content)
-  if (trailing && hash < 0) problems.push(problem('trailing-whitespace', 1, offsetBase + trailing.index + 1, `trailing whitespace (found ${escapeFound(firstLine)})`, fixHint(text)))
 
-  if (problems.length === 0) {
-    const tokenProblem = checkVersionToken(content, text)
-    if (tokenProblem) problems.push({ ...tokenProblem, column: tokenProblem.column + offsetBase })
+  const found = escapeFound(firstLine)
+  let content = firstLine.slice(start).replace(/\r$/, '')
+  const hash = content.indexOf('#')
+  if (hash >= 0) {
+    report('comment', start + hash, `comments are not allowed (found ${found})`)
+    content = content.slice(0, hash)
   }
-  return problems.length ? { valid: false, problems } : { valid: true, version: content, problems: [] }
+  const version = content.replace(/^[ \t]+/, '').replace(/[ \t]+$/, '')
+  if (version === '') {
+    report('empty', start, firstLine === '' ? 'the first line is empty' : `no version on the first line (found ${found})`, GENERIC_HINT)
+    return invalid(sorted(problems), file)
+  }
+  const leading = /^[ \t]*/.exec(content)![0].length
+  if (leading) report('leading-whitespace', start, `leading whitespace (found ${found})`)
+  if (hash < 0 && /[ \t]$/.test(content)) report('trailing-whitespace', start + leading + version.length, `trailing whitespace (found ${found})`)
+  // A byte already reported above would only be repeated as "not SemVer".
+  if (!/[^\x20-\x7E\t]/.test(version)) {
+    const bad = versionProblem(version, found, fix)
+    if (bad) report(bad.code, start + leading + bad.index, bad.message, bad.hint)
+  }
+  if (problems.length) return invalid(sorted(problems), file)
+  return { ...(file === undefined ? {} : { file }), valid: true, version, problems: [] }
 }
 
-function lc(text: string, offset: number): [number, number] {
-  const { line, column } = position(text, offset)
-  return [line, column]
+function sorted(problems: VersionProblem[]): VersionProblem[] {
+  return problems.sort((a, b) => a.line - b.line || a.column - b.column)
+}
+
+/** Strict SemVer 2.0, written exactly as semver would write it back. */
+function isCanonical(version: string): boolean {
+  const parsed = parse(version)
+  return parsed !== null && `${parsed.version}${parsed.build.length ? `+${parsed.build.join('.')}` : ''}` === version
+}
+
+/** The numeric identifiers of the version core and pre-release (build metadata may keep zeros). */
+function numericIdentifiers(version: string): { text: string; index: number }[] {
+  const core = version.split('+')[0]
+  const dash = core.indexOf('-')
+  const ids: { text: string; index: number }[] = []
+  let index = 0
+  for (const text of (dash < 0 ? core : core.slice(0, dash)).split('.')) {
+    ids.push({ text, index })
+    index += text.length + 1
+  }
+  if (dash < 0) return ids
+  index = dash + 1
+  for (const text of core.slice(dash + 1).split('.')) {
+    if (/^\d+$/.test(text)) ids.push({ text, index })
+    index += text.length + 1
+  }
+  return ids
+}
+
+function versionProblem(version: string, found: string, fix: string) {
+  if (isCanonical(version)) return undefined
+  if (/^[vV]/.test(version)) return { code: 'leading-v' as const, index: 0, message: `leading "v" is not allowed (found ${found})`, hint: fix }
+  if (version.startsWith('=')) return { code: 'leading-equals' as const, index: 0, message: `leading "=" is not allowed (found ${found})`, hint: fix }
+  if (/^\d+(\.\d+)?$/.test(version)) {
+    const padded = [...version.split('.'), '0', '0'].slice(0, 3).join('.')
+    return { code: 'partial-version' as const, index: 0, message: `partial version, SemVer needs MAJOR.MINOR.PATCH (found ${found})`, hint: `write "${padded}" or the full version you mean` }
+  }
+  const zero = numericIdentifiers(version).find((id) => /^0\d/.test(id.text))
+  if (zero) return { code: 'leading-zero' as const, index: zero.index, message: `numbers must not have leading zeros (found ${found})`, hint: fix }
+  return { code: 'invalid-semver' as const, index: 0, message: `not a valid SemVer 2.0 version (found ${found})`, hint: fix }
+}
+
+/** The version a sloppy file most likely meant (for the fix hint); undefined if unclear. */
+function intendedVersion(text: string): string | undefined {
+  const firstLine = text.split('\n')[0].replace(/^\xEF\xBB\xBF/, '')
+  let version = firstLine.replace(/\r/g, '').split('#')[0].trim().replace(/^[vV=]+/, '')
+  for (const id of numericIdentifiers(version).reverse()) {
+    version = version.slice(0, id.index) + id.text.replace(/^0+(?=\d)/, '') + version.slice(id.index + id.text.length)
+  }
+  return isCanonical(version) ? version : undefined
 }
 
 /** `FILE:LINE:COL: message; hint`, the one-line form every human output uses. */
@@ -191,10 +224,10 @@ export function parseVersionArg(text: string): string {
   const check = checkVersionBytes(Buffer.from(text, 'utf8'))
   if (check.valid && check.version === text) return text
   const first = check.problems[0] ?? { message: 'a trailing newline is not part of the version', hint: `write "${check.version}"` }
-  throw new UsageError('invalid-version', `invalid version ${escapeFound(text)}: ${first.message}`, { hint: first.hint })
+  throw new UsageError('invalid-version', `invalid version ${escapeFound(Buffer.from(text, 'utf8').toString('latin1'))}: ${first.message}`, { hint: first.hint })
 }
 
 /** SemVer precedence (build metadata ignored): negative, zero or positive. */
 export function compareVersions(a: string, b: string): number {
-  return semver.compare(a, b)
+  return compare(a, b)
 }

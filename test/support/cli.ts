@@ -1,13 +1,23 @@
-/** Run the BUILT pinbot CLI (`node bin/run.js`), as a user would; build first (`npm run build`). */
+/** Run the BUILT pinbot CLI (`npm run build` first) as a user would. */
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 
 export const ROOT = path.resolve(import.meta.dirname, '../..')
+export const BIN = path.join(ROOT, 'bin/run.js')
+/** Runs a command through oclif only, bypassing bin/run.js's `verify` fast path. */
+export const OCLIF_ONLY = path.join(ROOT, 'test/support/run-oclif.mjs')
 
 export interface CliResult {
   code: number
   stdout: string
   stderr: string
+}
+
+export interface CliOptions {
+  cwd?: string
+  env?: Record<string, string | undefined>
+  input?: string
+  oclifOnly?: boolean
 }
 
 /** Environment for a CLI run: the caller's, minus any pinbot settings leaking in from the shell. */
@@ -21,9 +31,9 @@ function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv 
   return env
 }
 
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], {
+    const child = spawn(process.execPath, [options.oclifOnly ? OCLIF_ONLY : BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: cleanEnv(options.env ?? {}),
     })

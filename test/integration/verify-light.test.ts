@@ -1,0 +1,39 @@
+/** `pinbot verify` runs in every pre-commit: it must not load heavy code (design brief). */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+describe('verify stays light', () => {
+  // Follows the static imports of the built modules; verify must reach none of these.
+  const heavy = ['openpgp', 'isomorphic-git', '@isomorphic-git/lightning-fs', '@oclif/core', 'http.js', 'memfs.js']
+  const dist = path.resolve(import.meta.dirname, '../../dist')
+
+  function importsOf(file: string, seen = new Set<string>()): Set<string> {
+    if (seen.has(file)) return seen
+    seen.add(file)
+    const source = readFileSync(file, 'utf8')
+    const specs = [
+      ...source.matchAll(/^\s*(?:import|export)\s[^'"=;]*?\bfrom\s*['"]([^'"]+)['"]/gm), // import x from 'y', export * from 'y'
+      ...source.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm), // import 'y'
+      ...source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g), // import('y')
+    ].map((match) => match[1])
+    for (const spec of specs) {
+      if (spec.startsWith('.')) importsOf(path.resolve(path.dirname(file), spec), seen)
+      else seen.add(spec)
+    }
+    return seen
+  }
+
+  it('the fast path loads no oclif, git library, OpenPGP or network code', () => {
+    const loaded = [...importsOf(path.join(dist, 'src/verify-cli.js'))]
+    expect(loaded).toContain('semver/functions/parse.js')
+    expect(loaded.filter((spec) => heavy.some((name) => spec === name || spec.endsWith(`/${name}`)))).toEqual([])
+  })
+
+  it('the oclif command loads no git library, OpenPGP or network code', () => {
+    const loaded = [...importsOf(path.join(dist, 'commands/verify.js'))]
+    expect(loaded).toContain('@oclif/core')
+    const heavyButOclif = heavy.filter((name) => name !== '@oclif/core')
+    expect(loaded.filter((spec) => heavyButOclif.some((name) => spec === name || spec.endsWith(`/${name}`)))).toEqual([])
+  })
+})
