@@ -5,7 +5,7 @@
 import { Flags } from '@oclif/core'
 import { DEFAULT_TOKEN_ENV, resolveAuth, type ForgeAuth } from '../src/auth.js'
 import { UsageError } from '../src/errors.js'
-import { DEFAULT_TOKEN_USER } from '../src/http.js'
+import { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_USER } from '../src/http.js'
 
 export const remoteFlags = {
   'token-env': Flags.string({
@@ -16,7 +16,8 @@ export const remoteFlags = {
     helpValue: 'USER',
     description: `Basic-auth user sent with the token (default ${DEFAULT_TOKEN_USER}; GitLab wants oauth2)`,
   }),
-  timeout: Flags.string({ helpValue: 'SECONDS', default: '30', description: 'give up on a request that stalls this long' }),
+  // No oclif default, so that commands can make these flags depend on another one.
+  timeout: Flags.string({ helpValue: 'SECONDS', description: `give up on a request that stalls this long (default ${DEFAULT_TIMEOUT_MS / 1000})` }),
 }
 
 export interface RemoteSettings {
@@ -25,10 +26,11 @@ export interface RemoteSettings {
 }
 
 /** Validate the shared flags (exit 2 on bad input) and read the token. */
-export function remoteSettings(flags: { 'token-env'?: string; 'token-user'?: string; timeout: string }): RemoteSettings {
-  const seconds = Number(flags.timeout)
-  if (!/^\d+(\.\d+)?$/.test(flags.timeout) || !(seconds > 0)) {
-    throw new UsageError('invalid-timeout', `--timeout expects a positive number of seconds, got "${flags.timeout}"`, { hint: 'for example --timeout 30' })
+export function remoteSettings(flags: { 'token-env'?: string; 'token-user'?: string; timeout?: string }): RemoteSettings {
+  const text = flags.timeout ?? String(DEFAULT_TIMEOUT_MS / 1000)
+  const seconds = Number(text)
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0)) {
+    throw new UsageError('invalid-timeout', `--timeout expects a positive number of seconds, got "${text}"`, { hint: 'for example --timeout 30' })
   }
   return { auth: resolveAuth({ tokenEnv: flags['token-env'], tokenUser: flags['token-user'] }), timeoutMs: Math.round(seconds * 1000) }
 }

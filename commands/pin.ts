@@ -3,18 +3,22 @@ import { prepareBotCommit } from '../src/bot-commit.js'
 import { pinLocal, type LocalPinResult } from '../src/local-pin.js'
 import { parseVersionArg } from '../src/runtime-version.js'
 import { BaseCommand } from './_base.js'
+import { remotePinExitCode, remotePinFlags, remotePinJson, remotePinSettings, renderRemotePin, runRemotePin, type RemotePinJson } from './_pin-remote.js'
 import { botCommitSettings, signingFlags } from './_signing-flags.js'
 
 export default class Pin extends BaseCommand {
-  static override summary = 'Pin a checkout to a runtime version: write .runtime-version, optionally as a signed bot commit'
+  static override summary = 'Pin a checkout, or a remote repo (--remote), to a runtime version as a signed bot commit'
   static override description = `Writes VERSION (strict SemVer) to .runtime-version at the repository root, in canonical form.
 With --commit, also makes a bot commit containing only that change, signed with the bot key (--signing-key or PINBOT_SIGNING_KEY), with Co-Authored-By trailers for --co-author; anything else you have staged or changed is left as it was, uncommitted.
 Already at VERSION: nothing is written (unchanged, exit 0). A lower version than the current one is refused (skipped, exit 1) unless --allow-downgrade.
-Exit 2 for bad input (invalid version, key, identity), before anything is written.`
+Exit 2 for bad input (invalid version, key, identity), before anything is written.
+With --remote URL (or OWNER/NAME and --forge), no checkout is needed: the branch tip (the remote's default branch unless --branch) is fetched into memory at depth 1, the pin commit is built there, signed, and pushed, never forced. If the branch moves under the push, the new tip is read and the decision made again, up to --retries times; a hook or branch protection refusal is final. The token comes from PINBOT_TOKEN (or --token-env NAME). With --json: { repo, branch, outcome, reason, before, after, commit, attempts }. Exit 0 for updated, unchanged, or skipped by --require-file; 1 for a failure or a refused downgrade.`
   static override examples = [
     '<%= config.bin %> pin 1.4.0',
     '<%= config.bin %> pin 1.4.0 --dir ../template-python --commit --signing-key bot.asc --co-author "Release Manager <rm@example.com>"',
     '<%= config.bin %> pin 1.3.9 --commit --no-sign --author-name "Pin Bot" --author-email pinbot@example.com --allow-downgrade --json',
+    'PINBOT_TOKEN=... PINBOT_SIGNING_KEY="$(cat bot.asc)" <%= config.bin %> pin 1.4.0 --remote https://git.example.com/acme/template-python.git',
+    '<%= config.bin %> pin 1.4.0 --remote acme/template-node --forge https://git.example.com --token-env DISPATCH_TOKEN --require-file .github/workflows/publish-image.yml --json',
   ]
   static override enableJsonFlag = true
   static override args = {
@@ -25,11 +29,14 @@ Exit 2 for bad input (invalid version, key, identity), before anything is writte
     commit: Flags.boolean({ default: false, description: 'commit the change as the bot (signed unless --no-sign)' }),
     'allow-downgrade': Flags.boolean({ default: false, description: 'allow lowering the version' }),
     ...signingFlags,
+    ...remotePinFlags,
+    remote: { ...remotePinFlags.remote, exclusive: ['dir', 'commit'] },
   }
 
-  async run(): Promise<LocalPinResult> {
+  async run(): Promise<LocalPinResult | RemotePinJson> {
     const { args, flags } = await this.parse(Pin)
     const version = parseVersionArg(args.version)
+    if (flags.remote !== undefined) return this.runRemote(version, { ...flags, remote: flags.remote })
     const setup = flags.commit ? await prepareBotCommit(botCommitSettings(flags)) : undefined
     for (const warning of setup?.warnings ?? []) this.warnUser(warning)
     const commit = setup && { identity: setup.identity, message: setup.message(version), signer: setup.signer }
@@ -37,6 +44,26 @@ Exit 2 for bad input (invalid version, key, identity), before anything is writte
     if (!this.jsonEnabled()) this.out(render(result, setup?.fingerprint))
     if (result.outcome === 'skipped') process.exitCode = 1
     return result
+  }
+
+  private async runRemote(version: string, flags: Parameters<typeof remotePinSettings>[0] & Parameters<typeof botCommitSettings>[0]): Promise<RemotePinJson> {
+    const settings = remotePinSettings(flags)
+    const setup = await prepareBotCommit(botCommitSettings(flags))
+    for (const warning of setup.warnings) this.warnUser(warning)
+    const log: string[] = []
+    const commit = { identity: setup.identity, message: setup.message(version), signer: setup.signer }
+    const result = await runRemotePin(version, flags, settings, commit, (line) => log.push(line))
+    process.exitCode = remotePinExitCode(result)
+    if (!this.jsonEnabled()) {
+      const line = renderRemotePin(result, { dryRun: flags['dry-run'], fingerprint: setup.fingerprint })
+      if (result.outcome !== 'failed') this.out(line)
+      else {
+        this.err(line)
+        for (const entry of log) this.err(`  ${entry}`)
+        if (result.error?.hint) this.err(`Hint: ${result.error.hint}`)
+      }
+    }
+    return remotePinJson(result, flags['dry-run'])
   }
 }
 

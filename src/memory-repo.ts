@@ -9,6 +9,7 @@
  * so it costs nothing extra.
  */
 import * as isogit from 'isomorphic-git'
+import type { BotIdentity } from './commit-message.js'
 import { PinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
@@ -16,11 +17,7 @@ import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './defaul
 import { installIsogitSpeedups } from './isogit-speedups.js'
 import { watchBodyErrors } from './body-errors.js'
 import { RemoteError, classifyRemoteError } from './remote-errors.js'
-
-export interface Identity {
-  name: string
-  email: string
-}
+import { commitSigningOptions, type Signer } from './signing.js'
 
 export type TreeEntry = isogit.TreeEntry
 
@@ -132,15 +129,7 @@ export class MemoryRepo {
   }
 
   /** A commit of `tree` on top of `parent`, recorded as the local `branch`. */
-  async commit(options: {
-    tree: string
-    parent: string
-    branch: string
-    identity: Identity
-    message: string
-    signer?: (payload: string) => Promise<string>
-  }): Promise<string> {
-    const { signer } = options
+  async commit(options: { tree: string; parent: string; branch: string; identity: BotIdentity; message: string; signer?: Signer }): Promise<string> {
     return isogit.commit({
       fs: this.fs,
       gitdir: this.gitdir,
@@ -151,11 +140,7 @@ export class MemoryRepo {
       author: options.identity,
       committer: options.identity,
       message: options.message,
-      ...(signer && {
-        // isomorphic-git only calls onSign when signingKey is set; the key lives in the signer.
-        signingKey: 'injected-signer',
-        onSign: async ({ payload }: { payload: string }) => ({ signature: await signer(payload) }),
-      }),
+      ...(options.signer && commitSigningOptions(options.signer)),
     })
   }
 

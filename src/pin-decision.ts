@@ -17,18 +17,17 @@ export type PinDecision =
   | { action: 'keep'; outcome: 'unchanged'; before: string }
   | { action: 'keep'; outcome: 'skipped'; reason: 'downgrade'; before: string }
   | { action: 'write'; before?: string; reason?: 'repaired' }
-  | { action: 'refuse'; found: 'directory' | 'submodule' }
+  | { action: 'refuse'; found: 'symlink' | 'directory' | 'submodule' }
 
 export function decidePin(current: CurrentPin, version: string, options: { allowDowngrade?: boolean } = {}): PinDecision {
   switch (current.kind) {
     case 'absent':
       return { action: 'write' }
     case 'symlink':
-      // The contract wants a regular file; a symlink is replaced like any malformed pin.
-      return { action: 'write', reason: 'repaired' }
     case 'directory':
     case 'submodule':
-      // Replacing these would delete content that is not ours: a human has to look.
+      // Not a malformed pin but someone's deliberate structure (the local pin refuses
+      // these too): replacing it would silently change what it points at or delete content.
       return { action: 'refuse', found: current.kind }
     case 'file': {
       const check = checkVersionBytes(current.bytes)

@@ -17,13 +17,15 @@
 import type { ForgeAuth } from './auth.js'
 import { PinbotError, UsageError, toPinbotError } from './errors.js'
 import { createHttpClient, type HttpClient } from './http.js'
-import { MemoryRepo, type Identity } from './memory-repo.js'
+import type { BotIdentity } from './commit-message.js'
+import { MemoryRepo } from './memory-repo.js'
 import { decidePin, type CurrentPin } from './pin-decision.js'
 import type { PinResult } from './pin-result.js'
 import { redact } from './redact.js'
 import { RemoteError, isRace } from './remote-errors.js'
 import { resolveRepo, type RepoRef } from './repo-ref.js'
 import { PIN_FILE, formatVersion, parseVersionArg } from './runtime-version.js'
+import type { Signer } from './signing.js'
 
 export type { PinResult } from './pin-result.js'
 
@@ -39,10 +41,10 @@ export interface PinRemoteOptions {
   http?: HttpClient
   /** Idle timeout per request, for the client created here. */
   timeoutMs?: number
-  identity: Identity
+  identity: BotIdentity
   message: string
   /** Signs the commit payload (armored detached signature); undefined: unsigned commit. */
-  signer?: (payload: string) => Promise<string>
+  signer?: Signer
   pinFile?: string
   /** Skip the repo (reason `missing-required-file`) when this path is absent at the tip. */
   requireFile?: string
@@ -106,8 +108,8 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
       }
       const decision = decidePin(await readPin(memory, tip, pinFile), version, { allowDowngrade: options.allowDowngrade })
       if (decision.action === 'refuse') {
-        throw new PinbotError('pin-not-a-file', `${pinFile} at the tip of ${branch} is a ${decision.found}, not a file`, {
-          hint: `replace it with a regular file by hand; pinbot will not delete a ${decision.found}`,
+        throw new PinbotError('pin-file-not-regular', `${pinFile} at the tip of ${branch} is a ${decision.found}, not a regular file`, {
+          hint: 'Replace it with a regular file holding the version, then pin again.',
         })
       }
       if (decision.action === 'keep') {

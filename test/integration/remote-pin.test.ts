@@ -1,17 +1,18 @@
 /** pinRemote against the loopback forge: outcomes, cost in requests, races, and every failure class. */
 import path from 'node:path'
-import * as openpgp from 'openpgp'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { resolveAuth } from '../../src/auth.js'
+import { loadSigningKey } from '../../src/keys.js'
+import { createSigner } from '../../src/signing.js'
 import { createHttpClient, type GitHttpRequest, type HttpClient } from '../../src/http.js'
 import { clearSecrets } from '../../src/redact.js'
 import { pinRemote, type PinRemoteOptions, type PinResult } from '../../src/remote-pin.js'
 import { Forge } from '../support/forge.js'
 import { git, gitRun } from '../support/git.js'
 import { createGnupgHome } from '../support/gpg.js'
+import { BOT, makeTestKey, signingEnv } from '../support/keys.js'
 import { tempDir } from '../support/tmp.js'
 
-const BOT = { name: 'Pin Bot', email: 'pinbot@example.com' }
 const TEMPLATE = {
   '.runtime-version': '0.1.0\n',
   'Dockerfile': 'FROM runtime\n',
@@ -137,7 +138,7 @@ describe('pinRemote: outcomes', () => {
 
   it('refuses to replace a directory that sits where the pin should be', async () => {
     const { name } = await repo({ files: { '.runtime-version/notes.txt': 'x\n' } })
-    expect(await pin(name, '0.2.0')).toMatchObject({ outcome: 'failed', error: { code: 'pin-not-a-file' } })
+    expect(await pin(name, '0.2.0')).toMatchObject({ outcome: 'failed', error: { code: 'pin-file-not-regular' } })
     expect(forge.requestsFor(name, 'git-receive-pack')).toEqual([])
   })
 
@@ -176,18 +177,17 @@ describe('pinRemote: outcomes', () => {
 
 describe('pinRemote: signed', () => {
   it('pushes a commit that GnuPG verifies in a clone made by the git CLI', async () => {
-    const { privateKey, publicKey } = await openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [BOT], format: 'object' })
-    const signer = async (payload: string) =>
-      openpgp.sign({ message: await openpgp.createMessage({ binary: Buffer.from(payload) }), signingKeys: privateKey, detached: true, format: 'armored' })
+    const key = await makeTestKey('ed25519')
+    const signingKey = await loadSigningKey({ env: signingEnv(key, false) })
     const { name } = await repo()
-    expect(await pin(name, '0.2.0', { signer })).toMatchObject({ outcome: 'updated' })
+    expect(await pin(name, '0.2.0', { signer: createSigner(signingKey), identity: BOT })).toMatchObject({ outcome: 'updated' })
     const gnupg = await createGnupgHome()
     try {
-      await gnupg.importKey(publicKey.armor())
+      await gnupg.importKey(key.publicKeyArmored)
       const dir = await cliClone(name)
       const verified = await gitRun(['verify-commit', '--raw', 'HEAD'], { cwd: dir, env: gnupg.env })
-      expect(verified.stderr).toContain(`GOODSIG`)
-      expect(verified.stderr).toContain(`VALIDSIG ${privateKey.getFingerprint().toUpperCase()}`)
+      expect(verified.stderr).toContain('GOODSIG')
+      expect(verified.stderr).toContain(`VALIDSIG ${key.fingerprint}`)
       expect(verified.code).toBe(0)
     } finally {
       await gnupg.cleanup()

@@ -19,11 +19,11 @@ describe('decidePin', () => {
     expect(decidePin(file('1.2.3+a\n'), '1.2.3+b')).toEqual({ action: 'write', before: '1.2.3+a' })
   })
 
-  it('repairs malformed pins and symlinks, adds an absent pin, and refuses to replace a directory or submodule', () => {
+  it('repairs malformed pins, adds an absent pin, and refuses to replace a symlink, directory or submodule', () => {
     for (const text of ['v1.2.3\n', '1.2.3\r\n', '', '1.2.3\n1.2.4\n', '\uFEFF1.2.3\n']) {
       expect(decidePin(file(text), '1.2.3'), JSON.stringify(text)).toEqual({ action: 'write', reason: 'repaired' })
     }
-    expect(decidePin({ kind: 'symlink' }, '1.2.3')).toEqual({ action: 'write', reason: 'repaired' })
+    expect(decidePin({ kind: 'symlink' }, '1.2.3')).toEqual({ action: 'refuse', found: 'symlink' })
     expect(decidePin({ kind: 'absent' }, '1.2.3')).toEqual({ action: 'write' })
     expect(decidePin({ kind: 'directory' }, '1.2.3')).toEqual({ action: 'refuse', found: 'directory' })
     expect(decidePin({ kind: 'submodule' }, '1.2.3')).toEqual({ action: 'refuse', found: 'submodule' })
