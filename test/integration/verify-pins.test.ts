@@ -263,7 +263,7 @@ describe('pinbot verify-pins', () => {
     expect(markdown.startsWith('# earlier step\n## pinbot verify-pins: pins need attention\n')).toBe(true)
     expect(markdown).toContain('| repo | branch | version | status | signature | last pin commit | age |')
     expect(markdown).toMatch(/\| acme\/signed \| main \| 0\.3\.0 \| ok \| signed-by-bot \| [0-9a-f]{10} Pin Bot \| \d+d \|/)
-    expect(markdown).toContain('- **acme/invalid**: .runtime-version:1:6: Windows line ending (CRLF)')
+    expect(markdown).toContain('- **acme/invalid**: .runtime-version:1:6: Windows line ending')
     expect(result.stderr).toMatch(/^::error title=verify-pins acme\/invalid::\.runtime-version:1:6: /m)
     expect(result.stderr).not.toContain('acme/signed')
   })
