@@ -75,7 +75,11 @@ export function describeFindings(result: AuditResult, audit: FleetAudit, pinFile
     const detail = result.signature ? SIGNATURE_WORDS[result.signature] : ''
     lines.push(`the last change to ${pinFile}, ${commit.oid.slice(0, 10)} by ${who(commit.author)}, ${detail}`)
     if (commit.fingerprint && result.signature === 'signed-by-other-key') lines.push(`signing key: ${commit.fingerprint}`)
-    if (result.signature === 'unsigned' || result.signature === 'signed-by-other-key') {
+    const replaced = result.replacedBotPin
+    if (replaced) {
+      lines.push(`a hand edit after the bot's signed pin ${replaced.oid.slice(0, 10)}${replaced.version ? ` (${replaced.version})` : ''}`)
+      lines.push('hint: re-pin with `pinbot cascade` (or `pinbot pin`) so the pin is the bot\'s again, or revert the edit')
+    } else if (result.signature === 'unsigned' || result.signature === 'signed-by-other-key') {
       lines.push(`hint: if this was a hand edit, re-pin with \`pinbot cascade\` (or \`pinbot pin\`) so the bot signs it`)
     }
   }
@@ -108,6 +112,7 @@ export function toJsonReport(audit: FleetAudit) {
       signature: r.signature,
       commit: r.commit,
       problems: r.problems,
+      replacedBotPin: r.replacedBotPin,
       pin: r.pin,
       tip: r.tip,
       skipped: r.skipped,

@@ -7,7 +7,7 @@
 import * as isogit from 'isomorphic-git'
 import type { HttpClient } from './http.js'
 import { classifyRemoteError } from './remote-errors.js'
-import { findLastPinChange, readPinEntry, type PinEntry } from './pin-history.js'
+import { pinHistory, readPinEntry, type PinEntry, type PinHistory } from './pin-history.js'
 import { checkVersionBytes, type VersionProblem } from './runtime-version.js'
 import { deepenBranch, fetchBranchTip, openMemoryRepo, type MemoryRepo } from './shallow-fetch.js'
 import type { SignatureVerdict } from './signing.js'
@@ -69,6 +69,11 @@ export interface RepoAudit {
   /** Null when signatures were not checked (no --key) or the pin is missing. */
   signature: SignatureStatus | null
   commit: PinCommit | null
+  /**
+   * When the last pin change is not the bot's: the bot's signed pin it replaced, if the
+   * change before it was one (a hand edit after the bot's pin).
+   */
+  replacedBotPin: { oid: string; distance: number; version: string | null } | null
   /** Set when the repo is not expected to be pinned, as cascade would skip it. */
   skipped: 'missing-required-file' | null
   error: { code: string; message: string; hint?: string } | null
@@ -156,6 +161,22 @@ async function hasPath(repo: MemoryRepo, commit: string, filepath: string): Prom
   }
 }
 
+/** The change before a non-bot pin change, when that one is the bot's signed pin. */
+async function replacedBotPin(
+  repo: MemoryRepo,
+  history: PinHistory,
+  before: { oid: string; entry: PinEntry | undefined },
+  distance: number,
+  options: AuditOptions,
+): Promise<RepoAudit['replacedBotPin']> {
+  const earlier = await history.lastChange(before.oid, distance)
+  if (!earlier.found) return null
+  const { signature } = await verifyPinCommit(repo, earlier.oid, earlier.distance, options.verify!)
+  if (signature !== 'signed-by-bot') return null
+  const { version } = await readPinState(repo, before.entry, options.pinFile)
+  return { oid: earlier.oid, distance: earlier.distance, version }
+}
+
 /**
  * Audit one repo. Never throws: a remote or git failure becomes `error`, with whatever
  * was learnt before it (branch, version) kept.
@@ -170,6 +191,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     problems: [],
     signature: null,
     commit: null,
+    replacedBotPin: null,
     skipped: null,
     error: null,
   }
@@ -187,18 +209,21 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     }
     if (!options.verify || !entry) return result
 
-    const change = await findLastPinChange(repo, {
-      tip,
+    const history = pinHistory(repo, {
       pinFile: options.pinFile,
       maxDepth: options.maxDepth,
       fetchedDepth: depth,
       deepen: (by) => deepenBranch(repo, options.http, { branch, by }),
     })
+    const change = await history.lastChange(tip, 1)
     if (!change.found) {
       result.signature = 'beyond-max-depth'
       return result
     }
     Object.assign(result, await verifyPinCommit(repo, change.oid, change.distance, options.verify))
+    if (result.signature !== 'signed-by-bot' && change.before?.entry) {
+      result.replacedBotPin = await replacedBotPin(repo, history, change.before, change.distance + 1, options)
+    }
   } catch (error) {
     result.error = classifyRemoteError(error, { phase: 'read', tokenEnv: options.tokenEnv }).toJSON()
   }

@@ -15,7 +15,14 @@ export interface PinEntry {
 }
 
 export type LastPinChange =
-  | { found: true; oid: string; /** 1 for the tip. */ distance: number }
+  | {
+      found: true
+      oid: string
+      /** 1 for the tip. */
+      distance: number
+      /** The first parent and its pin: what the change replaced (absent for a root commit). */
+      before?: { oid: string; entry: PinEntry | undefined }
+    }
   | { found: false; searched: number }
 
 /** Deepen the fetched history by `by` commits. */
@@ -41,40 +48,52 @@ async function readParents(repo: MemoryRepo, oid: string): Promise<string[]> {
   return commit.parent
 }
 
+export interface PinHistory {
+  /**
+   * The commit that last changed the pin file, walking back from `from` (which sits
+   * `distance` commits from the tip) but never past `maxDepth` commits from the tip.
+   */
+  lastChange(from: string, distance: number): Promise<LastPinChange>
+}
+
 /**
- * Walk back from `tip` to the commit that last changed the pin file, looking at most
- * `maxDepth` commits deep. `fetchedDepth` is how deep the history already is; each time
- * the walk needs a parent that was not fetched, the history is deepened (4x each step,
- * never past maxDepth + 1, which is what deciding on the maxDepth-th commit needs).
+ * The pin's history in a shallow repo fetched `fetchedDepth` commits deep. Whenever a
+ * walk needs a parent that was not fetched, the history is deepened (4x each step, never
+ * past maxDepth + 1, which is what deciding on the maxDepth-th commit needs).
  */
-export async function findLastPinChange(
-  repo: MemoryRepo,
-  options: { tip: string; pinFile: string; maxDepth: number; fetchedDepth: number; deepen: Deepen },
-): Promise<LastPinChange> {
+export function pinHistory(repo: MemoryRepo, options: { pinFile: string; maxDepth: number; fetchedDepth: number; deepen: Deepen }): PinHistory {
   const limit = options.maxDepth + 1
   let fetched = options.fetchedDepth
-  let oid = options.tip
-  let entry = await readPinEntry(repo, oid, options.pinFile)
-  for (let distance = 1; distance <= options.maxDepth; distance++) {
-    const parents = await readParents(repo, oid)
-    let parentEntries: (PinEntry | undefined)[] | undefined
-    while (!parentEntries) {
+
+  /** The pin in each parent, or undefined when they lie beyond what may be fetched. */
+  async function parentPins(parents: string[]): Promise<(PinEntry | undefined)[] | undefined> {
+    for (;;) {
       try {
-        parentEntries = await Promise.all(parents.map((p) => readPinEntry(repo, p, options.pinFile)))
+        return await Promise.all(parents.map((p) => readPinEntry(repo, p, options.pinFile)))
       } catch (error) {
-        if (!isMissingObject(error) || fetched >= limit) {
-          if (isMissingObject(error)) return { found: false, searched: distance - 1 }
-          throw error
-        }
+        if (!isMissingObject(error)) throw error
+        if (fetched >= limit) return undefined
         const by = Math.min(fetched * 3, limit - fetched)
         await options.deepen(by)
         fetched += by
       }
     }
-    const kept = parents.findIndex((_, i) => samePin(parentEntries![i], entry))
-    if (kept < 0) return { found: true, oid, distance }
-    oid = parents[kept]
-    entry = parentEntries[kept]
   }
-  return { found: false, searched: options.maxDepth }
+
+  return {
+    async lastChange(from, distance) {
+      let oid = from
+      let entry = await readPinEntry(repo, oid, options.pinFile)
+      for (; distance <= options.maxDepth; distance++) {
+        const parents = await readParents(repo, oid)
+        const pins = await parentPins(parents)
+        if (!pins) return { found: false, searched: distance - 1 }
+        const kept = parents.findIndex((_, i) => samePin(pins[i], entry))
+        if (kept < 0) return { found: true, oid, distance, ...(parents.length ? { before: { oid: parents[0], entry: pins[0] } } : {}) }
+        oid = parents[kept]
+        entry = pins[kept]
+      }
+      return { found: false, searched: options.maxDepth }
+    },
+  }
 }

@@ -124,8 +124,29 @@ describe('auditRepo', () => {
 describe('hand edits', () => {
   it('a human changing the pin after the bot is the last pin change: unsigned, by the human', async () => {
     await forge.createRepo('acme/hand', { commits: 2 })
-    await appendCommits(forge, 'acme/hand', [{ files: pin('0.2.0'), sign, author: BOT }, { files: pin('0.2.1') }])
-    const { result } = await audit('acme/hand', { verify })
+    const [botPin] = await appendCommits(forge, 'acme/hand', [
+      { files: pin('0.2.0'), sign, author: BOT },
+      ...Array.from({ length: 10 }, (_, i) => ({ files: { [`docs/${i}.md`]: 'x\n' } })),
+      { files: pin('0.2.1') },
+    ])
+    const { result, requests } = await audit('acme/hand', { verify })
     expect(result).toMatchObject({ version: '0.2.1', signature: 'unsigned', commit: { distance: 1, author: { name: HUMAN.name, email: HUMAN.email } } })
+    // The walk goes on past the hand edit to the bot's pin it replaced, deepening as needed.
+    expect(result.replacedBotPin).toEqual({ oid: botPin, distance: 12, version: '0.2.0' })
+    expect(requests).toBe(6)
+  })
+
+  it('a pin a human introduced, with no bot pin before it, replaced nothing', async () => {
+    await forge.createRepo('acme/human-only', { commits: 2, files: { 'README.md': 'x\n' } })
+    await appendCommits(forge, 'acme/human-only', [{ files: pin('0.2.0') }, { files: { 'x.txt': '1\n' } }])
+    const { result } = await audit('acme/human-only', { verify })
+    expect(result).toMatchObject({ signature: 'unsigned', commit: { distance: 2 }, replacedBotPin: null })
+  })
+
+  it('a human edit over an earlier human edit does not claim a bot pin', async () => {
+    await forge.createRepo('acme/two-humans', { commits: 1 })
+    await appendCommits(forge, 'acme/two-humans', [{ files: pin('0.2.0'), sign, author: BOT }, { files: pin('0.2.1') }, { files: pin('0.2.2') }])
+    const { result } = await audit('acme/two-humans', { verify })
+    expect(result).toMatchObject({ version: '0.2.2', signature: 'unsigned', replacedBotPin: null })
   })
 })

@@ -22,6 +22,7 @@ interface Result {
   status: string
   signature: string | null
   commit: { oid: string; distance: number; author: { name: string; email: string }; committer: { name: string; email: string }; fingerprint?: string } | null
+  replacedBotPin: { oid: string; distance: number; version: string | null } | null
   problems: { code: string }[]
   error: { code: string } | null
 }
@@ -163,6 +164,8 @@ describe('pinbot verify-pins --key', () => {
     }
     const handEdited = report.results.find((r) => r.repo === 'acme/hand-edited')!
     expect(handEdited.commit).toMatchObject({ author: { name: HUMAN.name, email: HUMAN.email }, committer: { email: HUMAN.email } })
+    expect(handEdited.replacedBotPin).toMatchObject({ distance: 3, version: '0.3.0' })
+    for (const r of report.results) if (r.repo !== 'acme/hand-edited') expect(r.replacedBotPin, r.repo).toBeNull()
     expect(report.results.find((r) => r.repo === 'acme/signed')!.commit?.fingerprint).toBe(bot.fingerprint)
   })
 
@@ -189,9 +192,11 @@ describe('pinbot verify-pins --key', () => {
     expect(checked).toHaveLength(10)
   })
 
-  it('deepens only where the pin commit is older than the tip', () => {
+  it('deepens only where the pin commit (or the bot pin a hand edit replaced) is older than the tip', () => {
     expect(requests('acme/signed')).toBe(2)
-    expect(requests('acme/hand-edited')).toBe(2)
+    expect(requests('acme/other-key')).toBe(2)
+    // The bot's pin is 3 back: depth 2, then 8.
+    expect(requests('acme/hand-edited')).toBe(4)
     // depth 2, then 8, then 32 (the pin commit is the 9th from the tip).
     expect(requests('acme/deep')).toBe(6)
   })
@@ -226,7 +231,7 @@ describe('pinbot verify-pins', () => {
   it('explains a hand edit, with the human who made it and what to do', async () => {
     const result = await verifyPins(['--only', 'acme/hand-edited', '--key', keyFiles[0]])
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/the last change to \.runtime-version, [0-9a-f]{10} by Jane Maintainer <jane@example\.com>, is not signed/)
+    expect(result.stdout).toMatch(/the last change to \.runtime-version, [0-9a-f]{10} by Jane Maintainer <jane@example\.com>, is not signed\n  a hand edit after the bot's signed pin [0-9a-f]{10} \(0\.3\.0\)\n/)
     expect(result.stdout).toContain('re-pin with `pinbot cascade`')
   })
 

@@ -3,7 +3,7 @@ import type { RepoAudit } from '../../src/audit.js'
 import { summarizeFleet } from '../../src/audit-fleet.js'
 
 function audit(repo: string, over: Partial<RepoAudit> = {}): RepoAudit {
-  return { repo, branch: 'main', tip: 'a'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: null, commit: null, skipped: null, error: null, ...over }
+  return { repo, branch: 'main', tip: 'a'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: null, commit: null, replacedBotPin: null, skipped: null, error: null, ...over }
 }
 
 const fleet = [

@@ -8,13 +8,18 @@ const person = (name: string, email: string, date = '2026-01-07T12:00:00Z') => (
 const commit = (author = person('Pin Bot', 'pinbot@example.com')) => ({ oid: 'abcdef0123456789abcdef0123456789abcdef01', distance: 1, author, committer: author })
 
 function audit(repo: string, over: Partial<RepoAudit> = {}): RepoAudit {
-  return { repo, branch: 'main', tip: 'f'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: 'signed-by-bot', commit: commit(), skipped: null, error: null, ...over }
+  return { repo, branch: 'main', tip: 'f'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: 'signed-by-bot', commit: commit(), replacedBotPin: null, skipped: null, error: null, ...over }
 }
 
 const fleet = summarizeFleet(
   [
     audit('acme/ok'),
-    audit('acme/hand', { version: '1.1.0', signature: 'unsigned', commit: commit(person('Jane', 'jane@example.com')) }),
+    audit('acme/hand', {
+      version: '1.1.0',
+      signature: 'unsigned',
+      commit: commit(person('Jane', 'jane@example.com')),
+      replacedBotPin: { oid: '0123456789abcdef0123456789abcdef01234567', distance: 3, version: '1.2.0' },
+    }),
     audit('acme/bad|pipe', { pin: 'invalid', version: null, signature: 'bad-signature', problems: [{ line: 1, column: 1, code: 'leading-v', message: 'leading "v" is not allowed (found "v1.2.0")', hint: 'write "1.2.0"' }] }),
     audit('acme/gone', { branch: null, tip: null, pin: null, version: null, signature: null, commit: null, error: { code: 'not-found', message: 'repository not found', hint: 'check the name' } }),
     audit('acme/deep', { signature: 'beyond-max-depth', commit: null }),
@@ -44,7 +49,8 @@ describe('audit report', () => {
     expect(find('acme/hand')).toEqual([
       'pinned 1.1.0, expected 1.2.0',
       'the last change to .runtime-version, abcdef0123 by Jane <jane@example.com>, is not signed',
-      'hint: if this was a hand edit, re-pin with `pinbot cascade` (or `pinbot pin`) so the bot signs it',
+      "a hand edit after the bot's signed pin 0123456789 (1.2.0)",
+      "hint: re-pin with `pinbot cascade` (or `pinbot pin`) so the pin is the bot's again, or revert the edit",
     ])
     expect(find('acme/bad|pipe')).toEqual([
       '.runtime-version:1:1: leading "v" is not allowed (found "v1.2.0"); write "1.2.0"',
@@ -73,12 +79,14 @@ describe('audit report', () => {
   it('annotates each repo that needs attention, on one line each', () => {
     const lines = renderAuditAnnotations(fleet, view)
     expect(lines).toHaveLength(4)
-    expect(lines[0]).toBe('::error title=verify-pins acme/hand::pinned 1.1.0, expected 1.2.0%0Athe last change to .runtime-version, abcdef0123 by Jane <jane@example.com>, is not signed%0Ahint: if this was a hand edit, re-pin with `pinbot cascade` (or `pinbot pin`) so the bot signs it')
+    expect(lines[0]).toBe(
+      "::error title=verify-pins acme/hand::pinned 1.1.0, expected 1.2.0%0Athe last change to .runtime-version, abcdef0123 by Jane <jane@example.com>, is not signed%0Aa hand edit after the bot's signed pin 0123456789 (1.2.0)%0Ahint: re-pin with `pinbot cascade` (or `pinbot pin`) so the pin is the bot's again, or revert the edit",
+    )
   })
 
   it('the JSON document has the documented keys', () => {
     const json = toJsonReport(fleet)
     expect(Object.keys(json)).toEqual(['expected', 'expectedFrom', 'passed', 'results', 'counts'])
-    expect(Object.keys(json.results[0])).toEqual(['repo', 'branch', 'version', 'status', 'signature', 'commit', 'problems', 'pin', 'tip', 'skipped', 'error'])
+    expect(Object.keys(json.results[0])).toEqual(['repo', 'branch', 'version', 'status', 'signature', 'commit', 'problems', 'replacedBotPin', 'pin', 'tip', 'skipped', 'error'])
   })
 })
