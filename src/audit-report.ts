@@ -66,8 +66,7 @@ export function describeFindings(result: AuditResult, audit: FleetAudit, pinFile
   }
   if (result.status === 'skipped') return lines
   if (result.status === 'behind' || result.status === 'ahead') lines.push(`pinned ${result.version}, expected ${audit.expected}`)
-  if (result.pin === 'missing') lines.push(`no ${pinFile} on ${result.branch}`)
-  else for (const problem of result.problems) lines.push(formatProblem(pinFile, problem))
+  for (const problem of result.problems) lines.push(formatProblem(pinFile, problem))
   if (signaturesChecked && result.signature === 'beyond-max-depth') {
     lines.push(`the last change to ${pinFile} is more than the searched depth back; raise --max-depth`)
   } else if (signaturesChecked && result.commit && result.signature !== 'signed-by-bot') {

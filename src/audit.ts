@@ -2,54 +2,21 @@
  * The audit of one repository, read-only and in memory: the branch tip, the pin file
  * there (missing, invalid with the contract's problems, or a version), and, when a
  * signature check is asked for, the commit that last changed the pin and who signed it.
- * A hand edit after the bot's pin shows up here: the last change is then not the bot's.
+ * A hand edit after the bot's pin shows up here: the last change is then not the bot's,
+ * and the one before it is.
  */
 import * as isogit from 'isomorphic-git'
 import type { HttpClient } from './http.js'
-import { classifyRemoteError } from './remote-errors.js'
 import { pinHistory, readPinEntry, type PinEntry, type PinHistory } from './pin-history.js'
-import { checkVersionBytes, type VersionProblem } from './runtime-version.js'
+import { verifyPinCommit, type PinCommit, type SignatureStatus, type VerifySignature } from './pin-signature.js'
+import { readPinState, type PinState } from './pin-state.js'
+import { classifyRemoteError } from './remote-errors.js'
+import type { VersionProblem } from './runtime-version.js'
 import { deepenBranch, fetchBranchTip, openMemoryRepo, type MemoryRepo } from './shallow-fetch.js'
-import type { SignatureVerdict } from './signing.js'
+
+export type { PinCommit, SignatureStatus, VerifySignature } from './pin-signature.js'
 
 export const DEFAULT_MAX_DEPTH = 50
-
-export type PinState = 'present' | 'missing' | 'invalid'
-
-export type SignatureStatus =
-  | 'signed-by-bot'
-  | 'unsigned'
-  | 'signed-by-other-key'
-  | 'bad-signature'
-  | 'expired-key'
-  | 'revoked-key'
-  /** The last change to the pin is further back than --max-depth. */
-  | 'beyond-max-depth'
-
-/** Checks one signed payload against the bot's public keys (`verifyCommitSignature`). */
-export type VerifySignature = (signed: { payload: Uint8Array; signature: string }) => Promise<SignatureVerdict>
-
-export interface Person {
-  name: string
-  email: string
-  /** ISO 8601, UTC. */
-  date: string
-}
-
-/** The commit that last changed the pin file. */
-export interface PinCommit {
-  oid: string
-  /** How many commits from the tip (1 = the tip itself). */
-  distance: number
-  author: Person | null
-  committer: Person | null
-  /** The key that made the signature, when the signature names it. */
-  fingerprint?: string
-  /** The primary user ID of that key, when it is one of the given keys. */
-  signer?: { name: string; email: string }
-  /** Why the signature is not the bot's, in words. */
-  reason?: string
-}
 
 export interface RepoTarget {
   /** How the repo is named in reports (OWNER/NAME or the URL). */
@@ -91,66 +58,6 @@ export interface AuditOptions {
   tokenEnv?: string
 }
 
-const VERDICT_STATUS: Record<SignatureVerdict['status'], SignatureStatus> = {
-  good: 'signed-by-bot',
-  'bad-signature': 'bad-signature',
-  unsigned: 'unsigned',
-  'unknown-key': 'signed-by-other-key',
-  'expired-key': 'expired-key',
-  'revoked-key': 'revoked-key',
-}
-
-function problem(code: VersionProblem['code'], message: string, hint: string): VersionProblem {
-  return { line: 1, column: 1, code, message, hint }
-}
-
-/** The pin state of a tree entry: what `verify` would say about the file at the tip. */
-export async function readPinState(
-  repo: MemoryRepo,
-  entry: PinEntry | undefined,
-  pinFile: string,
-): Promise<{ pin: PinState; version: string | null; problems: VersionProblem[] }> {
-  const regularFile = `replace it with a regular file holding the version, e.g. "1.2.3"`
-  if (!entry) return { pin: 'missing', version: null, problems: [problem('missing', `${pinFile} does not exist`, `add ${pinFile} with the version, e.g. "1.2.3"`)] }
-  if (entry.type === 'tree') return { pin: 'invalid', version: null, problems: [problem('directory', `${pinFile} is a directory`, regularFile)] }
-  if (entry.mode === '120000') return { pin: 'invalid', version: null, problems: [problem('symlink', `${pinFile} is a symbolic link`, regularFile)] }
-  if (entry.type !== 'blob') return { pin: 'invalid', version: null, problems: [problem('not-regular-file', `${pinFile} is not a regular file`, regularFile)] }
-  const { blob } = await isogit.readBlob({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid: entry.oid })
-  const check = checkVersionBytes(blob)
-  return check.valid ? { pin: 'present', version: check.version!, problems: [] } : { pin: 'invalid', version: null, problems: check.problems }
-}
-
-function person(identity: { name: string; email: string; timestamp: number } | undefined): Person | null {
-  if (!identity) return null
-  return { name: identity.name, email: identity.email, date: new Date(identity.timestamp * 1000).toISOString() }
-}
-
-/** Who made the commit `oid`, and whether its signature is the bot's. */
-export async function verifyPinCommit(
-  repo: MemoryRepo,
-  oid: string,
-  distance: number,
-  verify: VerifySignature,
-): Promise<{ signature: SignatureStatus; commit: PinCommit }> {
-  // Loaded here, not at the top: it pulls in openpgp, which an audit without --key never needs.
-  const { splitCommitSignature } = await import('./verify-commit.js')
-  const { fs, gitdir, cache } = repo
-  const { object } = await isogit.readObject({ fs, gitdir, cache, oid, format: 'content' })
-  const { payload, signature } = splitCommitSignature(object as Uint8Array)
-  const { commit: parsed } = await isogit.readCommit({ fs, gitdir, cache, oid })
-  const verdict: SignatureVerdict = signature ? await verify({ payload, signature }) : { status: 'unsigned' }
-  const commit: PinCommit = {
-    oid,
-    distance,
-    author: person(parsed.author),
-    committer: person(parsed.committer),
-    ...(verdict.fingerprint ? { fingerprint: verdict.fingerprint } : {}),
-    ...(verdict.signer ? { signer: verdict.signer } : {}),
-    ...(verdict.reason ? { reason: verdict.reason } : {}),
-  }
-  return { signature: VERDICT_STATUS[verdict.status], commit }
-}
-
 async function hasPath(repo: MemoryRepo, commit: string, filepath: string): Promise<boolean> {
   try {
     await isogit.readObject({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid: commit, filepath, format: 'deflated' })
@@ -173,7 +80,7 @@ async function replacedBotPin(
   if (!earlier.found) return null
   const { signature } = await verifyPinCommit(repo, earlier.oid, earlier.distance, options.verify!)
   if (signature !== 'signed-by-bot') return null
-  const { version } = await readPinState(repo, before.entry, options.pinFile)
+  const { version } = await readPinState(repo, before.entry)
   return { oid: earlier.oid, distance: earlier.distance, version }
 }
 
@@ -202,7 +109,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     const { branch, tip } = await fetchBranchTip(repo, options.http, { branch: target.branch, depth })
     Object.assign(result, { branch, tip })
     const entry = await readPinEntry(repo, tip, options.pinFile)
-    Object.assign(result, await readPinState(repo, entry, options.pinFile))
+    Object.assign(result, await readPinState(repo, entry))
     if (options.requireFile && !(await hasPath(repo, tip, options.requireFile))) {
       result.skipped = 'missing-required-file'
       return result

@@ -121,6 +121,18 @@ describe('auditRepo', () => {
   })
 })
 
+describe('the pin file itself', () => {
+  it('is invalid as a symbolic link or a directory, in the words pinbot verify uses', async () => {
+    await forge.createRepo('acme/linked', { files: { 'VERSION': '0.2.0\n' } })
+    await appendCommits(forge, 'acme/linked', [{ symlinks: { [PIN_FILE]: 'VERSION' } }])
+    await forge.createRepo('acme/dir', { files: { [`${PIN_FILE}/x`]: '0.2.0\n' } })
+    const linked = (await audit('acme/linked')).result
+    expect(linked).toMatchObject({ pin: 'invalid', version: null, problems: [{ code: 'symlink', message: 'is a symbolic link (to "VERSION"); pinbot never follows links' }] })
+    const dir = (await audit('acme/dir')).result
+    expect(dir).toMatchObject({ pin: 'invalid', version: null, problems: [{ code: 'directory', message: 'is a directory' }] })
+  })
+})
+
 describe('hand edits', () => {
   it('a human changing the pin after the bot is the last pin change: unsigned, by the human', async () => {
     await forge.createRepo('acme/hand', { commits: 2 })

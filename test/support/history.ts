@@ -25,6 +25,8 @@ export type TestSigner = (payload: string) => Promise<string>
 export interface CommitSpec {
   /** Files written on top of the parent's tree; `null` deletes the file. */
   files?: Record<string, string | null>
+  /** Symbolic links written on top of the parent's tree: path -> target. */
+  symlinks?: Record<string, string>
   message?: string
   author?: Person
   committer?: Person
@@ -73,6 +75,10 @@ export async function appendCommits(forge: Forge, repo: string, specs: CommitSpe
       }
       const blob = await git(['hash-object', '-w', '--stdin'], { cwd: dir, input: content })
       await git(['update-index', '--add', '--cacheinfo', `100644,${blob},${file}`], { cwd: dir, env })
+    }
+    for (const [file, target] of Object.entries(spec.symlinks ?? {})) {
+      const blob = await git(['hash-object', '-w', '--stdin'], { cwd: dir, input: target })
+      await git(['update-index', '--add', '--cacheinfo', `120000,${blob},${file}`], { cwd: dir, env })
     }
     const tree = await git(['write-tree'], { cwd: dir, env })
     await rm(index, { force: true })
