@@ -74,11 +74,11 @@ async function replacedBotPin(
   history: PinHistory,
   before: { oid: string; entry: PinEntry | undefined },
   distance: number,
-  options: AuditOptions,
+  verify: VerifySignature,
 ): Promise<RepoAudit['replacedBotPin']> {
   const earlier = await history.lastChange(before.oid, distance)
   if (!earlier.found) return null
-  const { signature } = await verifyPinCommit(repo, earlier.oid, earlier.distance, options.verify!)
+  const { signature } = await verifyPinCommit(repo, earlier.oid, earlier.distance, verify)
   if (signature !== 'signed-by-bot') return null
   const { version } = await readPinState(repo, before.entry)
   return { oid: earlier.oid, distance: earlier.distance, version }
@@ -129,7 +129,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     }
     Object.assign(result, await verifyPinCommit(repo, change.oid, change.distance, options.verify))
     if (result.signature !== 'signed-by-bot' && change.before?.entry) {
-      result.replacedBotPin = await replacedBotPin(repo, history, change.before, change.distance + 1, options)
+      result.replacedBotPin = await replacedBotPin(repo, history, change.before, change.distance + 1, options.verify)
     }
   } catch (error) {
     result.error = classifyRemoteError(error, { phase: 'read', tokenEnv: options.tokenEnv }).toJSON()
