@@ -9,8 +9,12 @@ import type { ForgeAuth } from './auth.js'
 import { createHttpClient } from './http.js'
 import { runPool } from './pool.js'
 
-/** Repos audited at once when neither the flag nor the manifest says. */
-export const DEFAULT_AUDIT_CONCURRENCY = 8
+/**
+ * Repos audited at once when neither the flag nor the manifest says. Twice cascade's: an
+ * audit only reads (2 small requests per repo), and with a forge a round trip away the
+ * wall time is ceil(N / concurrency) round trips.
+ */
+export const DEFAULT_AUDIT_CONCURRENCY = 16
 
 export interface VerifyPinsOptions {
   repos: readonly RepoTarget[]
