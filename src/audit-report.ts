@@ -42,7 +42,7 @@ export function formatAuditCounts(audit: FleetAudit): string {
   const statuses = (['ok', 'behind', 'ahead', 'missing', 'invalid', 'skipped', 'failed'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`)
   const signatures = counts.signatures ? Object.entries(counts.signatures).map(([s, n]) => `${n} ${s}`) : []
   const repos = `${counts.total} ${counts.total === 1 ? 'repo' : 'repos'}`
-  return `${repos}, ${reference}: ${statuses.join(', ') || 'none'}${counts.signatures ? `; signatures: ${signatures.join(', ') || 'none checked'}` : ''}`
+  return `${repos}, ${reference}: ${statuses.join(', ') || 'none'}${counts.signatures ? `; signatures: ${signatures.join(', ') || 'none'}` : ''}`
 }
 
 function who(person: { name: string; email: string } | null | undefined): string {
