@@ -70,10 +70,10 @@ const REPO_NAME = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/
 const BRANCH = /^(?![-/.])(?!.*(\.\.|@\{|\/\/|\/\.|\.lock\/))(?!.*(\.lock|\/|\.)$)(?!@$)[^\x00-\x20~^:?*[\\\x7f]+$/
 const PIN_FILE_NAME = /^(?!\.\.?$)(?!\.[gG][iI][tT]$)[^/\\\x00-\x1f\x7f]+$/
 const RELATIVE_PATH = /^(?!\/)(?!.*\/$)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))(?!(.*\/)?\.[gG][iI][tT](\/|$))[^\\\x00-\x1f\x7f]+$/
-// Identity and message rules as src/commit-message.ts applies them to the same flags.
-const PERSON_NAME = /^[^<>\n\r\0]*[^<>\s][^<>\n\r\0]*$/
+// Identity and message rules no looser than src/commit-message.ts applies to the same flags.
+const PERSON_NAME = /^[^<>\n\r\0]*[^<>\s\0][^<>\n\r\0]*$/
 const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/
-const CO_AUTHOR = /^[^<>\n\r\0]*[^<>\s][^<>\n\r\0]*<[^\s<>@]+@[^\s<>@]+>$/
+const CO_AUTHOR = /^[^<>\n\r\0]*[^<>\s\0][^<>\n\r\0]*<[^\s<>@]+@[^\s<>@]+>$/
 const MESSAGE = /^(?=.*\{version\})(?!.*\{(?!version\})[^{}]*\})[^\r\n]+$/
 
 type Report = (path: JsonPath, message: string) => void

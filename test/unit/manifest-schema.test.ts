@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { checkIdentity, checkTemplate, DEFAULT_MESSAGE_TEMPLATE, parseCoAuthor } from '../../src/commit-message.js'
 import { AUTHOR_KEYS, MANIFEST_KEYS, MANIFEST_REQUIRED, REPO_OBJECT_KEYS, parseManifest } from '../../src/manifest.js'
 import { PIN_FILE } from '../../src/runtime-version.js'
 import { BAD_MANIFESTS, CORPUS_FORGE, GOOD_MANIFESTS } from '../support/manifest-corpus.js'
@@ -98,6 +99,22 @@ function documentedProperties(): Array<{ where: string; node: Schema; place: (va
   ]
 }
 
+const TRICKY: Record<string, unknown[]> = {
+  forge: ['https://forge.test', 'http://127.0.0.1:8080/git/', 'HTTPS://forge.test', 'https://forge.test/a b', 'https://u@forge.test', 'https://forge.test#x', 'https://', 'forge.test', 3],
+  repos: [[], ['a/b', 'a/c'], [['a/b']], ['a/b', 'a/b']],
+  pinFile: ['.runtime-version', 'VERSION', '.git', '.GIT', '.gitignore', 'a/b', '..', '.', 'a\\b', 'tab\tname', '', 5],
+  requireFile: ['.github/workflows/x.yml', '.gitea/x.yml', '.git/config', 'a/.Git/x', 'a/.git', 'a', '/a', 'a/', 'a//b', './a', 'a/../b', 'a/..', '..', 'a\\b', 'new\nline', ''],
+  coAuthors: [[], ['A <a@b.co>'], ['A B <a.b@c.d.e>'], ['<a@b.co>'], [' <a@b.co>'], ['A <a@b>'], ['A<a@b.co>'], ['A <a b@c.co>'], ['A <a@b.co> '], ['A\0 <a@b.co>'], 'A <a@b.co>'],
+  message: ['{version}', 'x {version} y', '{version} {version}', '{Version}', '{ version }', '{version} {foo}', '{version} {}', '{version} }{', 'a\n{version}', '{version}\r', '', 7],
+  concurrency: [1, 8, 64, 0, 65, -1, 1.5, '8', null],
+  $schema: ['./manifest.schema.json', 1],
+  author: [{ name: 'a', email: 'a@b.co' }, { name: 'a' }, { email: 'a@b.co' }, { name: 'a', email: 'a@b.co', x: 1 }, 'a <a@b.co>', null],
+  'repos[].repo': ['a/b', 'a.b/c-d_e', '.github/.github', 'a/b.git', 'a/.git', 'a/b.gitx', './b', 'a/.', 'a/b/c', 'a', '', 'https://x.test/a', 'https://x.test/a/', 'https://x.test/', 'https://x.test', 'http://x.test/a/b.git?x', 'git@x.test:a/b.git'],
+  'repos[].branch': ['main', 'trunk', 'feature/x', 'v1.2', '', '-x', '/x', 'x/', '.x', 'x.', 'a..b', 'a//b', 'a/.b', 'x.lock', 'a.lock/b', '@', 'a@{b', 'a b', 'a~b', 'a^b', 'a:b', 'a?b', 'a*b', 'a[b', 'a\\b', 'a\u007fb', 'héllo', 3],
+  'author.name': ['pinbot', 'Pin Bot', '', ' ', 'a<b', 'a>b', 'two\nlines', 'cr\r', 'nul\0', 1],
+  'author.email': ['bot@example.com', 'bot@x', 'bot@', '@x', 'bot', 'a b@c.de', '<a@b.co>', 'a@b@c.de', ''],
+}
+
 describe('manifest.schema.json', () => {
   it('is a draft 2020-12 schema closed to unknown keys at every level', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema')
@@ -125,6 +142,7 @@ describe('manifest.schema.json', () => {
   })
 
   it('states the defaults pinbot applies', () => {
+    expect(schema.properties.message.default).toBe(DEFAULT_MESSAGE_TEMPLATE)
     expect(schema.properties.pinFile.default).toBe(PIN_FILE)
     expect(parseManifest(JSON.stringify({ forge: CORPUS_FORGE, repos: ['a/b'] })).pinFile).toBe(PIN_FILE)
   })
@@ -135,28 +153,43 @@ describe('manifest.schema.json', () => {
   })
 
   it('agrees with the validator, value by value, on tricky values for each property', () => {
-    const tricky: Record<string, unknown[]> = {
-      forge: ['https://forge.test', 'http://127.0.0.1:8080/git/', 'HTTPS://forge.test', 'https://forge.test/a b', 'https://u@forge.test', 'https://forge.test#x', 'https://', 'forge.test', 3],
-      repos: [[], ['a/b', 'a/c'], [['a/b']], ['a/b', 'a/b']],
-      pinFile: ['.runtime-version', 'VERSION', '.git', '.GIT', '.gitignore', 'a/b', '..', '.', 'a\\b', 'tab\tname', '', 5],
-      requireFile: ['.github/workflows/x.yml', '.gitea/x.yml', '.git/config', 'a/.Git/x', 'a/.git', 'a', '/a', 'a/', 'a//b', './a', 'a/../b', 'a/..', '..', 'a\\b', 'new\nline', ''],
-      coAuthors: [[], ['A <a@b.co>'], ['A B <a.b@c.d.e>'], ['<a@b.co>'], [' <a@b.co>'], ['A <a@b>'], ['A<a@b.co>'], ['A <a b@c.co>'], ['A <a@b.co> '], ['A\0 <a@b.co>'], 'A <a@b.co>'],
-      message: ['{version}', 'x {version} y', '{version} {version}', '{Version}', '{ version }', '{version} {foo}', '{version} {}', '{version} }{', 'a\n{version}', '{version}\r', '', 7],
-      concurrency: [1, 8, 64, 0, 65, -1, 1.5, '8', null],
-      $schema: ['./manifest.schema.json', 1],
-      author: [{ name: 'a', email: 'a@b.co' }, { name: 'a' }, { email: 'a@b.co' }, { name: 'a', email: 'a@b.co', x: 1 }, 'a <a@b.co>', null],
-      'repos[].repo': ['a/b', 'a.b/c-d_e', '.github/.github', 'a/b.git', 'a/.git', 'a/b.gitx', './b', 'a/.', 'a/b/c', 'a', '', 'https://x.test/a', 'https://x.test/a/', 'https://x.test/', 'https://x.test', 'http://x.test/a/b.git?x', 'git@x.test:a/b.git'],
-      'repos[].branch': ['main', 'trunk', 'feature/x', 'v1.2', '', '-x', '/x', 'x/', '.x', 'x.', 'a..b', 'a//b', 'a/.b', 'x.lock', 'a.lock/b', '@', 'a@{b', 'a b', 'a~b', 'a^b', 'a:b', 'a?b', 'a*b', 'a[b', 'a\\b', 'a\u007fb', 'héllo', 3],
-      'author.name': ['pinbot', 'Pin Bot', '', ' ', 'a<b', 'a>b', 'two\nlines', 'cr\r', 'nul\0', 1],
-      'author.email': ['bot@example.com', 'bot@x', 'bot@', '@x', 'bot', 'a b@c.de', '<a@b.co>', 'a@b@c.de', ''],
-    }
     const properties = documentedProperties()
-    expect(Object.keys(tricky).sort()).toEqual(properties.map((p) => p.where).sort())
+    expect(Object.keys(TRICKY).sort()).toEqual(properties.map((p) => p.where).sort())
     for (const { where, place } of properties) {
-      for (const value of tricky[where]) {
+      for (const value of TRICKY[where]) {
         const manifest = place(value)
         expect(satisfies(schema, manifest), `${where} = ${JSON.stringify(value)}: schema and validator disagree`).toBe(validatorAccepts(manifest))
       }
+    }
+  })
+})
+
+describe('manifest identity and message rules', () => {
+  const accepts = (check: () => unknown) => {
+    try {
+      check()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  it('accept nothing that the commit step would refuse from the same flags', () => {
+    const base = { forge: CORPUS_FORGE, repos: ['acme/api'] }
+    const coAuthors = (TRICKY.coAuthors.filter(Array.isArray) as unknown[][]).flat().filter((v): v is string => typeof v === 'string')
+    for (const value of coAuthors) {
+      if (validatorAccepts({ ...base, coAuthors: [value] })) expect(accepts(() => parseCoAuthor(value)), JSON.stringify(value)).toBe(true)
+    }
+    for (const name of TRICKY['author.name'].filter((v): v is string => typeof v === 'string')) {
+      const author = { name, email: 'bot@example.com' }
+      if (validatorAccepts({ ...base, author })) expect(accepts(() => checkIdentity(author, 'author')), JSON.stringify(name)).toBe(true)
+    }
+    for (const email of TRICKY['author.email'].filter((v): v is string => typeof v === 'string')) {
+      const author = { name: 'bot', email }
+      if (validatorAccepts({ ...base, author })) expect(accepts(() => checkIdentity(author, 'author')), JSON.stringify(email)).toBe(true)
+    }
+    for (const message of TRICKY.message.filter((v): v is string => typeof v === 'string')) {
+      if (validatorAccepts({ ...base, message })) expect(accepts(() => checkTemplate(message)), JSON.stringify(message)).toBe(true)
     }
   })
 })
