@@ -121,7 +121,7 @@ export function renderFailures(results: readonly PinResult[], rerun: string): st
 }
 
 /** Text safe inside a GitHub-flavoured Markdown table cell. */
-function markdownCell(text: string): string {
+export function markdownCell(text: string): string {
   return text.replace(/[\\`*_[\]|<>#&]/g, (char) => (char === '&' ? '&amp;' : `\\${char}`)).replace(/\r?\n|\r/g, '<br>')
 }
 
