@@ -9,7 +9,7 @@ import { json, runCli } from '../support/cli.js'
 import { Forge } from '../support/forge.js'
 import { git, gitRun } from '../support/git.js'
 import { createGnupgHome, type GnupgHome } from '../support/gpg.js'
-import { makeTestKey, signingEnv, type TestKey } from '../support/keys.js'
+import { makeTestKey, signingEnv, TEST_PASSPHRASE, type TestKey } from '../support/keys.js'
 import { BAD_MANIFESTS, CORPUS_FORGE } from '../support/manifest-corpus.js'
 import { tempDir } from '../support/tmp.js'
 
@@ -176,6 +176,7 @@ describe('pinbot cascade: a mixed fleet', () => {
     expect(annotations).toContain(`::error title=pinbot cascade%3A ${fleet.missing} failed::${byRepo[fleet.missing].error!.code}: ${byRepo[fleet.missing].error!.message}%0AHint: ${byRepo[fleet.missing].error!.hint}`)
 
     const markdown = await readFile(summary, 'utf8')
+    for (const secret of [forge.tokens.readWrite, TEST_PASSPHRASE]) expect(`${run.stdout}${run.stderr}${markdown}`).not.toContain(secret)
     expect(markdown.startsWith('# earlier step\n## pinbot cascade 0.1.8\n')).toBe(true)
     expect(markdown).toContain('13 repos: 5 updated, 1 unchanged, 2 skipped, 5 failed')
     expect(markdown).toMatch(/^\| fleet\/raced \| main \| 0\.1\.0 → 0\.1\.8 \| updated \|  \| 2 \| \d+\.\ds \|$/m)
