@@ -77,6 +77,28 @@ function toOptions(opts: Opts): { encoding?: string; mode?: number } {
   return typeof opts === 'string' ? { encoding: opts } : (opts ?? {})
 }
 
+/** Absolute, no empty, "." or ".." segments, no trailing slash: normalize would return it unchanged. */
+const NORMAL_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/
+
+function normalize(path: string): string {
+  return NORMAL_PATH.test(path) ? path : lightning.normalize(path)
+}
+
+/**
+ * isomorphic-git probes many paths that do not exist; lightning-fs throws an ENOENT for
+ * each, and capturing their stack traces was the largest single CPU cost of a remote pin.
+ * Nobody reads those stacks (the callers test `code`), so they are built without one.
+ */
+function withoutStacks<T>(operation: () => T): T {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return operation()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
 let counter = 0
 
 export async function createMemoryFs(name = 'repo'): Promise<MemoryFs> {
@@ -85,21 +107,22 @@ export async function createMemoryFs(name = 'repo'): Promise<MemoryFs> {
   await backend.init(`${name}-${++counter}`, { db: new lightning.MemoryBackend() })
   backend._mutex = HELD_LOCK
   await backend.activate()
-  const p = lightning.normalize
+  const p = normalize
+  const q = withoutStacks
   return {
     promises: {
-      readFile: async (path, opts) => backend.readFile(p(path), toOptions(opts)),
-      writeFile: async (path, data, opts) => backend.writeFile(p(path), data, toOptions(opts)),
-      unlink: async (path) => backend.unlink(p(path), {}),
-      readdir: async (path) => backend.readdir(p(path), {}),
-      mkdir: async (path, opts) => backend.mkdir(p(path), toOptions(opts)),
-      rmdir: async (path) => backend.rmdir(p(path), {}),
-      rename: async (from, to) => backend.rename(p(from), p(to)),
-      stat: async (path) => new lightning.Stat(backend.stat(p(path), {})),
-      lstat: async (path) => new lightning.Stat(backend.lstat(p(path), {})),
-      readlink: async (path) => backend.readlink(p(path), {}),
-      symlink: async (target, path) => backend.symlink(target, p(path)),
-      chmod: async (path, mode) => backend.chmod(p(path), mode),
+      readFile: async (path, opts) => q(() => backend.readFile(p(path), toOptions(opts))),
+      writeFile: async (path, data, opts) => q(() => backend.writeFile(p(path), data, toOptions(opts))),
+      unlink: async (path) => q(() => backend.unlink(p(path), {})),
+      readdir: async (path) => q(() => backend.readdir(p(path), {})),
+      mkdir: async (path, opts) => q(() => backend.mkdir(p(path), toOptions(opts))),
+      rmdir: async (path) => q(() => backend.rmdir(p(path), {})),
+      rename: async (from, to) => q(() => backend.rename(p(from), p(to))),
+      stat: async (path) => new lightning.Stat(q(() => backend.stat(p(path), {}))),
+      lstat: async (path) => new lightning.Stat(q(() => backend.lstat(p(path), {}))),
+      readlink: async (path) => q(() => backend.readlink(p(path), {})),
+      symlink: async (target, path) => q(() => backend.symlink(target, p(path))),
+      chmod: async (path, mode) => q(() => backend.chmod(p(path), mode)),
     },
   }
 }
