@@ -13,7 +13,8 @@ import { formatIdentity, type BotIdentity } from './commit-message.js'
 import { PinbotError, UsageError } from './errors.js'
 import { openLocalRepo, readHead, type LocalRepo } from './local-repo.js'
 import { checkVersionBytes, compareVersions, formatProblem, formatVersion, PIN_FILE } from './runtime-version.js'
-import { commitSigningOptions, type Signer } from './signing.js'
+import { commitSigningOptions } from './commit-signature.js'
+import type { Signer } from './signing.js'
 
 export interface LocalCommit {
   identity: BotIdentity

@@ -17,7 +17,8 @@ import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './defaul
 import { installIsogitSpeedups } from './isogit-speedups.js'
 import { watchBodyErrors } from './body-errors.js'
 import { RemoteError, classifyRemoteError } from './remote-errors.js'
-import { commitSigningOptions, type Signer } from './signing.js'
+import { commitSigningOptions } from './commit-signature.js'
+import type { Signer } from './signing.js'
 
 export type TreeEntry = isogit.TreeEntry
 

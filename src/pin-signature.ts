@@ -5,6 +5,7 @@
  * not given is `signed-by-other-key`).
  */
 import * as isogit from 'isomorphic-git'
+import { splitCommitSignature } from './commit-signature.js'
 import type { MemoryRepo } from './shallow-fetch.js'
 import type { SignatureVerdict } from './signing.js'
 
@@ -64,8 +65,6 @@ export async function verifyPinCommit(
   distance: number,
   verify: VerifySignature,
 ): Promise<{ signature: SignatureStatus; commit: PinCommit }> {
-  // Loaded here, not at the top: it pulls in openpgp, which an audit without --key never needs.
-  const { splitCommitSignature } = await import('./verify-commit.js')
   const { fs, gitdir, cache } = repo
   const { object } = await isogit.readObject({ fs, gitdir, cache, oid, format: 'content' })
   const { payload, signature } = splitCommitSignature(object as Uint8Array)

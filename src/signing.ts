@@ -121,11 +121,3 @@ export async function verifyCommitSignature(options: {
   if (await isExpired(key, signingKey)) return { status: 'expired-key', ...identity, reason: 'the signing key has expired' }
   return { status: 'good', ...identity }
 }
-
-/** The options isomorphic-git's `commit()` needs to sign with a Signer (its `signingKey` only has to be set). */
-export function commitSigningOptions(signer: Signer): {
-  signingKey: string
-  onSign: (args: { payload: string }) => Promise<{ signature: string }>
-} {
-  return { signingKey: 'pinbot', onSign: async ({ payload }) => ({ signature: await signer(payload) }) }
-}
