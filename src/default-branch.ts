@@ -24,7 +24,7 @@ export function emptyRepoError(): PinbotError {
 
 export function noDefaultBranchError(): PinbotError {
   return new PinbotError('no-default-branch', 'the server did not say which branch HEAD points at', {
-    hint: 'pass the branch explicitly (--branch NAME)',
+    hint: 'name the branch explicitly (--branch NAME, or "branch" in the manifest)',
   })
 }
 

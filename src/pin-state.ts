@@ -2,10 +2,8 @@
  * What the pin file at a commit says, read from a tree entry of an in-memory repo, in
  * the words `pinbot verify` uses for the same file in a checkout or the index.
  */
-import * as isogit from 'isomorphic-git'
-import type { PinEntry } from './pin-history.js'
+import type { MemoryRepo, TreeEntry } from './memory-repo.js'
 import { checkVersionBytes, escapeFound, problem, type ProblemCode, type VersionProblem } from './runtime-version.js'
-import type { MemoryRepo } from './shallow-fetch.js'
 
 export type PinState = 'present' | 'missing' | 'invalid'
 
@@ -17,14 +15,14 @@ function invalidEntry(code: ProblemCode, message: string, hint = REGULAR_FILE_HI
 
 export async function readPinState(
   repo: MemoryRepo,
-  entry: PinEntry | undefined,
+  entry: TreeEntry | undefined,
 ): Promise<{ pin: PinState; version: string | null; problems: VersionProblem[] }> {
   if (!entry) {
     return { pin: 'missing', version: null, problems: [problem('missing', 1, 1, 'file does not exist', 'create it with the version on one line, e.g. "1.2.3"')] }
   }
   if (entry.type === 'tree') return invalidEntry('directory', 'is a directory')
   if (entry.type === 'commit') return invalidEntry('not-regular-file', 'is a submodule, not a regular file')
-  const { blob } = await isogit.readBlob({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid: entry.oid })
+  const blob = await repo.readBlob(entry.oid)
   if (entry.mode === '120000') {
     return invalidEntry('symlink', `is a symbolic link (to ${escapeFound(Buffer.from(blob).toString('latin1'))}); pinbot never follows links`)
   }
