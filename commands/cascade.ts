@@ -1,8 +1,8 @@
-import { appendFile } from 'node:fs/promises'
 import { Flags } from '@oclif/core'
+import { appendStepSummary, inActions } from '../src/actions.js'
 import { DEFAULT_CONCURRENCY, failedRepos, rerunCommand, runCascade, type PinOne } from '../src/cascade.js'
 import { createBlockView, createLiveView } from '../src/cascade-progress.js'
-import { formatCounts, inActions, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/cascade-report.js'
+import { formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/cascade-report.js'
 import { UsageError } from '../src/errors.js'
 import { loadManifest, MAX_CONCURRENCY, MIN_CONCURRENCY, selectRepos } from '../src/manifest.js'
 import { redact } from '../src/redact.js'
@@ -119,7 +119,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const rerun = failed.length ? rerunCommand(this.argv, failed, `${this.config.bin} cascade`) : undefined
     if (!json) this.out(`\n${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
     if (rerun) this.err(renderFailures(report.results, rerun))
-    if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, redact(renderStepSummary(report, rerun)))
+    await appendStepSummary(renderStepSummary(report, rerun), env)
     if (inActions(env)) for (const line of renderAnnotations(report.results)) (json ? this.err(line) : this.out(line))
     process.exitCode = failed.length ? 1 : 0
     return { version, dryRun, results: report.results.map((result) => remotePinJson(result)), counts: report.counts }
