@@ -20,13 +20,19 @@ export interface BotCommitSettings {
   env?: NodeJS.ProcessEnv
 }
 
-export interface BotCommitSetup {
+/** One bot commit: who makes it, its message, and its signer (absent: unsigned, --no-sign). */
+export interface BotCommit {
   identity: BotIdentity
-  /** Absent only with --no-sign. */
+  message: string
   signer?: Signer
+}
+
+export interface BotCommitSetup {
+  /** The signing key's; absent only with --no-sign. */
   fingerprint?: string
   warnings: string[]
-  message(version: string): string
+  /** The commit that pins `version`. */
+  commit(version: string): BotCommit
 }
 
 export async function prepareBotCommit(settings: BotCommitSettings): Promise<BotCommitSetup> {
@@ -35,10 +41,10 @@ export async function prepareBotCommit(settings: BotCommitSettings): Promise<Bot
   coAuthors.forEach(parseCoAuthor)
   const key = settings.noSign ? undefined : await loadSigningKey({ file: settings.signingKeyFile, env: settings.env })
   const { identity, warnings } = resolveIdentity({ name: settings.authorName, email: settings.authorEmail, key })
+  const signer = key && createSigner(key)
   return {
-    identity,
-    ...(key ? { signer: createSigner(key), fingerprint: key.fingerprint } : {}),
+    ...(key ? { fingerprint: key.fingerprint } : {}),
     warnings: [...(key?.warnings ?? []), ...warnings],
-    message: (version) => buildCommitMessage({ template, version, coAuthors }),
+    commit: (version) => ({ identity, message: buildCommitMessage({ template, version, coAuthors }), ...(signer ? { signer } : {}) }),
   }
 }

@@ -9,26 +9,19 @@ import fs from 'node:fs'
 import { appendFile, lstat, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as isogit from 'isomorphic-git'
+import type { BotCommit } from './bot-commit.js'
 import { formatIdentity, type BotIdentity } from './commit-message.js'
 import { commitSigningOptions } from './commit-signature.js'
 import { PinbotError, UsageError } from './errors.js'
 import { openLocalRepo, readHead, type LocalRepo } from './local-repo.js'
 import { currentPinOf, decidePin, refusedPinError, type CurrentPin } from './pin-decision.js'
 import { formatProblem, formatVersion, PIN_FILE } from './runtime-version.js'
-import type { Signer } from './signing.js'
-
-export interface LocalCommit {
-  identity: BotIdentity
-  message: string
-  /** Absent means unsigned (--no-sign). */
-  signer?: Signer
-}
 
 export interface LocalPinOptions {
   dir: string
   /** Already validated (parseVersionArg). */
   version: string
-  commit?: LocalCommit
+  commit?: BotCommit
   allowDowngrade?: boolean
 }
 
@@ -64,7 +57,7 @@ async function pinWorkingTree(options: LocalPinOptions): Promise<LocalPinResult>
   return result
 }
 
-async function pinAndCommit(options: LocalPinOptions, commit: LocalCommit): Promise<LocalPinResult> {
+async function pinAndCommit(options: LocalPinOptions, commit: BotCommit): Promise<LocalPinResult> {
   const repo = await openLocalRepo(options.dir)
   const file = path.join(repo.dir, PIN_FILE)
   const head = await readHead(repo)
@@ -141,7 +134,7 @@ async function stagePin(repo: LocalRepo, blob: string): Promise<void> {
 }
 
 /** Point the branch (or a detached HEAD) at the new commit, unless HEAD moved meanwhile. */
-async function moveHead(repo: LocalRepo, head: Head, oid: string, commit: LocalCommit): Promise<void> {
+async function moveHead(repo: LocalRepo, head: Head, oid: string, commit: BotCommit): Promise<void> {
   const now = await readHead(repo)
   if (now.oid !== head.oid || now.branch !== head.branch) {
     throw new PinbotError('head-moved', `HEAD of ${repo.dir} moved while pinning; the pin was not committed`, { hint: 'Run the pin again.' })
