@@ -31,7 +31,7 @@ export function tableRow(result: AuditResult, now: number): string[] {
   ]
 }
 
-export function renderAuditTable(audit: FleetAudit, now: number): string {
+function renderAuditTable(audit: FleetAudit, now: number): string {
   return renderTable(TABLE_HEADERS, audit.results.map((r) => tableRow(r, now)))
 }
 

@@ -15,7 +15,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** `0.1.7 -> 0.1.8`; `-` for a side that is unknown or absent. */
-export function formatChange(result: PinResult, arrow = '->'): string {
+function formatChange(result: PinResult, arrow = '->'): string {
   if (result.before === undefined && result.after === undefined) return '-'
   return `${result.before ?? '-'} ${arrow} ${result.after ?? '-'}`
 }

@@ -33,7 +33,7 @@ export function branchFromSymref(target: string | undefined): string | undefined
   return target?.startsWith('refs/heads/') ? target.slice('refs/heads/'.length) : undefined
 }
 
-export async function readDefaultBranch(url: string, http: HttpClient, tokenEnv?: string): Promise<string> {
+async function readDefaultBranch(url: string, http: HttpClient, tokenEnv?: string): Promise<string> {
   const watched = watchBodyErrors(http)
   let refs: isogit.ServerRef[]
   try {

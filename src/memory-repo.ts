@@ -11,14 +11,14 @@
  * so it costs nothing extra.
  */
 import * as isogit from 'isomorphic-git'
+import { watchBodyErrors } from './body-errors.js'
 import type { BotIdentity } from './commit-message.js'
 import { commitSigningOptions } from './commit-signature.js'
+import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
 import { PinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
-import { createMemoryFs, type MemoryFs } from './memfs.js'
-import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
 import { installIsogitSpeedups } from './isogit-speedups.js'
-import { watchBodyErrors } from './body-errors.js'
+import { createMemoryFs, type MemoryFs } from './memfs.js'
 import { RemoteError, classifyRemoteError } from './remote-errors.js'
 import type { Signer } from './signing.js'
 

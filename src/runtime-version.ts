@@ -10,7 +10,7 @@ import parse from 'semver/functions/parse.js'
 import { UsageError } from './errors.js'
 
 export const PIN_FILE = '.runtime-version'
-export const MAX_FILE_BYTES = 256
+const MAX_FILE_BYTES = 256
 
 /** Every problem code, stable (scripts and --json consumers match on them). */
 export const PROBLEM_CODES = [
