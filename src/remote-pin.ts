@@ -15,12 +15,12 @@
  * `onLog` (the caller buffers and attributes them), never to the console.
  */
 import type { ForgeAuth } from './auth.js'
-import { UsageError, toPinbotError } from './errors.js'
+import { UsageError } from './errors.js'
 import { createHttpClient, type HttpClient } from './http.js'
 import type { BotIdentity } from './commit-message.js'
 import { MemoryRepo } from './memory-repo.js'
 import { currentPinOf, decidePin, refusedPinError } from './pin-decision.js'
-import type { PinResult } from './pin-result.js'
+import { pinFailure, type PinResult } from './pin-result.js'
 import { redact } from './redact.js'
 import { RemoteError, isRace } from './remote-errors.js'
 import { resolveRepo, type RepoRef } from './repo-ref.js'
@@ -142,9 +142,9 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
       }
     }
   } catch (error) {
-    const { code, message, hint } = toPinbotError(error).toJSON()
-    log(`failed: ${message}`)
-    return result({ outcome: 'failed', reason: code, error: { code, message: redact(message), ...(hint && { hint: redact(hint) }) } })
+    const failure = pinFailure(error)
+    log(`failed: ${failure.message}`)
+    return result({ outcome: 'failed', reason: failure.code, error: failure })
   } finally {
     ownHttp?.destroy()
   }
