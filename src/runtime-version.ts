@@ -88,6 +88,20 @@ export function invalid(problems: VersionProblem[], file?: string): VersionCheck
   return { ...(file === undefined ? {} : { file }), valid: false, problems }
 }
 
+// The words every reader of the file (working tree, index, a commit's tree) uses for the same finding.
+export const MISSING_FILE_HINT = 'create it with the version on one line, e.g. "1.2.3"'
+const REGULAR_FILE_HINT = 'make it a regular file that contains only the version, e.g. "1.2.3"'
+
+/** A problem with the file itself rather than its bytes (missing, a symlink, a directory...), at 1:1. */
+export function fileProblem(code: ProblemCode, message: string, hint = REGULAR_FILE_HINT): VersionProblem {
+  return problem(code, 1, 1, message, hint)
+}
+
+/** `what` is a link to `target` (its bytes, one latin1 character per byte). */
+export function symlinkMessage(target: string, what = 'is'): string {
+  return `${what} a symbolic link (to ${escapeFound(target)}); pinbot never follows links`
+}
+
 /**
  * Check the raw bytes of a `.runtime-version`. Every problem is reported once, at its
  * first occurrence, in file order; the file is valid exactly when there is none.
