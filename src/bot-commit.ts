@@ -17,7 +17,6 @@ export interface BotCommitSettings {
   /** `Name <email>` values. */
   coAuthors?: string[]
   template?: string
-  env?: NodeJS.ProcessEnv
 }
 
 /** One bot commit: who makes it, its message, and its signer (absent: unsigned, --no-sign). */
@@ -39,7 +38,7 @@ export async function prepareBotCommit(settings: BotCommitSettings): Promise<Bot
   const template = checkTemplate(settings.template ?? DEFAULT_MESSAGE_TEMPLATE)
   const coAuthors = settings.coAuthors ?? []
   coAuthors.forEach(parseCoAuthor)
-  const key = settings.noSign ? undefined : await loadSigningKey({ file: settings.signingKeyFile, env: settings.env })
+  const key = settings.noSign ? undefined : await loadSigningKey({ file: settings.signingKeyFile })
   const { identity, warnings } = resolveIdentity({ name: settings.authorName, email: settings.authorEmail, key })
   const signer = key && createSigner(key)
   return {

@@ -10,10 +10,8 @@ import type { SigningKey } from './keys.js'
 
 export type Signer = (payload: string) => Promise<string>
 
-export type SignatureStatus = 'good' | 'bad-signature' | 'unsigned' | 'unknown-key' | 'expired-key' | 'revoked-key'
-
 export interface SignatureVerdict {
-  status: SignatureStatus
+  status: 'good' | 'bad-signature' | 'unsigned' | 'unknown-key' | 'expired-key' | 'revoked-key'
   /** The signing key's primary fingerprint (the issuer fingerprint when the key is unknown and the signature names it). */
   fingerprint?: string
   /** The issuer key ID, when only that is known. */
