@@ -28,6 +28,13 @@ const FETCH_REFSPEC = '[remote "origin"]\n\tfetch = +refs/heads/*:refs/remotes/o
 
 let repoCounter = 0
 
+function branchNotFound(branch: string, cause: unknown): PinbotError {
+  return new PinbotError('branch-not-found', `the branch "${branch}" does not exist on the remote`, {
+    hint: 'check the branch name (--branch, or "branch" in the manifest); without one, the default branch (HEAD) is used',
+    cause,
+  })
+}
+
 /** Whether a read failed because the object is not here (e.g. beyond the fetched depth). */
 export function isMissingObject(error: unknown): boolean {
   return (error as { code?: string }).code === 'NotFoundError'
@@ -61,15 +68,8 @@ export class MemoryRepo {
    */
   async fetch(branch?: string, options: { depth?: number } = {}): Promise<{ tip: string; branch: string }> {
     const remoteRef = branch ? `refs/heads/${branch}` : 'HEAD'
-    const notFound = branch
-      ? (cause: unknown) =>
-          new PinbotError('branch-not-found', `the branch "${branch}" does not exist on the remote`, {
-            hint: 'check the branch name (--branch, or "branch" in the manifest); without one, the default branch (HEAD) is used',
-            cause,
-          })
-      : undefined
     // Without a HEAD file, isomorphic-git needs `ref` so as not to look up a current branch.
-    const result = await this.fetchPack({ ref: remoteRef, remoteRef, depth: options.depth ?? 1 }, notFound)
+    const result = await this.fetchPack({ ref: remoteRef, remoteRef, depth: options.depth ?? 1 }, branch ? (cause) => branchNotFound(branch, cause) : undefined)
     if (!result.fetchHead) throw emptyRepoError()
     // A push walks every object under refs/remotes/origin/HEAD to thin its pack; our pack
     // is three objects whose bases the push finds anyway. Skip that third full-tree walk.

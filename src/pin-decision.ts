@@ -29,8 +29,8 @@ export function decidePin(current: CurrentPin, version: string, options: { allow
     case 'symlink':
     case 'directory':
     case 'submodule':
-      // Not a malformed pin but someone's deliberate structure (the local pin refuses
-      // these too): replacing it would silently change what it points at or delete content.
+      // Not a malformed pin but someone's deliberate structure: replacing it would silently
+      // change what it points at, or delete content.
       return { action: 'refuse', found: current.kind }
     case 'file': {
       const check = checkVersionBytes(current.bytes)
@@ -56,7 +56,7 @@ export async function currentPinOf(
 }
 
 /** The error for a `refuse` decision: `where` names the pin path, e.g. ".runtime-version in HEAD". */
-export function refusedPinError(where: string, found: 'symlink' | 'directory' | 'submodule'): PinbotError {
+export function refusedPinError(where: string, found: Extract<PinDecision, { action: 'refuse' }>['found']): PinbotError {
   return new PinbotError('pin-file-not-regular', `${where} is a ${found}, not a regular file`, {
     hint: 'Replace it with a regular file holding the version, then pin again.',
   })
