@@ -4,6 +4,7 @@
  * form reads on its own; pin.ts chooses between them.
  */
 import { Flags } from '@oclif/core'
+import type { BotCommit } from '../src/bot-commit.js'
 import type { PinResult } from '../src/pin-result.js'
 import { DEFAULT_RETRIES, pinRemote } from '../src/remote-pin.js'
 import { parseForgeUrl, resolveRepo } from '../src/repo-ref.js'
@@ -40,12 +41,6 @@ export interface RemotePinFlags {
   timeout?: string
 }
 
-export interface BotCommit {
-  identity: { name: string; email: string }
-  message: string
-  signer?: (payload: string) => Promise<string>
-}
-
 /** The documented `pin --remote --json` object. */
 export interface RemotePinJson {
   repo: string
@@ -79,9 +74,7 @@ export async function runRemotePin(
     branch: flags.branch,
     auth: settings.auth,
     timeoutMs: settings.timeoutMs,
-    identity: commit.identity,
-    message: commit.message,
-    signer: commit.signer,
+    ...commit,
     requireFile: flags['require-file'],
     allowDowngrade: flags['allow-downgrade'],
     retries: flags.retries,

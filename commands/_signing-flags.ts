@@ -21,13 +21,20 @@ export const signingFlags = {
 
 export type SigningFlags = Interfaces.InferredFlags<typeof signingFlags>
 
-export function botCommitSettings(flags: SigningFlags): BotCommitSettings {
+/** What a command's manifest says about its commits; a flag, when given, wins. */
+export interface CommitDefaults {
+  author?: { name: string; email: string }
+  coAuthors?: string[]
+  message?: string
+}
+
+export function botCommitSettings(flags: Omit<SigningFlags, 'message'> & { message?: string }, defaults: CommitDefaults = {}): BotCommitSettings {
   return {
     signingKeyFile: flags['signing-key'],
     noSign: flags['no-sign'],
-    authorName: flags['author-name'],
-    authorEmail: flags['author-email'],
-    coAuthors: flags['co-author'] ?? [],
-    template: flags.message,
+    authorName: flags['author-name'] ?? defaults.author?.name,
+    authorEmail: flags['author-email'] ?? defaults.author?.email,
+    coAuthors: flags['co-author'] ?? defaults.coAuthors ?? [],
+    template: flags.message ?? defaults.message,
   }
 }

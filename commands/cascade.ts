@@ -1,8 +1,8 @@
-import { appendFile } from 'node:fs/promises'
 import { Flags } from '@oclif/core'
+import { appendStepSummary, inActions } from '../src/actions.js'
 import { DEFAULT_CONCURRENCY, failedRepos, rerunCommand, runCascade, type PinOne } from '../src/cascade.js'
 import { createBlockView, createLiveView } from '../src/cascade-progress.js'
-import { formatCounts, inActions, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/cascade-report.js'
+import { formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/cascade-report.js'
 import { UsageError } from '../src/errors.js'
 import { loadManifest, MAX_CONCURRENCY, MIN_CONCURRENCY, selectRepos } from '../src/manifest.js'
 import { redact } from '../src/redact.js'
@@ -11,7 +11,7 @@ import { probeToken } from '../src/token-probe.js'
 import { BaseCommand } from './_base.js'
 import type { RemotePinJson } from './_pin-remote.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
-import { signingFlags } from './_signing-flags.js'
+import { botCommitSettings, signingFlags } from './_signing-flags.js'
 
 /** The documented `cascade --json` object. */
 export interface CascadeJson {
@@ -74,19 +74,12 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
       import('../src/remote-pin.js'),
       import('./_pin-remote.js'),
     ])
-    const setup = await prepareBotCommit({
-      signingKeyFile: flags['signing-key'],
-      noSign: flags['no-sign'],
-      authorName: flags['author-name'] ?? manifest.author?.name,
-      authorEmail: flags['author-email'] ?? manifest.author?.email,
-      coAuthors: flags['co-author'] ?? manifest.coAuthors,
-      template: flags.message ?? manifest.message,
-    })
+    const setup = await prepareBotCommit(botCommitSettings(flags, manifest))
     for (const warning of setup.warnings) this.warnUser(warning)
     if (auth.token) await probeToken({ url: repos[0].url, token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenSource: auth.tokenEnv })
 
     const concurrency = flags.concurrency ?? manifest.concurrency ?? DEFAULT_CONCURRENCY
-    const message = setup.message(version)
+    const commit = setup.commit(version)
     const pinOne: PinOne = (repo, log) =>
       pinRemote({
         repo: { url: repo.url, display: repo.name },
@@ -94,9 +87,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         version,
         auth,
         timeoutMs,
-        identity: setup.identity,
-        message,
-        signer: setup.signer,
+        ...commit,
         pinFile: manifest.pinFile,
         requireFile: manifest.requireFile,
         allowDowngrade: flags['allow-downgrade'],
@@ -119,7 +110,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const rerun = failed.length ? rerunCommand(this.argv, failed, `${this.config.bin} cascade`) : undefined
     if (!json) this.out(`\n${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
     if (rerun) this.err(renderFailures(report.results, rerun))
-    if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, redact(renderStepSummary(report, rerun)))
+    await appendStepSummary(renderStepSummary(report, rerun), env)
     if (inActions(env)) for (const line of renderAnnotations(report.results)) (json ? this.err(line) : this.out(line))
     process.exitCode = failed.length ? 1 : 0
     return { version, dryRun, results: report.results.map((result) => remotePinJson(result)), counts: report.counts }

@@ -39,8 +39,7 @@ With --remote URL (or OWNER/NAME and --forge), no checkout is needed: the branch
     if (flags.remote !== undefined) return this.runRemote(version, { ...flags, remote: flags.remote })
     const setup = flags.commit ? await prepareBotCommit(botCommitSettings(flags)) : undefined
     for (const warning of setup?.warnings ?? []) this.warnUser(warning)
-    const commit = setup && { identity: setup.identity, message: setup.message(version), signer: setup.signer }
-    const result = await pinLocal({ dir: flags.dir, version, allowDowngrade: flags['allow-downgrade'], commit })
+    const result = await pinLocal({ dir: flags.dir, version, allowDowngrade: flags['allow-downgrade'], commit: setup?.commit(version) })
     if (!this.jsonEnabled()) this.out(render(result, setup?.fingerprint))
     if (result.outcome === 'skipped') process.exitCode = 1
     return result
@@ -51,8 +50,7 @@ With --remote URL (or OWNER/NAME and --forge), no checkout is needed: the branch
     const setup = await prepareBotCommit(botCommitSettings(flags))
     for (const warning of setup.warnings) this.warnUser(warning)
     const log: string[] = []
-    const commit = { identity: setup.identity, message: setup.message(version), signer: setup.signer }
-    const result = await runRemotePin(version, flags, settings, commit, (line) => log.push(line))
+    const result = await runRemotePin(version, flags, settings, setup.commit(version), (line) => log.push(line))
     process.exitCode = remotePinExitCode(result)
     if (!this.jsonEnabled()) {
       const line = renderRemotePin(result, { dryRun: flags['dry-run'], fingerprint: setup.fingerprint })

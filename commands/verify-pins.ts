@@ -1,10 +1,8 @@
 import { Flags } from '@oclif/core'
-import { appendFile } from 'node:fs/promises'
+import { appendStepSummary, inActions } from '../src/actions.js'
 import { DEFAULT_MAX_DEPTH } from '../src/audit.js'
 import { renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../src/audit-report.js'
-import { inActions } from '../src/cascade-report.js'
 import { loadManifest, selectRepos, MAX_CONCURRENCY, MIN_CONCURRENCY } from '../src/manifest.js'
-import { redact } from '../src/redact.js'
 import { parseVersionArg } from '../src/runtime-version.js'
 import { DEFAULT_AUDIT_CONCURRENCY, verifyPins } from '../src/verify-pins.js'
 import { BaseCommand } from './_base.js'
@@ -55,8 +53,7 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     })
     if (!audit.passed) process.exitCode = 1
     const view = { now: Date.now(), pinFile: manifest.pinFile, signaturesChecked: Boolean(publicKeys) }
-    const summaryFile = process.env.GITHUB_STEP_SUMMARY
-    if (summaryFile) await appendFile(summaryFile, redact(renderAuditStepSummary(audit, view)))
+    await appendStepSummary(renderAuditStepSummary(audit, view))
     if (inActions(process.env)) for (const line of renderAuditAnnotations(audit, view)) this.err(line)
     if (!this.jsonEnabled()) this.out(renderAuditReport(audit, view))
     return toJsonReport(audit)

@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { shellQuote } from '../src/cascade.js'
 import { Forge } from '../test/support/forge.js'
-import { git } from '../test/support/git.js'
+import { git, gitRun } from '../test/support/git.js'
 import { createGnupgHome } from '../test/support/gpg.js'
 import { tempDir } from '../test/support/tmp.js'
 
@@ -99,12 +99,7 @@ async function main(): Promise<void> {
     await gnupg.importKey(await readFile(`${keyFile}.pub`, 'utf8'))
     const repo = forge.repoPath('templates/go')
     process.stdout.write(`${await git(['log', '-1', '--format=commit %H%nAuthor: %an <%ae>%n%n%B', 'trunk'], { cwd: repo })}\n`)
-    const verdict = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      const child = spawn('git', ['verify-commit', 'trunk'], { cwd: repo, env: { ...process.env, ...gnupg.env } })
-      let stderr = ''
-      child.stderr.on('data', (d) => (stderr += d))
-      child.on('close', (code) => resolve({ code: code ?? -1, stderr }))
-    })
+    const verdict = await gitRun(['verify-commit', 'trunk'], { cwd: repo, env: gnupg.env })
     process.stdout.write(`$ git verify-commit trunk\n${verdict.stderr}`)
     expectExit('git verify-commit', verdict.code, 0)
 

@@ -3,8 +3,8 @@
  * wrong with each repo that is not ok (with the fix), the Markdown step summary and the
  * Actions annotations. Pure functions of the audit.
  */
+import { errorAnnotation, markdownCell, markdownTable } from './actions.js'
 import type { AuditResult, FleetAudit } from './audit-fleet.js'
-import { escapeActionsData, escapeActionsProperty } from './cascade-report.js'
 import { formatProblem } from './runtime-version.js'
 import { renderTable } from './table.js'
 
@@ -31,7 +31,7 @@ export function tableRow(result: AuditResult, now: number): string[] {
   ]
 }
 
-export function renderAuditTable(audit: FleetAudit, now: number): string {
+function renderAuditTable(audit: FleetAudit, now: number): string {
   return renderTable(TABLE_HEADERS, audit.results.map((r) => tableRow(r, now)))
 }
 
@@ -121,15 +121,6 @@ export function toJsonReport(audit: FleetAudit) {
   }
 }
 
-/**
- * Text safe inside a GitHub-flavoured Markdown table cell. The same escaping as
- * cascade-report's `markdownCell`, which that module does not export (yet): one of the
- * two should go once it does.
- */
-function markdownCell(text: string): string {
-  return text.replace(/[\\`*_[\]|<>#&]/g, (char) => (char === '&' ? '&amp;' : `\\${char}`)).replace(/\r?\n|\r/g, '<br>')
-}
-
 /** Markdown appended to `$GITHUB_STEP_SUMMARY` (GitHub and Gitea Actions). */
 export function renderAuditStepSummary(audit: FleetAudit, options: { now: number; pinFile: string; signaturesChecked: boolean }): string {
   const lines = [
@@ -137,9 +128,7 @@ export function renderAuditStepSummary(audit: FleetAudit, options: { now: number
     '',
     markdownCell(formatAuditCounts(audit)),
     '',
-    `| ${TABLE_HEADERS.join(' | ')} |`,
-    `|${' --- |'.repeat(TABLE_HEADERS.length)}`,
-    ...audit.results.map((r) => `| ${tableRow(r, options.now).map(markdownCell).join(' | ')} |`),
+    ...markdownTable(TABLE_HEADERS, audit.results.map((r) => tableRow(r, options.now))),
   ]
   const findings = audit.results.map((r) => [r, describeFindings(r, audit, options.pinFile, options.signaturesChecked)] as const).filter(([, l]) => l.length)
   if (findings.length) {
@@ -153,6 +142,6 @@ export function renderAuditStepSummary(audit: FleetAudit, options: { now: number
 export function renderAuditAnnotations(audit: FleetAudit, options: { pinFile: string; signaturesChecked: boolean }): string[] {
   return audit.results.flatMap((r) => {
     const found = describeFindings(r, audit, options.pinFile, options.signaturesChecked)
-    return found.length ? [`::error title=${escapeActionsProperty(`verify-pins ${r.repo}`)}::${escapeActionsData(found.join('\n'))}`] : []
+    return found.length ? [errorAnnotation(`verify-pins ${r.repo}`, found.join('\n'))] : []
   })
 }

@@ -5,14 +5,13 @@
  * A hand edit after the bot's pin shows up here: the last change is then not the bot's,
  * and the one before it is.
  */
-import * as isogit from 'isomorphic-git'
 import type { HttpClient } from './http.js'
-import { pinHistory, readPinEntry, type PinEntry, type PinHistory } from './pin-history.js'
+import { MemoryRepo, type TreeEntry } from './memory-repo.js'
+import { pinHistory, type PinHistory } from './pin-history.js'
 import { verifyPinCommit, type PinCommit, type SignatureStatus, type VerifySignature } from './pin-signature.js'
 import { readPinState, type PinState } from './pin-state.js'
 import { classifyRemoteError } from './remote-errors.js'
 import type { VersionProblem } from './runtime-version.js'
-import { deepenBranch, fetchBranchTip, openMemoryRepo, type MemoryRepo } from './shallow-fetch.js'
 
 export type { PinCommit, SignatureStatus, VerifySignature } from './pin-signature.js'
 
@@ -58,21 +57,11 @@ export interface AuditOptions {
   tokenEnv?: string
 }
 
-async function hasPath(repo: MemoryRepo, commit: string, filepath: string): Promise<boolean> {
-  try {
-    await isogit.readObject({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid: commit, filepath, format: 'deflated' })
-    return true
-  } catch (error) {
-    if ((error as { code?: string }).code === 'NotFoundError') return false
-    throw error
-  }
-}
-
 /** The change before a non-bot pin change, when that one is the bot's signed pin. */
 async function replacedBotPin(
   repo: MemoryRepo,
   history: PinHistory,
-  before: { oid: string; entry: PinEntry | undefined },
+  before: { oid: string; entry: TreeEntry | undefined },
   distance: number,
   verify: VerifySignature,
 ): Promise<RepoAudit['replacedBotPin']> {
@@ -103,14 +92,14 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     error: null,
   }
   try {
-    const repo = await openMemoryRepo(target.url)
+    const repo = await MemoryRepo.open(target.url, options.http, options.tokenEnv)
     // A signature check needs the tip's parent to see whether the tip changed the pin.
     const depth = options.verify ? 2 : 1
-    const { branch, tip } = await fetchBranchTip(repo, options.http, { branch: target.branch, depth })
+    const { branch, tip } = await repo.fetch(target.branch, { depth })
     Object.assign(result, { branch, tip })
-    const entry = await readPinEntry(repo, tip, options.pinFile)
+    const entry = await repo.lookup(tip, options.pinFile)
     Object.assign(result, await readPinState(repo, entry))
-    if (options.requireFile && !(await hasPath(repo, tip, options.requireFile))) {
+    if (options.requireFile && !(await repo.lookup(tip, options.requireFile))) {
       result.skipped = 'missing-required-file'
       return result
     }
@@ -120,7 +109,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
       pinFile: options.pinFile,
       maxDepth: options.maxDepth,
       fetchedDepth: depth,
-      deepen: (by) => deepenBranch(repo, options.http, { branch, by }),
+      deepen: (by) => repo.deepen(branch, by),
     })
     const change = await history.lastChange(tip, 1)
     if (!change.found) {

@@ -17,28 +17,33 @@ export interface BotCommitSettings {
   /** `Name <email>` values. */
   coAuthors?: string[]
   template?: string
-  env?: NodeJS.ProcessEnv
+}
+
+/** One bot commit: who makes it, its message, and its signer (absent: unsigned, --no-sign). */
+export interface BotCommit {
+  identity: BotIdentity
+  message: string
+  signer?: Signer
 }
 
 export interface BotCommitSetup {
-  identity: BotIdentity
-  /** Absent only with --no-sign. */
-  signer?: Signer
+  /** The signing key's; absent only with --no-sign. */
   fingerprint?: string
   warnings: string[]
-  message(version: string): string
+  /** The commit that pins `version`. */
+  commit(version: string): BotCommit
 }
 
 export async function prepareBotCommit(settings: BotCommitSettings): Promise<BotCommitSetup> {
   const template = checkTemplate(settings.template ?? DEFAULT_MESSAGE_TEMPLATE)
   const coAuthors = settings.coAuthors ?? []
   coAuthors.forEach(parseCoAuthor)
-  const key = settings.noSign ? undefined : await loadSigningKey({ file: settings.signingKeyFile, env: settings.env })
+  const key = settings.noSign ? undefined : await loadSigningKey({ file: settings.signingKeyFile })
   const { identity, warnings } = resolveIdentity({ name: settings.authorName, email: settings.authorEmail, key })
+  const signer = key && createSigner(key)
   return {
-    identity,
-    ...(key ? { signer: createSigner(key), fingerprint: key.fingerprint } : {}),
+    ...(key ? { fingerprint: key.fingerprint } : {}),
     warnings: [...(key?.warnings ?? []), ...warnings],
-    message: (version) => buildCommitMessage({ template, version, coAuthors }),
+    commit: (version) => ({ identity, message: buildCommitMessage({ template, version, coAuthors }), ...(signer ? { signer } : {}) }),
   }
 }

@@ -5,9 +5,8 @@
  * time of a stuck repo honest (timers never keep the process alive). Elsewhere (CI logs),
  * one block per repo, written whole when it finishes, so parallel repos never interleave.
  */
-import type { CascadeEvent, CascadeCounts } from './cascade.js'
+import { countOutcomes, type CascadeEvent } from './cascade.js'
 import { redrawRegion, renderDoneLine, renderLiveRegion, renderRepoBlock, type LiveState } from './cascade-report.js'
-import { PIN_OUTCOMES } from './pin-result.js'
 
 export interface CascadeProgress {
   onEvent(event: CascadeEvent): void
@@ -27,7 +26,7 @@ export interface LiveViewOptions {
 
 export function createLiveView(options: LiveViewOptions): CascadeProgress {
   const { write, columns, rows, throttleMs = 100, tickMs = 1000, now = Date.now } = options
-  const counts = Object.fromEntries(PIN_OUTCOMES.map((outcome) => [outcome, 0])) as CascadeCounts
+  const counts = countOutcomes([])
   const state: LiveState = { total: options.total, counts, inFlight: [] }
   const finished: string[] = []
   let regionLines = 0

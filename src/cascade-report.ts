@@ -1,8 +1,9 @@
 /**
  * How a cascade looks to people and to CI, as pure functions of results: the block
  * printed when a repo finishes, the live TTY view, the final table, the Markdown step
- * summary and the Actions annotations. No I/O here (src/live-view.ts does the drawing).
+ * summary and the Actions annotations. No I/O here (src/cascade-progress.ts does the drawing).
  */
+import { errorAnnotation, markdownCell, markdownTable } from './actions.js'
 import type { CascadeCounts, CascadeReport } from './cascade.js'
 import { PIN_OUTCOMES, type PinOutcome, type PinResult } from './pin-result.js'
 import { renderTable } from './table.js'
@@ -14,7 +15,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** `0.1.7 -> 0.1.8`; `-` for a side that is unknown or absent. */
-export function formatChange(result: PinResult, arrow = '->'): string {
+function formatChange(result: PinResult, arrow = '->'): string {
   if (result.before === undefined && result.after === undefined) return '-'
   return `${result.before ?? '-'} ${arrow} ${result.after ?? '-'}`
 }
@@ -26,6 +27,11 @@ function formatAttempts(attempts: number): string {
 /** The short reason a table shows: the stated reason, else the error code. */
 function reasonOf(result: PinResult): string {
   return result.reason ?? result.error?.code ?? ''
+}
+
+/** What went wrong, in one line: the error's code and message, else the stated reason. */
+function failureOf(result: PinResult): string {
+  return result.error ? `${result.error.code}: ${result.error.message}` : reasonOf(result)
 }
 
 function title(result: PinResult): string {
@@ -58,7 +64,7 @@ const MARK: Record<PinOutcome, string> = { updated: '✓', unchanged: '=', skipp
 
 /** One line per finished repo above the live region. */
 export function renderDoneLine(result: PinResult): string {
-  const detail = result.error ? `${result.error.code}: ${result.error.message}` : reasonOf(result)
+  const detail = failureOf(result)
   return `${MARK[result.outcome]} ${title(result)}  ${formatChange(result)}  ${result.outcome}${detail ? ` (${detail})` : ''}  ${formatDuration(result.durationMs)}`
 }
 
@@ -98,6 +104,7 @@ export function redrawRegion(previousLines: number, permanent: string[], region:
 }
 
 const TABLE_HEADERS = ['repo', 'branch', 'before -> after', 'outcome', 'reason', 'attempts', 'time']
+const MARKDOWN_HEADERS = ['Repo', 'Branch', 'Before → After', 'Outcome', 'Reason', 'Attempts', 'Time']
 
 function tableRow(result: PinResult, arrow: string): string[] {
   return [result.repo, result.branch || '-', formatChange(result, arrow), result.outcome, reasonOf(result), String(result.attempts), formatDuration(result.durationMs)]
@@ -113,16 +120,11 @@ export function renderFailures(results: readonly PinResult[], rerun: string): st
   if (failed.length === 0) return ''
   const lines = [`${failed.length} ${failed.length === 1 ? 'repo' : 'repos'} failed:`]
   for (const result of failed) {
-    lines.push(`  ${result.repo}: ${result.error ? `${result.error.code}: ${result.error.message}` : reasonOf(result)}`)
+    lines.push(`  ${result.repo}: ${failureOf(result)}`)
     if (result.error?.hint) lines.push(`    hint: ${result.error.hint}`)
   }
   lines.push('Re-run only the failed repos with:', `  ${rerun}`)
   return lines.join('\n')
-}
-
-/** Text safe inside a GitHub-flavoured Markdown table cell. */
-export function markdownCell(text: string): string {
-  return text.replace(/[\\`*_[\]|<>#&]/g, (char) => (char === '&' ? '&amp;' : `\\${char}`)).replace(/\r?\n|\r/g, '<br>')
 }
 
 /** A code fence longer than any run of backticks in `text`. */
@@ -133,42 +135,22 @@ function fence(text: string): string {
 
 /** Markdown appended to `$GITHUB_STEP_SUMMARY` (GitHub and Gitea Actions). */
 export function renderStepSummary(report: CascadeReport, rerun?: string): string {
-  const header = `| ${['Repo', 'Branch', 'Before → After', 'Outcome', 'Reason', 'Attempts', 'Time'].join(' | ')} |`
-  const rows = report.results.map((result) => `| ${tableRow(result, '→').map(markdownCell).join(' | ')} |`)
   const lines = [
     `## pinbot cascade ${markdownCell(report.version)}${report.dryRun ? ' (dry run)' : ''}`,
     '',
     markdownCell(formatCounts(report.counts)),
     '',
-    header,
-    `|${' --- |'.repeat(7)}`,
-    ...rows,
+    ...markdownTable(MARKDOWN_HEADERS, report.results.map((result) => tableRow(result, '→'))),
   ]
   const failed = report.results.filter((result) => result.outcome === 'failed')
   if (failed.length) {
     lines.push('', '### Failed', '')
     for (const result of failed) {
-      const what = result.error ? `${result.error.code}: ${result.error.message}` : reasonOf(result)
-      lines.push(`- **${markdownCell(result.repo)}**: ${markdownCell(what)}${result.error?.hint ? ` (hint: ${markdownCell(result.error.hint)})` : ''}`)
+      lines.push(`- **${markdownCell(result.repo)}**: ${markdownCell(failureOf(result))}${result.error?.hint ? ` (hint: ${markdownCell(result.error.hint)})` : ''}`)
     }
     if (rerun) lines.push('', 'Re-run only the failed repos:', '', `${fence(rerun)}sh`, rerun, fence(rerun))
   }
   return `${lines.join('\n')}\n`
-}
-
-/** True in GitHub Actions and Gitea Actions, which read `::error` workflow commands. */
-export function inActions(env: Record<string, string | undefined>): boolean {
-  return env.GITHUB_ACTIONS === 'true' || env.GITEA_ACTIONS === 'true'
-}
-
-/** Workflow-command escaping of a message. */
-export function escapeActionsData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
-}
-
-/** Workflow-command escaping of a property value (also `:` and `,`, the delimiters). */
-export function escapeActionsProperty(text: string): string {
-  return escapeActionsData(text).replace(/:/g, '%3A').replace(/,/g, '%2C')
 }
 
 /** One `::error` annotation line per failed repo. */
@@ -176,8 +158,8 @@ export function renderAnnotations(results: readonly PinResult[]): string[] {
   return results
     .filter((result) => result.outcome === 'failed')
     .map((result) => {
-      const what = result.error ? `${result.error.code}: ${result.error.message}` : reasonOf(result) || 'failed'
+      const what = failureOf(result) || 'failed'
       const message = result.error?.hint ? `${what}\nHint: ${result.error.hint}` : what
-      return `::error title=${escapeActionsProperty(`pinbot cascade: ${title(result)} failed`)}::${escapeActionsData(message)}`
+      return errorAnnotation(`pinbot cascade: ${title(result)} failed`, message)
     })
 }

@@ -5,9 +5,8 @@
  * lines buffered and handed over whole when it finishes (never interleaved), and the
  * guarantee that a repo whose pin throws still ends as a `failed` result.
  */
-import { toPinbotError } from './errors.js'
 import type { ManifestRepo } from './manifest.js'
-import { PIN_OUTCOMES, type PinOutcome, type PinResult } from './pin-result.js'
+import { PIN_OUTCOMES, pinFailure, type PinOutcome, type PinResult } from './pin-result.js'
 import { runPool } from './pool.js'
 import { redact } from './redact.js'
 
@@ -41,16 +40,8 @@ export interface CascadeReport {
 
 /** A pin that threw instead of returning a result: still one `failed` outcome. */
 function thrownResult(repo: ManifestRepo, error: unknown, durationMs: number): PinResult {
-  const { code, message, hint } = toPinbotError(error).toJSON()
-  return {
-    repo: repo.name,
-    branch: repo.branch ?? '',
-    outcome: 'failed',
-    reason: code,
-    attempts: 1,
-    error: { code, message: redact(message), ...(hint && { hint: redact(hint) }) },
-    durationMs,
-  }
+  const failure = pinFailure(error)
+  return { repo: repo.name, branch: repo.branch ?? '', outcome: 'failed', reason: failure.code, attempts: 1, error: failure, durationMs }
 }
 
 export function countOutcomes(results: readonly PinResult[]): CascadeCounts {

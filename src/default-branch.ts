@@ -24,7 +24,7 @@ export function emptyRepoError(): PinbotError {
 
 export function noDefaultBranchError(): PinbotError {
   return new PinbotError('no-default-branch', 'the server did not say which branch HEAD points at', {
-    hint: 'pass the branch explicitly (--branch NAME)',
+    hint: 'name the branch explicitly (--branch NAME, or "branch" in the manifest)',
   })
 }
 
@@ -33,7 +33,7 @@ export function branchFromSymref(target: string | undefined): string | undefined
   return target?.startsWith('refs/heads/') ? target.slice('refs/heads/'.length) : undefined
 }
 
-export async function readDefaultBranch(url: string, http: HttpClient, tokenEnv?: string): Promise<string> {
+async function readDefaultBranch(url: string, http: HttpClient, tokenEnv?: string): Promise<string> {
   const watched = watchBodyErrors(http)
   let refs: isogit.ServerRef[]
   try {

@@ -4,7 +4,7 @@
  * it owns: which index (GIT_INDEX_FILE during a commit), which hooks directory.
  */
 import { spawn } from 'node:child_process'
-import { UsageError } from './errors.js'
+import { PinbotError, UsageError } from './errors.js'
 
 export interface GitOutput {
   code: number
@@ -25,6 +25,13 @@ export function runGit(args: string[], cwd: string): Promise<GitOutput> {
     )
     child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString().trim() }))
   })
+}
+
+/** Run git in `cwd` and return its stdout; a non-zero exit is an error (code `git-failed`). */
+export async function gitOutput(args: string[], cwd: string): Promise<Buffer> {
+  const result = await runGit(args, cwd)
+  if (result.code !== 0) throw new PinbotError('git-failed', `git ${args[0]} failed: ${result.stderr}`)
+  return result.stdout
 }
 
 /** The work tree around `cwd`: its root and `cwd`'s path inside it ("" or "sub/"). */

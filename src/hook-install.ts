@@ -7,7 +7,7 @@
 import { chmod, lstat, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { PinbotError, UsageError } from './errors.js'
-import { findWorkTree, runGit } from './git-cli.js'
+import { findWorkTree, gitOutput } from './git-cli.js'
 import { CHAINED_SUFFIX, HOOK_SCRIPT, isPinbotHook, withCheckBlock, withoutCheckBlock } from './pre-commit-hook.js'
 
 export interface HookResult {
@@ -31,9 +31,7 @@ async function locateHook(dir: string): Promise<HookTarget> {
   const info = await stat(dir).catch(() => undefined)
   if (!info?.isDirectory()) throw new UsageError('dir-not-found', `${dir} is not a directory`, { hint: 'pass --dir with the path of a git repository' })
   const { root } = await findWorkTree(dir)
-  const result = await runGit(['rev-parse', '--git-path', 'hooks'], root)
-  if (result.code !== 0) throw new PinbotError('git-failed', `git rev-parse --git-path hooks failed: ${result.stderr}`)
-  const hooksDir = path.resolve(root, result.stdout.toString().trim())
+  const hooksDir = path.resolve(root, (await gitOutput(['rev-parse', '--git-path', 'hooks'], root)).toString().trim())
   const existing = await stat(hooksDir).catch(() => undefined)
   if (existing && !existing.isDirectory()) {
     throw new PinbotError('hooks-disabled', `git's hooks directory ${hooksDir} is not a directory, so git runs no hooks here`, {

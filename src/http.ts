@@ -45,7 +45,7 @@ export interface HttpClientOptions {
 export const DEFAULT_TOKEN_USER = 'pinbot'
 export const DEFAULT_TIMEOUT_MS = 30_000
 
-export function basicAuthHeader(token: string, user = DEFAULT_TOKEN_USER): string {
+function basicAuthHeader(token: string, user = DEFAULT_TOKEN_USER): string {
   return `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`
 }
 

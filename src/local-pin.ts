@@ -9,24 +9,19 @@ import fs from 'node:fs'
 import { appendFile, lstat, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as isogit from 'isomorphic-git'
+import type { BotCommit } from './bot-commit.js'
 import { formatIdentity, type BotIdentity } from './commit-message.js'
+import { commitSigningOptions } from './commit-signature.js'
 import { PinbotError, UsageError } from './errors.js'
 import { openLocalRepo, readHead, type LocalRepo } from './local-repo.js'
-import { checkVersionBytes, compareVersions, formatProblem, formatVersion, PIN_FILE } from './runtime-version.js'
-import { commitSigningOptions, type Signer } from './signing.js'
-
-export interface LocalCommit {
-  identity: BotIdentity
-  message: string
-  /** Absent means unsigned (--no-sign). */
-  signer?: Signer
-}
+import { currentPinOf, decidePin, refusedPinError, type CurrentPin } from './pin-decision.js'
+import { formatProblem, formatVersion, PIN_FILE } from './runtime-version.js'
 
 export interface LocalPinOptions {
   dir: string
   /** Already validated (parseVersionArg). */
   version: string
-  commit?: LocalCommit
+  commit?: BotCommit
   allowDowngrade?: boolean
 }
 
@@ -57,23 +52,23 @@ async function pinWorkingTree(options: LocalPinOptions): Promise<LocalPinResult>
   }
   const root = await isogit.findRoot({ fs, filepath: path.resolve(options.dir) }).catch(() => path.resolve(options.dir))
   const file = path.join(root, PIN_FILE)
-  const result = decide(options, file, await readWorkingPin(file))
+  const result = decide(options, file, file, await readWorkingPin(file))
   if (result.outcome === 'updated') await writeWorkingPin(file, options.version)
   return result
 }
 
-async function pinAndCommit(options: LocalPinOptions, commit: LocalCommit): Promise<LocalPinResult> {
+async function pinAndCommit(options: LocalPinOptions, commit: BotCommit): Promise<LocalPinResult> {
   const repo = await openLocalRepo(options.dir)
   const file = path.join(repo.dir, PIN_FILE)
   const head = await readHead(repo)
   const entries = head.oid ? (await isogit.readTree({ fs, gitdir: repo.commonDir, oid: head.oid })).tree : []
   const entry = entries.find((e) => e.path === PIN_FILE)
-  if (entry && entry.type !== 'blob') throw notRegular(`${PIN_FILE} in HEAD`, 'a directory or submodule')
-  if (entry?.mode === '120000') throw notRegular(`${PIN_FILE} in HEAD`, 'a symlink')
-  const committed = entry ? (await isogit.readBlob({ fs, gitdir: repo.commonDir, oid: entry.oid })).blob : undefined
-  const result = { ...decide(options, file, committed), ...(head.branch ? { branch: head.branch } : {}) }
+  const committed = await currentPinOf(entry, async (oid) => (await isogit.readBlob({ fs, gitdir: repo.commonDir, oid })).blob)
+  const result = { ...decide(options, file, `${PIN_FILE} in HEAD`, committed), ...(head.branch ? { branch: head.branch } : {}) }
   if (result.outcome !== 'updated') return result
-  await readWorkingPin(file) // refuses a symlink or directory before anything is written
+  // The working tree gets the new pin too: refuse a symlink or directory there before anything is written.
+  const working = await readWorkingPin(file)
+  if (working.kind !== 'absent' && working.kind !== 'file') throw refusedPinError(file, working.kind)
 
   const gitdir = repo.commonDir
   const blob = await isogit.writeBlob({ fs, gitdir, blob: new TextEncoder().encode(formatVersion(options.version)) })
@@ -96,32 +91,27 @@ async function pinAndCommit(options: LocalPinOptions, commit: LocalCommit): Prom
   return { ...result, commit: oid, signed: Boolean(commit.signer) }
 }
 
-function decide(options: LocalPinOptions, file: string, bytes: Uint8Array | undefined): LocalPinResult {
-  const check = bytes === undefined ? undefined : checkVersionBytes(bytes)
-  const before = check?.valid ? check.version : undefined
+/** The result for the pin found at `where` (shown in a refusal), written to `file`. */
+function decide(options: LocalPinOptions, file: string, where: string, current: CurrentPin): LocalPinResult {
+  const decision = decidePin(current, options.version, { allowDowngrade: options.allowDowngrade })
+  if (decision.action === 'refuse') throw refusedPinError(where, decision.found)
   const result: LocalPinResult = {
     file,
-    outcome: 'updated',
-    ...(before ? { before } : {}),
-    ...(check && !check.valid ? { beforeProblem: formatProblem(PIN_FILE, check.problems[0]) } : {}),
+    outcome: decision.action === 'write' ? 'updated' : decision.outcome,
+    ...(decision.before ? { before: decision.before } : {}),
+    ...(decision.action === 'write' && decision.problem ? { beforeProblem: formatProblem(PIN_FILE, decision.problem) } : {}),
     after: options.version,
   }
-  if (before === options.version) return { ...result, outcome: 'unchanged' }
-  if (before && compareVersions(options.version, before) < 0 && !options.allowDowngrade) return { ...result, outcome: 'skipped', reason: 'downgrade' }
-  return result
+  return decision.action === 'keep' && decision.outcome === 'skipped' ? { ...result, reason: decision.reason } : result
 }
 
-function notRegular(what: string, kind: string): PinbotError {
-  return new PinbotError('pin-file-not-regular', `${what} is ${kind}, not a regular file`, {
-    hint: 'Replace it with a regular file holding the version, then pin again.',
-  })
-}
-
-async function readWorkingPin(file: string): Promise<Uint8Array | undefined> {
+/** The pin file in the working tree, never following a link. */
+async function readWorkingPin(file: string): Promise<CurrentPin> {
   const info = await lstat(file).catch(() => undefined)
-  if (!info) return undefined
-  if (!info.isFile()) throw notRegular(file, info.isSymbolicLink() ? 'a symlink' : 'a directory')
-  return readFile(file)
+  if (!info) return { kind: 'absent' }
+  if (info.isSymbolicLink()) return { kind: 'symlink' }
+  if (!info.isFile()) return { kind: 'directory' }
+  return { kind: 'file', bytes: await readFile(file) }
 }
 
 /** Replace the file whole (temp + rename), keeping its mode. */
@@ -144,7 +134,7 @@ async function stagePin(repo: LocalRepo, blob: string): Promise<void> {
 }
 
 /** Point the branch (or a detached HEAD) at the new commit, unless HEAD moved meanwhile. */
-async function moveHead(repo: LocalRepo, head: Head, oid: string, commit: LocalCommit): Promise<void> {
+async function moveHead(repo: LocalRepo, head: Head, oid: string, commit: BotCommit): Promise<void> {
   const now = await readHead(repo)
   if (now.oid !== head.oid || now.branch !== head.branch) {
     throw new PinbotError('head-moved', `HEAD of ${repo.dir} moved while pinning; the pin was not committed`, { hint: 'Run the pin again.' })

@@ -49,7 +49,7 @@ export async function readHead(repo: LocalRepo): Promise<{ branch?: string; oid?
 }
 
 /** A branch, tag, `HEAD`, or a full or abbreviated commit id -> the object id it names. */
-export async function resolveRevision(repo: LocalRepo, rev: string): Promise<string> {
+async function resolveRevision(repo: LocalRepo, rev: string): Promise<string> {
   if (rev === 'HEAD' || rev === '@') {
     const head = await readHead(repo)
     if (head.oid) return head.oid

@@ -1,7 +1,9 @@
 /**
- * One remote branch, held in memory: a depth-1, single-branch, no-checkout fetch into a
- * fresh in-memory filesystem, commits built from objects (blob, trees, commit), and a
- * push that never forces. Nothing touches the disk; cost does not grow with history.
+ * One remote branch, held in memory: a shallow, single-branch, no-checkout fetch into a
+ * fresh in-memory filesystem, deepened on demand; objects read straight from the packs;
+ * commits built from objects (blob, trees, commit); and a push that never forces.
+ * Nothing touches the disk; cost does not grow with history. Both the remote pin and the
+ * audit work on one of these.
  *
  * Cheapness: one isomorphic-git `cache` per repo (parsed pack indexes are reused by every
  * read, commit and push), one fetch = 2 requests (ref advertisement + pack), one push =
@@ -9,21 +11,34 @@
  * so it costs nothing extra.
  */
 import * as isogit from 'isomorphic-git'
+import { watchBodyErrors } from './body-errors.js'
 import type { BotIdentity } from './commit-message.js'
+import { commitSigningOptions } from './commit-signature.js'
+import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
 import { PinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
-import { createMemoryFs, type MemoryFs } from './memfs.js'
-import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
 import { installIsogitSpeedups } from './isogit-speedups.js'
-import { watchBodyErrors } from './body-errors.js'
+import { createMemoryFs, type MemoryFs } from './memfs.js'
 import { RemoteError, classifyRemoteError } from './remote-errors.js'
-import { commitSigningOptions, type Signer } from './signing.js'
+import type { Signer } from './signing.js'
 
 export type TreeEntry = isogit.TreeEntry
 
 const FETCH_REFSPEC = '[remote "origin"]\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n'
 
 let repoCounter = 0
+
+function branchNotFound(branch: string, cause: unknown): PinbotError {
+  return new PinbotError('branch-not-found', `the branch "${branch}" does not exist on the remote`, {
+    hint: 'check the branch name (--branch, or "branch" in the manifest); without one, the default branch (HEAD) is used',
+    cause,
+  })
+}
+
+/** Whether a read failed because the object is not here (e.g. beyond the fetched depth). */
+export function isMissingObject(error: unknown): boolean {
+  return (error as { code?: string }).code === 'NotFoundError'
+}
 
 export class MemoryRepo {
   private readonly cache = {}
@@ -48,11 +63,36 @@ export class MemoryRepo {
   }
 
   /**
-   * Fetch the tip of `branch` (depth 1), or of whatever HEAD points at when no branch is
-   * given, and return it with the branch's short name.
+   * Fetch the tip of `branch`, or of whatever HEAD points at when no branch is given,
+   * `depth` commits deep (default 1), and return it with the branch's short name.
    */
-  async fetch(branch?: string): Promise<{ tip: string; branch: string }> {
+  async fetch(branch?: string, options: { depth?: number } = {}): Promise<{ tip: string; branch: string }> {
     const remoteRef = branch ? `refs/heads/${branch}` : 'HEAD'
+    // Without a HEAD file, isomorphic-git needs `ref` so as not to look up a current branch.
+    const result = await this.fetchPack({ ref: remoteRef, remoteRef, depth: options.depth ?? 1 }, branch ? (cause) => branchNotFound(branch, cause) : undefined)
+    if (!result.fetchHead) throw emptyRepoError()
+    // A push walks every object under refs/remotes/origin/HEAD to thin its pack; our pack
+    // is three objects whose bases the push finds anyway. Skip that third full-tree walk.
+    await this.fs.promises.unlink(`${this.gitdir}/refs/remotes/origin/HEAD`).catch(() => {})
+    const resolved = branch ?? branchFromSymref(result.defaultBranch ?? undefined)
+    if (!resolved) throw noDefaultBranchError()
+    return { tip: result.fetchHead, branch: resolved }
+  }
+
+  /** Deepen the fetched history of `branch` by `by` more commits (relative to what is here). */
+  async deepen(branch: string, by: number): Promise<void> {
+    // `ref` names the tip we hold, so the server sends only what lies beyond it.
+    await this.fetchPack({ ref: `refs/remotes/origin/${branch}`, remoteRef: `refs/heads/${branch}`, depth: by, relative: true })
+  }
+
+  /**
+   * One fetch (2 requests). A response body cut short fails the fetch (body-errors.ts),
+   * and every failure is classified; `notFound` names a missing ref its own way.
+   */
+  private async fetchPack(
+    options: { ref: string; remoteRef: string; depth: number; relative?: boolean },
+    notFound?: (cause: unknown) => PinbotError,
+  ): Promise<isogit.FetchResult> {
     const watched = watchBodyErrors(this.http)
     let result: isogit.FetchResult
     try {
@@ -62,30 +102,18 @@ export class MemoryRepo {
         cache: this.cache,
         gitdir: this.gitdir,
         url: this.url,
-        ref: remoteRef,
-        remoteRef,
         singleBranch: true,
-        depth: 1,
         tags: false,
         headers: {},
+        ...options,
       })
     } catch (error) {
       const cause = watched.bodyError() ?? error
-      if (cause === error && (error as { code?: string }).code === 'NotFoundError' && branch) {
-        throw new PinbotError('branch-not-found', `the branch "${branch}" does not exist on the remote`, {
-          hint: 'check --branch; without it the default branch (HEAD) is used',
-        })
-      }
+      if (cause === error && notFound && isMissingObject(error)) throw notFound(error)
       throw classifyRemoteError(cause, { phase: 'read', tokenEnv: this.tokenEnv })
     }
     if (watched.bodyError()) throw classifyRemoteError(watched.bodyError(), { phase: 'read', tokenEnv: this.tokenEnv })
-    if (!result.fetchHead) throw emptyRepoError()
-    // A push walks every object under refs/remotes/origin/HEAD to thin its pack; our pack
-    // is three objects whose bases the push finds anyway. Skip that third full-tree walk.
-    await this.fs.promises.unlink(`${this.gitdir}/refs/remotes/origin/HEAD`).catch(() => {})
-    const resolved = branch ?? branchFromSymref(result.defaultBranch ?? undefined)
-    if (!resolved) throw noDefaultBranchError()
-    return { tip: result.fetchHead, branch: resolved }
+    return result
   }
 
   /** The entry at `path` in a commit's tree, or undefined when absent. */
@@ -103,6 +131,16 @@ export class MemoryRepo {
 
   async readBlob(oid: string): Promise<Uint8Array> {
     return (await isogit.readBlob({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid })).blob
+  }
+
+  /** A commit, parsed. */
+  async readCommit(oid: string): Promise<isogit.CommitObject> {
+    return (await isogit.readCommit({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid })).commit
+  }
+
+  /** An object's exact bytes (what a signature covers), without git's header. */
+  async readObject(oid: string): Promise<Uint8Array> {
+    return (await isogit.readObject({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid, format: 'content' })).object as Uint8Array
   }
 
   /**

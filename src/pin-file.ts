@@ -8,13 +8,11 @@ import { constants } from 'node:fs'
 import { lstat, open, readlink } from 'node:fs/promises'
 import path from 'node:path'
 import { PinbotError, UsageError } from './errors.js'
-import { findWorkTree, runGit } from './git-cli.js'
-import { type ProblemCode, type VersionCheck, checkVersionBytes, escapeFound, invalid, problem } from './runtime-version.js'
+import { findWorkTree, gitOutput } from './git-cli.js'
+import { type ProblemCode, type VersionCheck, checkVersionBytes, fileProblem, invalid, MISSING_FILE_HINT, symlinkMessage } from './runtime-version.js'
 
-const REGULAR_FILE_HINT = 'make it a regular file that contains only the version, e.g. "1.2.3"'
-
-function fileProblem(file: string, code: ProblemCode, message: string, hint = REGULAR_FILE_HINT): VersionCheck {
-  return invalid([problem(code, 1, 1, message, hint)], file)
+function fileInvalid(file: string, code: ProblemCode, message: string, hint?: string): VersionCheck {
+  return invalid([fileProblem(code, message, hint)], file)
 }
 
 /** Check `file` in the working tree. `file` is also the name shown in problems. */
@@ -24,13 +22,13 @@ export async function readWorkingPin(file: string, cwd = process.cwd()): Promise
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined
     throw readFailed(file, error)
   })
-  if (!stats) return fileProblem(file, 'missing', 'file does not exist', 'create it with the version on one line, e.g. "1.2.3"')
+  if (!stats) return fileInvalid(file, 'missing', 'file does not exist', MISSING_FILE_HINT)
   if (stats.isSymbolicLink()) {
     const target = await readlink(full).catch(() => '?')
-    return fileProblem(file, 'symlink', `is a symbolic link (to ${escapeFound(target)}); pinbot never follows links`)
+    return fileInvalid(file, 'symlink', symlinkMessage(target))
   }
-  if (stats.isDirectory()) return fileProblem(file, 'directory', 'is a directory')
-  if (!stats.isFile()) return fileProblem(file, 'not-regular-file', 'is not a regular file (a FIFO, socket or device)')
+  if (stats.isDirectory()) return fileInvalid(file, 'directory', 'is a directory')
+  if (!stats.isFile()) return fileInvalid(file, 'not-regular-file', 'is not a regular file (a FIFO, socket or device)')
   // O_NOFOLLOW: if the file was swapped for a link since lstat, fail instead of following it.
   const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error) => {
     throw readFailed(file, error)
@@ -56,7 +54,7 @@ export async function readStagedPin(file: string, cwd = process.cwd()): Promise<
   if (repoPath === '..' || repoPath.startsWith('../')) {
     throw new UsageError('outside-repository', `${file} is outside the repository`, { hint: 'name a file inside the repository' })
   }
-  const listed = await git(['ls-files', '--stage', '-z', '--full-name', '--', `:(top,literal)${repoPath}`], cwd)
+  const listed = await gitOutput(['ls-files', '--stage', '-z', '--full-name', '--', `:(top,literal)${repoPath}`], cwd)
   const entries = listed
     .toString()
     .split('\0')
@@ -68,25 +66,19 @@ export async function readStagedPin(file: string, cwd = process.cwd()): Promise<
     })
   const exact = entries.filter((entry) => entry.path === repoPath)
   if (exact.length === 0) {
-    if (entries.length > 0) return fileProblem(file, 'directory', 'is a directory in the index')
-    return fileProblem(file, 'missing', 'is not in the git index (nothing staged at this path)', `stage it with "git add ${file}"`)
+    if (entries.length > 0) return fileInvalid(file, 'directory', 'is a directory in the index')
+    return fileInvalid(file, 'missing', 'is not in the git index (nothing staged at this path)', `stage it with "git add ${file}"`)
   }
   const [entry] = exact
   if (exact.length > 1 || entry.stage !== '0') {
-    return fileProblem(file, 'unmerged', 'has an unresolved merge conflict in the index', `resolve the conflict, then "git add ${file}"`)
+    return fileInvalid(file, 'unmerged', 'has an unresolved merge conflict in the index', `resolve the conflict, then "git add ${file}"`)
   }
   if (entry.mode === '120000') {
-    const target = await git(['cat-file', 'blob', entry.oid], cwd)
-    return fileProblem(file, 'symlink', `is staged as a symbolic link (to ${escapeFound(target.toString('latin1'))}); pinbot never follows links`)
+    const target = await gitOutput(['cat-file', 'blob', entry.oid], cwd)
+    return fileInvalid(file, 'symlink', symlinkMessage(target.toString('latin1'), 'is staged as'))
   }
   if (entry.mode !== '100644' && entry.mode !== '100755') {
-    return fileProblem(file, 'not-regular-file', `is staged as mode ${entry.mode}, not a regular file (a submodule?)`)
+    return fileInvalid(file, 'not-regular-file', `is staged as mode ${entry.mode}, not a regular file (a submodule?)`)
   }
-  return checkVersionBytes(await git(['cat-file', 'blob', entry.oid], cwd), file)
-}
-
-async function git(args: string[], cwd: string): Promise<Buffer> {
-  const result = await runGit(args, cwd)
-  if (result.code !== 0) throw new PinbotError('git-failed', `git ${args[0]} failed: ${result.stderr}`)
-  return result.stdout
+  return checkVersionBytes(await gitOutput(['cat-file', 'blob', entry.oid], cwd), file)
 }

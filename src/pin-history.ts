@@ -1,18 +1,11 @@
 /**
- * The pin file in a shallow in-memory repo: its tree entry at a commit, and the commit
- * that last changed it, found by walking back from the tip and deepening the shallow
- * fetch only when the walk reaches its edge. A commit "changes" the pin when its entry
- * (blob id and mode) differs from every parent's; at a merge that kept one parent's pin,
- * the walk follows that parent (git log's history simplification).
+ * The commit that last changed the pin file in a shallow in-memory repo, found by walking
+ * back from the tip and deepening the shallow fetch only when the walk reaches its edge.
+ * A commit "changes" the pin when its entry (blob id and mode) differs from every
+ * parent's; at a merge that kept one parent's pin, the walk follows that parent (git
+ * log's history simplification).
  */
-import * as isogit from 'isomorphic-git'
-import type { MemoryRepo } from './shallow-fetch.js'
-
-export interface PinEntry {
-  oid: string
-  mode: string
-  type: 'blob' | 'tree' | 'commit'
-}
+import { isMissingObject, type MemoryRepo, type TreeEntry } from './memory-repo.js'
 
 export type LastPinChange =
   | {
@@ -21,31 +14,15 @@ export type LastPinChange =
       /** 1 for the tip. */
       distance: number
       /** The first parent and its pin: what the change replaced (absent for a root commit). */
-      before?: { oid: string; entry: PinEntry | undefined }
+      before?: { oid: string; entry: TreeEntry | undefined }
     }
   | { found: false; searched: number }
 
 /** Deepen the fetched history by `by` commits. */
 export type Deepen = (by: number) => Promise<void>
 
-function isMissingObject(error: unknown): boolean {
-  return (error as { code?: string }).code === 'NotFoundError'
-}
-
-/** The pin file's entry in the root tree of `commit`, or undefined when there is none. */
-export async function readPinEntry(repo: MemoryRepo, commit: string, pinFile: string): Promise<PinEntry | undefined> {
-  const { tree } = await isogit.readTree({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid: commit })
-  const entry = tree.find((e) => e.path === pinFile)
-  return entry && { oid: entry.oid, mode: entry.mode, type: entry.type }
-}
-
-function samePin(a: PinEntry | undefined, b: PinEntry | undefined): boolean {
+function samePin(a: TreeEntry | undefined, b: TreeEntry | undefined): boolean {
   return a?.oid === b?.oid && a?.mode === b?.mode
-}
-
-async function readParents(repo: MemoryRepo, oid: string): Promise<string[]> {
-  const { commit } = await isogit.readCommit({ fs: repo.fs, gitdir: repo.gitdir, cache: repo.cache, oid })
-  return commit.parent
 }
 
 export interface PinHistory {
@@ -66,10 +43,10 @@ export function pinHistory(repo: MemoryRepo, options: { pinFile: string; maxDept
   let fetched = options.fetchedDepth
 
   /** The pin in each parent, or undefined when they lie beyond what may be fetched. */
-  async function parentPins(parents: string[]): Promise<(PinEntry | undefined)[] | undefined> {
+  async function parentPins(parents: string[]): Promise<(TreeEntry | undefined)[] | undefined> {
     for (;;) {
       try {
-        return await Promise.all(parents.map((p) => readPinEntry(repo, p, options.pinFile)))
+        return await Promise.all(parents.map((p) => repo.lookup(p, options.pinFile)))
       } catch (error) {
         if (!isMissingObject(error)) throw error
         if (fetched >= limit) return undefined
@@ -83,9 +60,9 @@ export function pinHistory(repo: MemoryRepo, options: { pinFile: string; maxDept
   return {
     async lastChange(from, distance) {
       let oid = from
-      let entry = await readPinEntry(repo, oid, options.pinFile)
+      let entry = await repo.lookup(oid, options.pinFile)
       for (; distance <= options.maxDepth; distance++) {
-        const parents = await readParents(repo, oid)
+        const { parent: parents } = await repo.readCommit(oid)
         const pins = await parentPins(parents)
         if (!pins) return { found: false, searched: distance - 1 }
         const kept = parents.findIndex((_, i) => samePin(pins[i], entry))

@@ -4,8 +4,8 @@
  * the audit's words (a good signature by a given key is `signed-by-bot`; a key that is
  * not given is `signed-by-other-key`).
  */
-import * as isogit from 'isomorphic-git'
-import type { MemoryRepo } from './shallow-fetch.js'
+import { splitCommitSignature } from './commit-signature.js'
+import type { MemoryRepo } from './memory-repo.js'
 import type { SignatureVerdict } from './signing.js'
 
 export type SignatureStatus =
@@ -64,12 +64,8 @@ export async function verifyPinCommit(
   distance: number,
   verify: VerifySignature,
 ): Promise<{ signature: SignatureStatus; commit: PinCommit }> {
-  // Loaded here, not at the top: it pulls in openpgp, which an audit without --key never needs.
-  const { splitCommitSignature } = await import('./verify-commit.js')
-  const { fs, gitdir, cache } = repo
-  const { object } = await isogit.readObject({ fs, gitdir, cache, oid, format: 'content' })
-  const { payload, signature } = splitCommitSignature(object as Uint8Array)
-  const { commit: parsed } = await isogit.readCommit({ fs, gitdir, cache, oid })
+  const { payload, signature } = splitCommitSignature(await repo.readObject(oid))
+  const parsed = await repo.readCommit(oid)
   const verdict: SignatureVerdict = signature ? await verify({ payload, signature }) : { status: 'unsigned' }
   const commit: PinCommit = {
     oid,

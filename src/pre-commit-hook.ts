@@ -6,9 +6,9 @@
  */
 import { PIN_FILE } from './runtime-version.js'
 
-export const HOOK_MARKER = 'pinbot-managed-hook'
-export const BLOCK_BEGIN = `# >>> ${HOOK_MARKER}: ${PIN_FILE} check, added by \`pinbot hook install\` >>>`
-export const BLOCK_END = `# <<< ${HOOK_MARKER} <<<`
+const HOOK_MARKER = 'pinbot-managed-hook'
+const BLOCK_BEGIN = `# >>> ${HOOK_MARKER}: ${PIN_FILE} check, added by \`pinbot hook install\` >>>`
+const BLOCK_END = `# <<< ${HOOK_MARKER} <<<`
 /** A foreign hook that pinbot's hook replaced is kept beside it under this name, and run. */
 export const CHAINED_SUFFIX = '.pinbot-chained'
 

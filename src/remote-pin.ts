@@ -15,12 +15,12 @@
  * `onLog` (the caller buffers and attributes them), never to the console.
  */
 import type { ForgeAuth } from './auth.js'
-import { PinbotError, UsageError, toPinbotError } from './errors.js'
+import { UsageError } from './errors.js'
 import { createHttpClient, type HttpClient } from './http.js'
 import type { BotIdentity } from './commit-message.js'
 import { MemoryRepo } from './memory-repo.js'
-import { decidePin, type CurrentPin } from './pin-decision.js'
-import type { PinResult } from './pin-result.js'
+import { currentPinOf, decidePin, refusedPinError } from './pin-decision.js'
+import { pinFailure, type PinResult } from './pin-result.js'
 import { redact } from './redact.js'
 import { RemoteError, isRace } from './remote-errors.js'
 import { resolveRepo, type RepoRef } from './repo-ref.js'
@@ -106,12 +106,9 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
         log(`${requireFile} is absent: skipping`)
         return result({ outcome: 'skipped', reason: 'missing-required-file' })
       }
-      const decision = decidePin(await readPin(memory, tip, pinFile), version, { allowDowngrade: options.allowDowngrade })
-      if (decision.action === 'refuse') {
-        throw new PinbotError('pin-file-not-regular', `${pinFile} at the tip of ${branch} is a ${decision.found}, not a regular file`, {
-          hint: 'Replace it with a regular file holding the version, then pin again.',
-        })
-      }
+      const current = await currentPinOf(await memory.lookup(tip, pinFile), (oid) => memory.readBlob(oid))
+      const decision = decidePin(current, version, { allowDowngrade: options.allowDowngrade })
+      if (decision.action === 'refuse') throw refusedPinError(`${pinFile} at the tip of ${branch}`, decision.found)
       if (decision.action === 'keep') {
         log(decision.outcome === 'unchanged' ? `already at ${version}` : `holds ${decision.before}, higher than ${version}: not lowering it`)
         return decision.outcome === 'unchanged'
@@ -145,21 +142,12 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
       }
     }
   } catch (error) {
-    const { code, message, hint } = toPinbotError(error).toJSON()
-    log(`failed: ${message}`)
-    return result({ outcome: 'failed', reason: code, error: { code, message: redact(message), ...(hint && { hint: redact(hint) }) } })
+    const failure = pinFailure(error)
+    log(`failed: ${failure.message}`)
+    return result({ outcome: 'failed', reason: failure.code, error: failure })
   } finally {
     ownHttp?.destroy()
   }
-}
-
-async function readPin(memory: MemoryRepo, tip: string, pinFile: string): Promise<CurrentPin> {
-  const entry = await memory.lookup(tip, pinFile)
-  if (!entry) return { kind: 'absent' }
-  if (entry.type === 'tree') return { kind: 'directory' }
-  if (entry.type === 'commit') return { kind: 'submodule' }
-  if (entry.mode === '120000') return { kind: 'symlink' }
-  return { kind: 'file', bytes: await memory.readBlob(entry.oid) }
 }
 
 /** A repository-relative path: no leading slash, no `.`/`..`/`.git` segments. */

@@ -10,7 +10,7 @@ import parse from 'semver/functions/parse.js'
 import { UsageError } from './errors.js'
 
 export const PIN_FILE = '.runtime-version'
-export const MAX_FILE_BYTES = 256
+const MAX_FILE_BYTES = 256
 
 /** Every problem code, stable (scripts and --json consumers match on them). */
 export const PROBLEM_CODES = [
@@ -86,6 +86,20 @@ export function problem(code: ProblemCode, line: number, column: number, message
 /** A failed check with problems that are not about the bytes (missing file, symlink...). */
 export function invalid(problems: VersionProblem[], file?: string): VersionCheck {
   return { ...(file === undefined ? {} : { file }), valid: false, problems }
+}
+
+// The words every reader of the file (working tree, index, a commit's tree) uses for the same finding.
+export const MISSING_FILE_HINT = 'create it with the version on one line, e.g. "1.2.3"'
+const REGULAR_FILE_HINT = 'make it a regular file that contains only the version, e.g. "1.2.3"'
+
+/** A problem with the file itself rather than its bytes (missing, a symlink, a directory...), at 1:1. */
+export function fileProblem(code: ProblemCode, message: string, hint = REGULAR_FILE_HINT): VersionProblem {
+  return problem(code, 1, 1, message, hint)
+}
+
+/** `what` is a link to `target` (its bytes, one latin1 character per byte). */
+export function symlinkMessage(target: string, what = 'is'): string {
+  return `${what} a symbolic link (to ${escapeFound(target)}); pinbot never follows links`
 }
 
 /**

@@ -10,10 +10,8 @@ import type { SigningKey } from './keys.js'
 
 export type Signer = (payload: string) => Promise<string>
 
-export type SignatureStatus = 'good' | 'bad-signature' | 'unsigned' | 'unknown-key' | 'expired-key' | 'revoked-key'
-
 export interface SignatureVerdict {
-  status: SignatureStatus
+  status: 'good' | 'bad-signature' | 'unsigned' | 'unknown-key' | 'expired-key' | 'revoked-key'
   /** The signing key's primary fingerprint (the issuer fingerprint when the key is unknown and the signature names it). */
   fingerprint?: string
   /** The issuer key ID, when only that is known. */
@@ -120,12 +118,4 @@ export async function verifyCommitSignature(options: {
   if (await isRevoked(key, signingKey)) return { status: 'revoked-key', ...identity, reason: 'the signing key is revoked' }
   if (await isExpired(key, signingKey)) return { status: 'expired-key', ...identity, reason: 'the signing key has expired' }
   return { status: 'good', ...identity }
-}
-
-/** The options isomorphic-git's `commit()` needs to sign with a Signer (its `signingKey` only has to be set). */
-export function commitSigningOptions(signer: Signer): {
-  signingKey: string
-  onSign: (args: { payload: string }) => Promise<{ signature: string }>
-} {
-  return { signingKey: 'pinbot', onSign: async ({ payload }) => ({ signature: await signer(payload) }) }
 }

@@ -1,17 +1,18 @@
 /** `pinbot cascade`, run as CI runs it (the built CLI), against the loopback forge. */
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DEFAULT_CONCURRENCY } from '../../src/cascade.js'
 import { runPool } from '../../src/pool.js'
 import { DEFAULT_RETRIES } from '../../src/remote-pin.js'
 import { json, runCli } from '../support/cli.js'
-import { Forge } from '../support/forge.js'
+import { useSigningForge } from '../support/fixtures.js'
+import type { Forge } from '../support/forge.js'
 import { git, gitRun } from '../support/git.js'
-import { createGnupgHome, type GnupgHome } from '../support/gpg.js'
-import { makeTestKey, signingEnv, TEST_PASSPHRASE, type TestKey } from '../support/keys.js'
+import type { GnupgHome } from '../support/gpg.js'
+import { signingEnv, TEST_PASSPHRASE, type TestKey } from '../support/keys.js'
 import { BAD_MANIFESTS, CORPUS_FORGE } from '../support/manifest-corpus.js'
-import { tempDir } from '../support/tmp.js'
+import type { TempDir } from '../support/tmp.js'
 
 const WORKFLOW = '.github/workflows/publish-image.yml'
 const TEMPLATE = { '.runtime-version': '0.1.0\n', Dockerfile: 'FROM runtime\n', [WORKFLOW]: 'on: push\n' }
@@ -20,20 +21,9 @@ const CO_AUTHOR = 'Release Manager <rm@example.com>'
 let forge: Forge
 let key: TestKey
 let gnupg: GnupgHome
-let work: { dir: string; cleanup: () => Promise<void> }
+let work: TempDir
 let files = 0
-
-beforeAll(async () => {
-  ;[forge, key, gnupg, work] = await Promise.all([Forge.start(), makeTestKey('ed25519'), createGnupgHome(), tempDir()])
-  await gnupg.importKey(key.publicKeyArmored)
-})
-afterAll(async () => {
-  await Promise.all([forge.stop(), gnupg.cleanup(), work.cleanup()])
-})
-beforeEach(() => {
-  forge.clearFaults()
-  forge.clearLog()
-})
+useSigningForge((fixture) => ({ forge, key, gnupg, work } = fixture))
 
 /** Environment of a CI job: the token and the bot key, and not inside Actions unless asked. */
 const env = (extra: Record<string, string | undefined> = {}) => ({

@@ -1,23 +1,15 @@
 /** `npm run demo` is the README's quick start: it must keep working, quickly and cleanly. */
-import { spawn } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { expect, it } from 'vitest'
 import { ROOT } from '../support/cli.js'
+import { run as runProcess } from '../support/spawn.js'
 import { tempDir } from '../support/tmp.js'
 
 it('runs the demo end to end: cascade, idempotent re-run, audit, GnuPG verdict; exits 0 and leaves nothing behind', async () => {
   // A private TMPDIR, so what the demo leaves behind is told apart from other tests' files.
   const tmp = await tempDir('pd-')
-  const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/demo.ts')], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp.dir } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
+  const run = await runProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/demo.ts')], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp.dir } })
   // tsx keeps its compile cache there too; that one is not the demo's.
   const leftovers = (await readdir(tmp.dir)).filter((entry) => !entry.startsWith('tsx-'))
   await tmp.cleanup()

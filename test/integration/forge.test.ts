@@ -1,29 +1,23 @@
 /** The loopback forge's own behaviours, observed through real git clients. */
 import path from 'node:path'
 import * as isogit from 'isomorphic-git'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createHttpClient } from '../../src/http.js'
 import { createMemoryFs } from '../../src/memfs.js'
-import { Forge } from '../support/forge.js'
+import { useForge } from '../support/fixtures.js'
+import type { Forge } from '../support/forge.js'
 import { git, gitRun } from '../support/git.js'
-import { tempDir } from '../support/tmp.js'
+import type { TempDir } from '../support/tmp.js'
 
 let forge: Forge
-let work: { dir: string; cleanup: () => Promise<void> }
+let work: TempDir
 
+useForge((fixture) => ({ forge, work } = fixture))
 beforeAll(async () => {
-  forge = await Forge.start()
-  work = await tempDir()
   await forge.createRepo('acme/app', { commits: 5, files: { '.runtime-version': '0.1.0\n', 'README.md': '# app\n' } })
   await forge.createRepo('acme/trunky', { defaultBranch: 'trunk' })
 })
-afterAll(async () => {
-  await forge.stop()
-  await work.cleanup()
-})
 beforeEach(() => {
-  forge.clearFaults()
-  forge.clearLog()
   forge.latencyMs = 0
 })
 

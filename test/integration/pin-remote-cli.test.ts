@@ -1,13 +1,13 @@
 /** `pinbot pin VERSION --remote URL`, run as a user would, against the loopback forge. */
-import { spawn } from 'node:child_process'
 import path from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { ROOT, json, runCli } from '../support/cli.js'
-import { Forge } from '../support/forge.js'
+import { describe, expect, it } from 'vitest'
+import { json, runCli, runCliTimed } from '../support/cli.js'
+import { useSigningForge } from '../support/fixtures.js'
+import type { Forge } from '../support/forge.js'
 import { git, gitRun } from '../support/git.js'
-import { createGnupgHome, type GnupgHome } from '../support/gpg.js'
-import { makeTestKey, signingEnv, type TestKey } from '../support/keys.js'
-import { tempDir } from '../support/tmp.js'
+import type { GnupgHome } from '../support/gpg.js'
+import { signingEnv, type TestKey } from '../support/keys.js'
+import type { TempDir } from '../support/tmp.js'
 
 const TEMPLATE = { '.runtime-version': '0.1.0\n', 'Dockerfile': 'FROM runtime\n', '.github/workflows/publish-image.yml': 'on: push\n' }
 const SENTINEL = 'sentinel-token-4b8e2f6a1d'
@@ -15,20 +15,9 @@ const SENTINEL = 'sentinel-token-4b8e2f6a1d'
 let forge: Forge
 let key: TestKey
 let gnupg: GnupgHome
-let work: { dir: string; cleanup: () => Promise<void> }
+let work: TempDir
 let n = 0
-
-beforeAll(async () => {
-  ;[forge, key, gnupg, work] = await Promise.all([Forge.start(), makeTestKey('ed25519'), createGnupgHome(), tempDir()])
-  await gnupg.importKey(key.publicKeyArmored)
-})
-afterAll(async () => {
-  await Promise.all([forge.stop(), gnupg.cleanup(), work.cleanup()])
-})
-beforeEach(() => {
-  forge.clearFaults()
-  forge.clearLog()
-})
+useSigningForge((fixture) => ({ forge, key, gnupg, work } = fixture))
 
 async function repo(fixture: Parameters<Forge['createRepo']>[1] = {}): Promise<string> {
   const name = `acme/cli-${++n}`
@@ -38,24 +27,10 @@ async function repo(fixture: Parameters<Forge['createRepo']>[1] = {}): Promise<s
 
 const env = (extra: Record<string, string> = {}) => ({ PINBOT_TOKEN: forge.tokens.readWrite, ...signingEnv(key, true), ...extra })
 
-/** Run the CLI and note how long the process lived after its last output. */
-function runTimed(args: string[], extraEnv: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string; lingerMs: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], { env: { ...process.env, ...extraEnv } })
-    let stdout = ''
-    let stderr = ''
-    let lastOutput = Date.now()
-    child.stdout.on('data', (d) => ((stdout += d), (lastOutput = Date.now())))
-    child.stderr.on('data', (d) => ((stderr += d), (lastOutput = Date.now())))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, lingerMs: Date.now() - lastOutput }))
-  })
-}
-
 describe('pinbot pin --remote', () => {
   it('pushes a signed pin to the default branch that GnuPG verifies, then exits promptly', async () => {
     const name = await repo({ defaultBranch: 'trunk' })
-    const result = await runTimed(['pin', '0.2.0', '--remote', forge.repoUrl(name), '--co-author', 'Release Manager <rm@example.com>'], env())
+    const result = await runCliTimed(['pin', '0.2.0', '--remote', forge.repoUrl(name), '--co-author', 'Release Manager <rm@example.com>'], { env: env() })
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(new RegExp(`^updated: ${forge.repoUrl(name)} \\(trunk\\): 0\\.1\\.0 -> 0\\.2\\.0; pushed [0-9a-f]{40} \\(signed by key ${key.fingerprint}\\)\\n$`))

@@ -1,17 +1,18 @@
 /** pinRemote against the loopback forge: outcomes, cost in requests, races, and every failure class. */
 import path from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { resolveAuth } from '../../src/auth.js'
 import { loadSigningKey } from '../../src/keys.js'
 import { createSigner } from '../../src/signing.js'
 import { createHttpClient, type GitHttpRequest, type HttpClient } from '../../src/http.js'
 import { clearSecrets } from '../../src/redact.js'
 import { pinRemote, type PinRemoteOptions, type PinResult } from '../../src/remote-pin.js'
-import { Forge } from '../support/forge.js'
+import { useForge } from '../support/fixtures.js'
+import type { Forge } from '../support/forge.js'
 import { git, gitRun } from '../support/git.js'
 import { createGnupgHome } from '../support/gpg.js'
 import { BOT, makeTestKey, signingEnv } from '../support/keys.js'
-import { tempDir } from '../support/tmp.js'
+import type { TempDir } from '../support/tmp.js'
 
 const TEMPLATE = {
   '.runtime-version': '0.1.0\n',
@@ -21,22 +22,10 @@ const TEMPLATE = {
 }
 
 let forge: Forge
-let work: { dir: string; cleanup: () => Promise<void> }
+let work: TempDir
 let n = 0
-
-beforeAll(async () => {
-  forge = await Forge.start()
-  work = await tempDir()
-})
-afterAll(async () => {
-  await forge.stop()
-  await work.cleanup()
-})
-beforeEach(() => {
-  forge.clearFaults()
-  forge.clearLog()
-  clearSecrets()
-})
+useForge((fixture) => ({ forge, work } = fixture))
+beforeEach(() => clearSecrets())
 
 /** A fresh repo per test, so tests never see each other's commits. */
 async function repo(fixture: Parameters<Forge['createRepo']>[1] = {}): Promise<{ name: string; tip: string }> {

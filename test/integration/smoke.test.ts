@@ -1,11 +1,11 @@
 /** Smoke: an in-memory, depth-1 clone from the forge, and a process that exits promptly. */
-import { spawn } from 'node:child_process'
 import path from 'node:path'
 import * as isogit from 'isomorphic-git'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHttpClient } from '../../src/http.js'
 import { createMemoryFs } from '../../src/memfs.js'
 import { Forge } from '../support/forge.js'
+import { runTimed } from '../support/spawn.js'
 
 let forge: Forge
 beforeAll(async () => {
@@ -39,19 +39,14 @@ describe('smoke', () => {
       await isogit.clone({ fs, http, dir: '/', url: process.env.URL, depth: 1, singleBranch: true, noCheckout: true })
       await isogit.commit({ fs, dir: '/', message: 'x', author: { name: 'a', email: 'a@example.com' } })
       console.log('done')`
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    const result = await runTimed(process.execPath, ['--input-type=module', '-e', script], {
       cwd: root,
       env: { ...process.env, TOKEN: forge.tokens.readWrite, URL: forge.repoUrl('acme/history') },
     })
-    let doneAt = 0
-    let stderr = ''
-    child.stdout.on('data', (d) => String(d).includes('done') && (doneAt = Date.now()))
-    child.stderr.on('data', (d) => (stderr += d))
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    expect(stderr).toBe('')
-    expect(code).toBe(0)
-    expect(doneAt).toBeGreaterThan(0)
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toBe('done\n')
     // Lightning-fs's lock wait would keep the process alive for 10 minutes; allow seconds.
-    expect(Date.now() - doneAt).toBeLessThan(3000)
+    expect(result.lingerMs).toBeLessThan(3000)
   })
 })

@@ -25,7 +25,7 @@ describe('probeToken', () => {
   it('stops the run as bad input when the token is rejected, naming where it came from and not the token', async () => {
     const probe = probeToken({ url: forge.repoUrl('acme/open'), token: 'revoked-token-value', tokenSource: 'FORGE_TOKEN' })
     await expect(probe).rejects.toMatchObject({ code: 'auth', exit: 2, hint: expect.stringContaining('FORGE_TOKEN') })
-    const error = await probe.catch((e: Error) => e)
+    const error = (await probe.catch((e: Error) => e)) as Error
     expect(`${error.message} ${(error as { hint?: string }).hint}`).not.toContain('revoked-token-value')
     expect(forge.requests).toHaveLength(1)
     expect(forge.requests[0]).toMatchObject({ method: 'GET', status: 401 })

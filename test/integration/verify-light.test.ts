@@ -1,28 +1,33 @@
-/** `pinbot verify` runs in every pre-commit: it must not load heavy code (design brief). */
+/**
+ * Heavy libraries load only in the commands that need them (design brief): `pinbot verify`,
+ * which runs in every pre-commit, loads none; `verify-pins` loads openpgp only with --key.
+ */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 
-describe('verify stays light', () => {
-  // Follows the static imports of the built modules; verify must reach none of these.
-  const heavy = ['openpgp', 'isomorphic-git', '@isomorphic-git/lightning-fs', '@oclif/core', 'http.js', 'memfs.js']
-  const dist = path.resolve(import.meta.dirname, '../../dist')
+const dist = path.resolve(import.meta.dirname, '../../dist')
 
-  function importsOf(file: string, seen = new Set<string>()): Set<string> {
-    if (seen.has(file)) return seen
-    seen.add(file)
-    const source = readFileSync(file, 'utf8')
-    const specs = [
-      ...source.matchAll(/^\s*(?:import|export)\s[^'"=;]*?\bfrom\s*['"]([^'"]+)['"]/gm), // import x from 'y', export * from 'y'
-      ...source.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm), // import 'y'
-      ...source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g), // import('y')
-    ].map((match) => match[1])
-    for (const spec of specs) {
-      if (spec.startsWith('.')) importsOf(path.resolve(path.dirname(file), spec), seen)
-      else seen.add(spec)
-    }
-    return seen
+/** The modules a built module loads: its static imports, and its dynamic ones unless `staticOnly`. */
+function importsOf(file: string, options: { staticOnly?: boolean } = {}, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen
+  seen.add(file)
+  const source = readFileSync(file, 'utf8')
+  const specs = [
+    ...source.matchAll(/^\s*(?:import|export)\s[^'"=;]*?\bfrom\s*['"]([^'"]+)['"]/gm), // import x from 'y', export * from 'y'
+    ...source.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm), // import 'y'
+    ...(options.staticOnly ? [] : source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)), // import('y')
+  ].map((match) => match[1])
+  for (const spec of specs) {
+    if (spec.startsWith('.')) importsOf(path.resolve(path.dirname(file), spec), options, seen)
+    else seen.add(spec)
   }
+  return seen
+}
+
+describe('verify stays light', () => {
+  // Follows the imports of the built modules; verify must reach none of these.
+  const heavy = ['openpgp', 'isomorphic-git', '@isomorphic-git/lightning-fs', '@oclif/core', 'http.js', 'memfs.js']
 
   it('the fast path loads no oclif, git library, OpenPGP or network code', () => {
     const loaded = [...importsOf(path.join(dist, 'src/verify-cli.js'))]
@@ -35,5 +40,14 @@ describe('verify stays light', () => {
     expect(loaded).toContain('@oclif/core')
     const heavyButOclif = heavy.filter((name) => name !== '@oclif/core')
     expect(loaded.filter((spec) => heavyButOclif.some((name) => spec === name || spec.endsWith(`/${name}`)))).toEqual([])
+  })
+})
+
+describe('verify-pins without --key', () => {
+  it('loads no OpenPGP code: only the --key path imports it, on demand', () => {
+    const loaded = [...importsOf(path.join(dist, 'commands/verify-pins.js'), { staticOnly: true })]
+    expect(loaded).toContain('isomorphic-git')
+    expect(loaded.filter((spec) => spec === 'openpgp' || spec.endsWith('/signing.js') || spec.endsWith('/keys.js'))).toEqual([])
+    expect([...importsOf(path.join(dist, 'commands/verify-pins.js'))]).toContain('openpgp')
   })
 })

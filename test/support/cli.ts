@@ -1,17 +1,13 @@
 /** Run the BUILT pinbot CLI (`npm run build` first) as a user would. */
-import { spawn } from 'node:child_process'
 import path from 'node:path'
+import { runTimed, type RunResult, type TimedRunResult } from './spawn.js'
 
 export const ROOT = path.resolve(import.meta.dirname, '../..')
 export const BIN = path.join(ROOT, 'bin/run.js')
 /** Runs a command through oclif only, bypassing bin/run.js's `verify` fast path. */
 export const OCLIF_ONLY = path.join(ROOT, 'test/support/run-oclif.mjs')
 
-export interface CliResult {
-  code: number
-  stdout: string
-  stderr: string
-}
+export type CliResult = RunResult
 
 export interface CliOptions {
   cwd?: string
@@ -31,20 +27,14 @@ function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv 
   return env
 }
 
-export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [options.oclifOnly ? OCLIF_ONLY : BIN, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: cleanEnv(options.env ?? {}),
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-    child.stdin.end(options.input)
-  })
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const { code, stdout, stderr } = await runCliTimed(args, options)
+  return { code, stdout, stderr }
+}
+
+/** `runCli`, also timing how long the process outlived its last output. */
+export function runCliTimed(args: string[], options: CliOptions = {}): Promise<TimedRunResult> {
+  return runTimed(process.execPath, [options.oclifOnly ? OCLIF_ONLY : BIN, ...args], { cwd: options.cwd ?? ROOT, env: cleanEnv(options.env ?? {}), input: options.input })
 }
 
 /** Parse the JSON a `--json` run printed on stdout. */

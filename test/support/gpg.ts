@@ -2,7 +2,7 @@
  * GnuPG in a throwaway GNUPGHOME: the independent judge of our signatures. Each home has
  * its own agent, stopped by `cleanup`.
  */
-import { spawn } from 'node:child_process'
+import { run } from './spawn.js'
 import { tempDir } from './tmp.js'
 
 export interface GnupgHome {
@@ -18,17 +18,7 @@ export async function createGnupgHome(): Promise<GnupgHome> {
   // Short prefix: the agent's socket path must stay under the 108-byte limit.
   const { dir, cleanup } = await tempDir('pgh-')
   const env = { GNUPGHOME: dir }
-  const gpg: GnupgHome['gpg'] = (args, input) =>
-    new Promise((resolve, reject) => {
-      const child = spawn('gpg', ['--batch', '--no-tty', ...args], { env: { ...process.env, ...env } })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d) => (stdout += d))
-      child.stderr.on('data', (d) => (stderr += d))
-      child.on('error', reject)
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-      child.stdin.end(input)
-    })
+  const gpg: GnupgHome['gpg'] = (args, input) => run('gpg', ['--batch', '--no-tty', ...args], { env: { ...process.env, ...env }, input })
   return {
     dir,
     env,
@@ -38,7 +28,7 @@ export async function createGnupgHome(): Promise<GnupgHome> {
       if (result.code !== 0) throw new Error(`gpg --import failed: ${result.stderr}`)
     },
     async cleanup() {
-      await new Promise((resolve) => spawn('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, ...env } }).on('close', resolve))
+      await run('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, ...env } })
       await cleanup()
     },
   }

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { CascadeReport } from '../../src/cascade.js'
 import {
-  escapeActionsData,
-  escapeActionsProperty,
   formatCounts,
   formatDuration,
-  inActions,
   redrawRegion,
   renderAnnotations,
   renderDoneLine,
@@ -159,14 +156,6 @@ describe('GitHub/Gitea Actions', () => {
     expect(renderAnnotations(report.results)).toEqual([
       '::error title=pinbot cascade%3A acme/locked failed::forbidden: push to acme/locked refused (403)%0Aremote: no write access%0AHint: give the bot write access, 100%25 needed',
     ])
-    expect(escapeActionsData('50%\r\nok')).toBe('50%25%0D%0Aok')
-    expect(escapeActionsProperty('a: b, c%\n')).toBe('a%3A b%2C c%25%0A')
     expect(renderAnnotations([updated, unchanged, skipped])).toEqual([])
-  })
-
-  it('knows when it runs in Actions', () => {
-    expect(inActions({ GITHUB_ACTIONS: 'true' })).toBe(true)
-    expect(inActions({ GITEA_ACTIONS: 'true' })).toBe(true)
-    expect(inActions({ CI: 'true' })).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { splitCommitSignature } from '../../src/verify-commit.js'
+import { splitCommitSignature } from '../../src/commit-signature.js'
 
 const HEADERS = 'tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@example.com> 1 +0000\ncommitter A <a@example.com> 1 +0000\n'
 const SIGNATURE = '-----BEGIN PGP SIGNATURE-----\n\nabc\n-----END PGP SIGNATURE-----\n'
