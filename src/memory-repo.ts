@@ -182,6 +182,16 @@ export class MemoryRepo {
     })
   }
 
+  /**
+   * Start the push's ref discovery now, alongside the fetch, so that a pin costs three
+   * sequential round trips instead of four. The push still reads a fresh advertisement
+   * (protocol: discovery before every push); if the branch moves in between, the server
+   * refuses the update and the pin retries as for any race.
+   */
+  expectPush(): void {
+    this.http.prefetch?.(`${this.url}/info/refs?service=git-receive-pack`)
+  }
+
   /** Push the local `branch` to the remote branch of the same name. Never forces. */
   async push(branch: string): Promise<void> {
     const serverMessages: string[] = []

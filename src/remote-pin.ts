@@ -97,6 +97,8 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
     const memory = await MemoryRepo.open(repo.url, http, options.auth?.tokenEnv)
     for (;;) {
       attempts++
+      // First attempt only: after a lost race the branch may still be moving.
+      if (attempts === 1 && !options.dryRun) memory.expectPush()
       const fetched = await memory.fetch(branch)
       branch = fetched.branch
       const tip = fetched.tip

@@ -57,7 +57,7 @@ describe('pinbot pin --remote', () => {
     const second = await runCli(args, { env: { PINBOT_TOKEN: forge.tokens.readWrite } })
     expect(second.code).toBe(0)
     expect(json(second)).toEqual({ repo: name, branch: 'main', outcome: 'unchanged', reason: null, before: '0.2.0', after: '0.2.0', commit: null, attempts: 1 })
-    expect(forge.requestsFor(name, 'git-receive-pack')).toEqual([])
+    expect(forge.requestsFor(name, 'git-receive-pack').filter((r) => r.method === 'POST')).toEqual([])
   })
 
   it('exits 1 for a refused downgrade, 0 for a skip asked for by --require-file, 0 for a dry run that pushes nothing', async () => {

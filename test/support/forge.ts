@@ -151,6 +151,8 @@ export class Forge {
     await git(['config', 'receive.denyNonFastForwards', 'true'], { cwd: dir })
     await git(['config', 'receive.denyDeletes', 'true'], { cwd: dir })
     await git(['config', 'http.receivepack', 'true'], { cwd: dir })
+    // A hosted forge runs its own housekeeping; no gc process after every push.
+    await git(['config', 'receive.autogc', 'false'], { cwd: dir })
     if (fixture.public) this.publicRepos.add(fullName)
     if (fixture.empty) return {}
     const files = fixture.files ?? { '.runtime-version': '0.1.0\n' }
