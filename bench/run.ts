@@ -1,0 +1,214 @@
+/**
+ * `npm run bench`: pinbot against the bash cascade it replaces, on the loopback forge with
+ * an injected round-trip delay. Prints a table of medians and ratios and writes it to
+ * bench/RESULTS.md. Ratios come from one run on one machine; absolute times do not travel.
+ *
+ *   npm run bench -- [--delay MS] [--quick] [--concurrency N]
+ */
+import { spawn } from 'node:child_process'
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { Forge } from '../test/support/forge.js'
+import { git, GIT_ENV } from '../test/support/git.js'
+
+const args = process.argv.slice(2)
+const flag = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? Number(args[i + 1]) : fallback
+}
+const quick = args.includes('--quick')
+const delayMs = flag('delay', 50)
+const concurrency = flag('concurrency', 8)
+const root = path.resolve(import.meta.dirname, '..')
+const work = path.join(root, 'bench', '.work')
+const cli = path.join(root, 'bin', 'run.js')
+
+interface Run {
+  ms: number
+  rssMb?: number
+  requests?: number
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
+
+/** Run a command; wall time and (via GNU time) peak RSS of the process tree's largest process. */
+async function timed(cmd: string, cmdArgs: string[], env: Record<string, string> = {}): Promise<Run & { stdout: string; code: number }> {
+  const started = performance.now()
+  const child = spawn('/usr/bin/time', ['-f', '__RSS_KB=%M', cmd, ...cmdArgs], {
+    env: { ...process.env, ...GIT_ENV, ...env },
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)))
+  const ms = performance.now() - started
+  const rss = /__RSS_KB=(\d+)/.exec(stderr)
+  if (code !== 0 && !process.env.BENCH_ALLOW_FAIL) {
+    throw new Error(`${cmd} ${cmdArgs.slice(0, 3).join(' ')} exited ${code}: ${stderr.slice(-2000)}`)
+  }
+  return { ms, rssMb: rss ? Number(rss[1]) / 1024 : undefined, stdout, code }
+}
+
+const TEMPLATE_FILES = (() => {
+  const files: Record<string, string> = {
+    '.runtime-version': '0.1.0\n',
+    '.github/workflows/publish-image.yml': 'on: push\njobs: {}\n',
+    Dockerfile: 'FROM python:3.12-slim\n',
+  }
+  for (let i = 0; i < 57; i++) files[`src/module_${i}.py`] = `# module ${i}\n${'x = 1\n'.repeat(40 + i)}`
+  return files
+})()
+
+class Fleet {
+  private templates = new Map<number, string>()
+  constructor(readonly forge: Forge) {}
+
+  private async template(commits: number): Promise<string> {
+    let name = this.templates.get(commits)
+    if (!name) {
+      name = `bench-template/c${commits}`
+      await this.forge.createRepo(name, { commits, files: TEMPLATE_FILES })
+      this.templates.set(commits, name)
+    }
+    return name
+  }
+
+  /** N pristine repos (owner "fleet"), replacing any previous ones. */
+  async reset(n: number, commits = 300): Promise<string[]> {
+    const source = this.forge.repoPath(await this.template(commits))
+    await rm(path.join(this.forge.root, 'fleet'), { recursive: true, force: true })
+    const names = Array.from({ length: n }, (_, i) => `fleet/template-${String(i).padStart(3, '0')}`)
+    await Promise.all(names.map((name) => cp(source, this.forge.repoPath(name), { recursive: true })))
+    return names
+  }
+}
+
+async function main(): Promise<void> {
+  await rm(work, { recursive: true, force: true })
+  await mkdir(work, { recursive: true })
+  const forge = await Forge.start({ latencyMs: 0 })
+  const fleet = new Fleet(forge)
+  const token = forge.tokens.readWrite
+  const env = { PINBOT_TOKEN: token }
+  const keyFile = path.join(work, 'bot.asc')
+  await timed('node', [cli, 'key', 'generate', '--name', 'Bench Bot', '--email', 'bench-bot@example.com', '--out', keyFile])
+  const signingEnv = { ...env, PINBOT_SIGNING_KEY: await readFile(keyFile, 'utf8') }
+  const rows: string[][] = []
+  const note = (what: string, value: string, ratio = '') => {
+    rows.push([what, value, ratio])
+    console.log(`${what.padEnd(58)} ${value.padStart(12)} ${ratio}`)
+  }
+  const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+  const x = (a: number, b: number) => `${(a / b).toFixed(1)}x`
+
+  const manifest = async (names: string[], file: string) => {
+    await writeFile(file, JSON.stringify({ forge: forge.url, repos: names, requireFile: '.github/workflows/publish-image.yml' }))
+    return file
+  }
+  const authed = (names: string[]) => names.map((n) => forge.authedUrl(n))
+  const cascade = async (names: string[], version: string, conc = concurrency) => {
+    forge.clearLog()
+    const file = await manifest(names, path.join(work, 'manifest.json'))
+    const run = await timed('node', [cli, 'cascade', '--manifest', file, '--version', version, '--concurrency', String(conc), '--json'], signingEnv)
+    return { ...run, requests: forge.requests.length }
+  }
+  const scratch = async () => {
+    const dir = path.join(work, `scratch-${Math.random().toString(36).slice(2)}`)
+    await mkdir(dir)
+    return dir
+  }
+
+  console.log(`pinbot bench: delay ${delayMs} ms per request, concurrency ${concurrency}${quick ? ' (quick)' : ''}\n`)
+  const sizes = quick ? [9] : [9, 50, 200]
+  for (const n of sizes) {
+    const runs = quick || n >= 200 ? 1 : 3
+    const seed: Run[] = []
+    const seedRerun: Run[] = []
+    const shallow: Run[] = []
+    const shallowRerun: Run[] = []
+    const pinbot: Run[] = []
+    const pinbotRerun: Run[] = []
+    for (let r = 0; r < runs; r++) {
+      const version = `1.${n}.${r + 1}`
+      let names = await fleet.reset(n)
+      forge.latencyMs = delayMs
+      seed.push(await timed('bash', [path.join(root, 'bench/seed-loop.sh'), version, await scratch(), ...authed(names)]))
+      seedRerun.push(await timed('bash', [path.join(root, 'bench/seed-loop.sh'), version, await scratch(), ...authed(names)]))
+      forge.latencyMs = 0
+      names = await fleet.reset(n)
+      forge.latencyMs = delayMs
+      shallow.push(await timed('bash', [path.join(root, 'bench/shallow-loop.sh'), version, await scratch(), String(concurrency), ...authed(names)]))
+      shallowRerun.push(await timed('bash', [path.join(root, 'bench/shallow-loop.sh'), version, await scratch(), String(concurrency), ...authed(names)]))
+      forge.latencyMs = 0
+      names = await fleet.reset(n)
+      forge.latencyMs = delayMs
+      pinbot.push(await cascade(names, version))
+      pinbotRerun.push(await cascade(names, version))
+      forge.latencyMs = 0
+    }
+    const m = (rs: Run[]) => median(rs.map((r) => r.ms))
+    const perRepoRequests = median(pinbot.map((r) => r.requests!)) / n
+    const floor = Math.ceil(n / concurrency) * perRepoRequests * delayMs
+    note(`N=${n}: seed loop (sequential full clone)`, sec(m(seed)))
+    note(`N=${n}: parallel shallow git loop (xargs -P ${concurrency})`, sec(m(shallow)))
+    note(`N=${n}: pinbot cascade (signed)`, sec(m(pinbot)), `seed/pinbot ${x(m(seed), m(pinbot))}, shallow/pinbot ${x(m(shallow), m(pinbot))}`)
+    note(`N=${n}: pinbot floor ceil(N/C) x ${perRepoRequests.toFixed(1)} req x RTT`, sec(floor), `pinbot/floor ${x(m(pinbot), floor)}`)
+    note(`N=${n}: pinbot peak RSS`, `${Math.max(...pinbot.map((r) => r.rssMb ?? 0)).toFixed(0)} MB`)
+    note(`N=${n}: re-run, nothing to change: seed / shallow / pinbot`, `${sec(m(seedRerun))} / ${sec(m(shallowRerun))} / ${sec(m(pinbotRerun))}`, `seed/pinbot ${x(m(seedRerun), m(pinbotRerun))}, shallow/pinbot ${x(m(shallowRerun), m(pinbotRerun))}`)
+  }
+
+  // verify-pins against a sequential clone + cat loop.
+  {
+    const n = quick ? 9 : 200
+    const names = await fleet.reset(n)
+    const file = await manifest(names, path.join(work, 'audit.json'))
+    forge.latencyMs = delayMs
+    const loop = await timed('bash', [path.join(root, 'bench/clone-cat-loop.sh'), await scratch(), ...authed(names)])
+    process.env.BENCH_ALLOW_FAIL = '1' // drift (exit 1) is a normal audit answer
+    const audit = await timed('node', [cli, 'verify-pins', '--manifest', file, '--concurrency', String(concurrency), '--json'], env)
+    delete process.env.BENCH_ALLOW_FAIL
+    forge.latencyMs = 0
+    note(`N=${n}: clone + cat loop`, sec(loop.ms))
+    note(`N=${n}: pinbot verify-pins`, sec(audit.ms), `loop/verify-pins ${x(loop.ms, audit.ms)}`)
+  }
+
+  // History independence: per-repo time, one repo at a time.
+  {
+    const n = quick ? 3 : 10
+    const perRepo: Record<number, number> = {}
+    for (const commits of [1, 5000]) {
+      const names = await fleet.reset(n, commits)
+      forge.latencyMs = delayMs
+      perRepo[commits] = (await cascade(names, '2.0.0', 1)).ms / n
+      forge.latencyMs = 0
+    }
+    note('pinbot per repo, 1-commit history', sec(perRepo[1]))
+    note('pinbot per repo, 5,000-commit history', sec(perRepo[5000]), `5000/1 ${x(perRepo[5000], perRepo[1])}`)
+  }
+
+  // The hook's cost on every commit.
+  {
+    const pin = path.join(work, '.runtime-version')
+    await writeFile(pin, '1.2.3\n')
+    const node: number[] = []
+    const verify: number[] = []
+    for (let i = 0; i < (quick ? 5 : 15); i++) {
+      node.push((await timed('node', ['-e', ''])).ms)
+      verify.push((await timed('node', [cli, 'verify', pin])).ms)
+    }
+    note('node -e ""', `${median(node).toFixed(0)} ms`)
+    note('pinbot verify (cold)', `${median(verify).toFixed(0)} ms`, `verify/node ${x(median(verify), median(node))}`)
+  }
+
+  await forge.stop()
+  await rm(work, { recursive: true, force: true })
+  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, ${await git(['--version'])}`
+  const table = ['| measurement | median | ratio |', '| --- | ---: | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+  const doc = `# pinbot benchmark results\n\nMachine: ${machine}.\nRun: ${new Date().toISOString().slice(0, 10)}, delay ${delayMs} ms per HTTP request, concurrency ${concurrency}${quick ? ', --quick' : ''}. Template repos: 300 commits, ${Object.keys(TEMPLATE_FILES).length} files. Medians of ${quick ? 1 : '3 runs (1 at N=200)'}.\n\n${table}\n`
+  if (!quick) await writeFile(path.join(root, 'bench', 'RESULTS.md'), doc)
+  console.log(`\n${quick ? 'quick run: RESULTS.md not written' : 'written to bench/RESULTS.md'}`)
+}
+
+await main()
