@@ -29,12 +29,6 @@ export interface GitHttpResponse {
 
 export interface HttpClient {
   request(req: GitHttpRequest): Promise<GitHttpResponse>
-  /**
-   * Start a GET of `url` now; the next GET of the same URL is answered by it. For a
-   * request we know will come (a push's ref discovery), so its round trip overlaps
-   * other work instead of adding to the repo's chain of round trips.
-   */
-  prefetch?(url: string): void
 }
 
 export interface HttpClientOptions {
@@ -92,28 +86,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     'https:': new https.Agent({ keepAlive: true }),
   }
 
-  const prefetched = new Map<string, Promise<GitHttpResponse>>()
-
-  function prefetch(url: string): void {
-    if (prefetched.has(url)) return
-    // Read the (small) body at once, so the connection goes back to the pool and no idle
-    // timeout runs while the answer waits for its caller.
-    const pending = send({ url, method: 'GET' }).then(async (res) => {
-      const chunks: Uint8Array[] = []
-      for await (const chunk of res.body) chunks.push(chunk)
-      return { ...res, body: (async function* () { yield* chunks })() }
-    })
-    pending.catch(() => {}) // surfaced by the GET it answers, or dropped with the client
-    prefetched.set(url, pending)
-  }
-
-  async function request(req: GitHttpRequest): Promise<GitHttpResponse> {
-    const early = (req.method ?? 'GET') === 'GET' ? prefetched.get(req.url) : undefined
-    if (!early) return send(req)
-    prefetched.delete(req.url)
-    return early
-  }
-
   async function send(req: GitHttpRequest): Promise<GitHttpResponse> {
     const method = req.method ?? 'GET'
     const target = new URL(req.url)
@@ -164,10 +136,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
   }
 
   return {
-    request,
-    prefetch,
+    request: send,
     destroy() {
-      prefetched.clear()
       agents['http:'].destroy()
       agents['https:'].destroy()
     },

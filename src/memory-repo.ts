@@ -6,9 +6,9 @@
  * audit work on one of these.
  *
  * Cheapness: one isomorphic-git `cache` per repo (parsed pack indexes are reused by every
- * read, commit and push), one fetch = 2 requests (ref advertisement + pack), one push =
- * 2 requests; the default branch comes from the fetch's own advertisement (HEAD symref),
- * so it costs nothing extra.
+ * read and commit), one fetch = 2 requests (ref advertisement + pack), one push =
+ * 1 request (no ref discovery: receive-pack.ts); the default branch comes from the fetch's
+ * own advertisement (HEAD symref), so it costs nothing extra.
  */
 import * as isogit from 'isomorphic-git'
 import { watchBodyErrors } from './body-errors.js'
@@ -19,7 +19,8 @@ import { PinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
 import { installIsogitSpeedups } from './isogit-speedups.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
-import { RemoteError, classifyRemoteError } from './remote-errors.js'
+import { MalformedReportError, parsePushReport, receivePackRequest, type PushReport } from './receive-pack.js'
+import { RemoteError, classifyRemoteError, httpStatusError, notSmartHttpError, pushRefusedError } from './remote-errors.js'
 import type { Signer } from './signing.js'
 
 export type TreeEntry = isogit.TreeEntry
@@ -42,6 +43,8 @@ export function isMissingObject(error: unknown): boolean {
 
 export class MemoryRepo {
   private readonly cache = {}
+  /** Objects written since the last fetch: what a push sends. */
+  private readonly written = new Set<string>()
 
   private constructor(
     private readonly fs: MemoryFs,
@@ -70,6 +73,7 @@ export class MemoryRepo {
     const remoteRef = branch ? `refs/heads/${branch}` : 'HEAD'
     // Without a HEAD file, isomorphic-git needs `ref` so as not to look up a current branch.
     const result = await this.fetchPack({ ref: remoteRef, remoteRef, depth: options.depth ?? 1 }, branch ? (cause) => branchNotFound(branch, cause) : undefined)
+    this.written.clear()
     if (!result.fetchHead) throw emptyRepoError()
     // A push walks every object under refs/remotes/origin/HEAD to thin its pack; our pack
     // is three objects whose bases the push finds anyway. Skip that third full-tree walk.
@@ -148,7 +152,7 @@ export class MemoryRepo {
    * every other entry is kept as it is, and only the trees on the path are rewritten.
    */
   async treeWithFile(commit: string, path: string, content: Uint8Array): Promise<string> {
-    const blob = await isogit.writeBlob({ fs: this.fs, gitdir: this.gitdir, blob: content })
+    const blob = await this.remember(isogit.writeBlob({ fs: this.fs, gitdir: this.gitdir, blob: content }))
     const rewrite = async (tree: string | undefined, [name, ...rest]: string[]): Promise<string> => {
       const entries = tree ? (await isogit.readTree({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid: tree })).tree : []
       const existing = entries.find((e) => e.path === name)
@@ -161,14 +165,14 @@ export class MemoryRepo {
         }
         entry = { mode: '040000', path: name, oid: await rewrite(existing?.oid, rest), type: 'tree' }
       }
-      return isogit.writeTree({ fs: this.fs, gitdir: this.gitdir, tree: [...entries.filter((e) => e.path !== name), entry] })
+      return this.remember(isogit.writeTree({ fs: this.fs, gitdir: this.gitdir, tree: [...entries.filter((e) => e.path !== name), entry] }))
     }
     return rewrite(commit, path.split('/'))
   }
 
   /** A commit of `tree` on top of `parent`, recorded as the local `branch`. */
   async commit(options: { tree: string; parent: string; branch: string; identity: BotIdentity; message: string; signer?: Signer }): Promise<string> {
-    return isogit.commit({
+    const commit = isogit.commit({
       fs: this.fs,
       gitdir: this.gitdir,
       cache: this.cache,
@@ -180,51 +184,57 @@ export class MemoryRepo {
       message: options.message,
       ...(options.signer && commitSigningOptions(options.signer)),
     })
+    return this.remember(commit)
+  }
+
+  private async remember(written: Promise<string>): Promise<string> {
+    const oid = await written
+    this.written.add(oid)
+    return oid
   }
 
   /**
-   * Start the push's ref discovery now, alongside the fetch, so that a pin costs three
-   * sequential round trips instead of four. The push still reads a fresh advertisement
-   * (protocol: discovery before every push); if the branch moves in between, the server
-   * refuses the update and the pin retries as for any race.
+   * Push the local `branch` to the remote branch of the same name, if the remote branch is
+   * still at `expectedTip` (the tip we fetched). Sends only the objects written since that
+   * fetch, with no ref discovery first (receive-pack.ts). Never forces.
    */
-  expectPush(): void {
-    this.http.prefetch?.(`${this.url}/info/refs?service=git-receive-pack`)
-  }
-
-  /** Push the local `branch` to the remote branch of the same name. Never forces. */
-  async push(branch: string): Promise<void> {
-    const serverMessages: string[] = []
+  async push(branch: string, expectedTip: string): Promise<void> {
     const ref = `refs/heads/${branch}`
-    const watched = watchBodyErrors(this.http)
-    let failure: unknown
+    const commit = await isogit.resolveRef({ fs: this.fs, gitdir: this.gitdir, ref })
+    const { packfile } = await isogit.packObjects({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oids: [...this.written] })
+    const context = { phase: 'push' as const, tokenEnv: this.tokenEnv }
+    let answer: { status: number; statusMessage: string; contentType: string; body: Buffer }
     try {
-      await isogit.push({
-        fs: this.fs,
-        http: watched.http,
-        cache: this.cache,
-        gitdir: this.gitdir,
-        url: this.url,
-        ref,
-        remoteRef: ref,
-        force: false,
-        headers: {},
-        onMessage: (line) => void serverMessages.push(line),
+      const res = await this.http.request({
+        url: `${this.url}/git-receive-pack`,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' },
+        body: [receivePackRequest({ ref, old: expectedTip, new: commit }, packfile!)],
       })
+      answer = { status: res.statusCode, statusMessage: res.statusMessage, contentType: res.headers['content-type'] ?? '', body: await collectBody(res.body) }
     } catch (error) {
-      failure = error
-      // Side-band lines are delivered asynchronously; let the last ones arrive.
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-    failure = watched.bodyError() ?? failure
-    if (!failure) return
-    const error = classifyRemoteError(failure, { phase: 'push', tokenEnv: this.tokenEnv, serverMessages })
-    if (watched.posted() && (error.code === 'network' || error.code === 'timeout')) {
-      throw new RemoteError(error.code, `${error.message}; the push was sent and may or may not have landed`, {
+      const cause = classifyRemoteError(error, context)
+      if (cause.code !== 'network' && cause.code !== 'timeout') throw cause
+      throw new RemoteError(cause.code, `${cause.message}; the push was sent and may or may not have landed`, {
         hint: 'run again: a repo that got the pin reports unchanged',
-        cause: failure,
+        cause,
       })
     }
-    throw error
+    if (answer.status !== 200) throw httpStatusError(answer.status, answer.statusMessage, answer.body.toString(), context)
+    let report: PushReport
+    try {
+      if (!answer.contentType.startsWith('application/x-git-receive-pack-result')) throw new MalformedReportError(answer.contentType)
+      report = parsePushReport(answer.body)
+    } catch (error) {
+      throw notSmartHttpError(error)
+    }
+    const refused = report.fatal ?? (report.unpack === 'ok' ? (report.refs.has(ref) ? report.refs.get(ref) : 'no report for the branch') : `unpack failed: ${report.unpack}`)
+    if (refused !== undefined) throw pushRefusedError(refused, report.messages)
   }
+}
+
+async function collectBody(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of body) chunks.push(chunk)
+  return Buffer.concat(chunks)
 }

@@ -5,8 +5,6 @@
  *
  * A refused push is either a race (the branch moved since we read it: retry on the new
  * tip) or final (a hook or branch protection said no: retrying would only repeat it).
- * Both arrive in two shapes from isomorphic-git (pitfalls.md): a client-side
- * `PushRejectedError` and a server-side `GitPushError` with a per-ref `ok: false`.
  */
 import { PinbotError, isPinbotError, toPinbotError } from './errors.js'
 
@@ -28,8 +26,6 @@ export interface ErrorContext {
   phase: 'read' | 'push'
   /** The environment variable the token came from, named in the auth hint. */
   tokenEnv?: string
-  /** Lines the server sent on the side band during a push (hook output, lock errors). */
-  serverMessages?: string[]
 }
 
 interface IsoGitError {
@@ -38,8 +34,6 @@ interface IsoGitError {
     statusCode?: number
     statusMessage?: string
     response?: string
-    reason?: string
-    result?: { ok?: boolean; error?: string; refs?: Record<string, { ok: boolean; error?: string }> }
   }
 }
 
@@ -61,21 +55,11 @@ export function classifyRemoteError(error: unknown, context: ErrorContext): Pinb
   const e = (error ?? {}) as IsoGitError
   switch (e.code) {
     case 'HttpError':
-      return fromStatus(e.data?.statusCode ?? 0, e.data?.statusMessage ?? '', e.data?.response, context, error)
-    case 'PushRejectedError':
-      if (e.data?.reason === 'not-fast-forward') {
-        return new RemoteError('rejected', 'the branch moved since it was read (non-fast-forward)', { hint: HINTS.rejected, race: true, cause: error })
-      }
-      return new RemoteError('rejected', `the push was refused: ${e.data?.reason ?? 'unknown reason'}`, { hint: HINTS.rejected, cause: error })
-    case 'GitPushError':
-      return fromPushResult(e.data?.result, context.serverMessages ?? [], error)
+      return httpStatusError(e.data?.statusCode ?? 0, e.data?.statusMessage ?? '', e.data?.response, context, error)
     case 'SmartHttpError':
     case 'EmptyServerResponseError':
     case 'ParseError':
-      return new RemoteError('http', 'the server did not answer as a git smart-HTTP server', {
-        hint: 'check the URL: it must be the repository\'s HTTP(S) clone URL',
-        cause: error,
-      })
+      return notSmartHttpError(error)
     default:
       return toPinbotError(error)
   }
@@ -89,7 +73,14 @@ const HINTS = {
   http: 'the forge answered with an unexpected status; retry later or check its logs',
 } as const
 
-function fromStatus(status: number, statusMessage: string, body: string | undefined, context: ErrorContext, cause: unknown): RemoteError {
+export function notSmartHttpError(cause: unknown): RemoteError {
+  return new RemoteError('http', 'the server did not answer as a git smart-HTTP server', {
+    hint: "check the URL: it must be the repository's HTTP(S) clone URL",
+    cause,
+  })
+}
+
+export function httpStatusError(status: number, statusMessage: string, body: string | undefined, context: ErrorContext, cause?: unknown): RemoteError {
   const detail = serverDetail(body)
   const what = `HTTP ${status}${statusMessage ? ` ${statusMessage}` : ''}${detail ? `: ${detail}` : ''}`
   const tokenEnv = context.tokenEnv ?? 'PINBOT_TOKEN'
@@ -114,14 +105,14 @@ function fromStatus(status: number, statusMessage: string, body: string | undefi
   }
 }
 
-type PushResult = NonNullable<NonNullable<IsoGitError['data']>['result']>
-
-function fromPushResult(result: PushResult | undefined, serverMessages: string[], cause: unknown): RemoteError {
-  const failed = Object.entries(result?.refs ?? {}).find(([, r]) => !r.ok)
-  const refError = failed?.[1].error ?? (result?.ok === false ? `unpack failed: ${result.error ?? ''}` : 'refused')
+/**
+ * The server refused the push: `reason` is its word for the ref or the unpack ("failed to
+ * update ref", "pre-receive hook declined"), `serverMessages` what it said on the side band.
+ */
+export function pushRefusedError(reason: string, serverMessages: string[]): RemoteError {
   const said = serverMessages.map((m) => m.trim()).filter(Boolean)
-  const message = `the server refused the push: ${refError}${said.length ? `: ${said.join('; ')}` : ''}`
-  return new RemoteError('rejected', message, { hint: HINTS.rejected, race: RACE.test(refError), cause })
+  const message = `the server refused the push: ${reason}${said.length ? `: ${said.join('; ')}` : ''}`
+  return new RemoteError('rejected', message, { hint: HINTS.rejected, race: RACE.test(reason) })
 }
 
 /** A short, printable first line of a server's error body, if it has one. */

@@ -97,8 +97,6 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
     const memory = await MemoryRepo.open(repo.url, http, options.auth?.tokenEnv)
     for (;;) {
       attempts++
-      // First attempt only: after a lost race the branch may still be moving.
-      if (attempts === 1 && !options.dryRun) memory.expectPush()
       const fetched = await memory.fetch(branch)
       branch = fetched.branch
       const tip = fetched.tip
@@ -127,7 +125,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
         return updated()
       }
       try {
-        await memory.push(branch)
+        await memory.push(branch, tip)
         log(`pushed ${commit.slice(0, 7)} (${change}) to ${branch}`)
         return updated()
       } catch (error) {

@@ -2,15 +2,11 @@
 import * as isogit from 'isomorphic-git'
 import { describe, expect, it } from 'vitest'
 import { PinbotError } from '../../src/errors.js'
-import { classifyRemoteError, isRace } from '../../src/remote-errors.js'
+import { classifyRemoteError, httpStatusError, isRace, pushRefusedError } from '../../src/remote-errors.js'
 
-const { HttpError, PushRejectedError, GitPushError, SmartHttpError } = isogit.Errors
+const { HttpError, SmartHttpError } = isogit.Errors
 const read = { phase: 'read' as const }
 const push = { phase: 'push' as const }
-
-function refused(error: string) {
-  return new GitPushError(`\n  - refs/heads/main: ${error}`, { ok: true, refs: { 'refs/heads/main': { ok: false, error } } } as never)
-}
 
 describe('classifyRemoteError', () => {
   it('maps HTTP statuses to auth, forbidden, not-found and http, each with its hint', () => {
@@ -37,20 +33,22 @@ describe('classifyRemoteError', () => {
     expect(classifyRemoteError(new PinbotError('timeout', 'no response'), read)).toMatchObject({ code: 'timeout', hint: expect.stringContaining('--timeout') })
   })
 
-  it('treats a client-side non-fast-forward as a race', () => {
-    const error = classifyRemoteError(new PushRejectedError('not-fast-forward'), push)
-    expect(error.code).toBe('rejected')
-    expect(isRace(error)).toBe(true)
+  it('says a push answered with 403 needs write access', () => {
+    expect(httpStatusError(403, 'Forbidden', 'User permission denied for writing.', push)).toMatchObject({
+      code: 'forbidden',
+      message: 'access denied (HTTP 403 Forbidden: User permission denied for writing.)',
+      hint: expect.stringContaining('write access'),
+    })
   })
 
   it('treats a server-side lock or ref mismatch as a race', () => {
     for (const text of ['failed to update ref', 'failed to lock', 'non-fast-forward', 'fetch first', "cannot lock ref 'refs/heads/main': is at a but expected b"]) {
-      expect(isRace(classifyRemoteError(refused(text), push)), text).toBe(true)
+      expect(isRace(pushRefusedError(text, [])), text).toBe(true)
     }
   })
 
   it('treats a hook rejection as final, with the server\'s own words', () => {
-    const error = classifyRemoteError(refused('pre-receive hook declined'), { ...push, serverMessages: ['protected branch: pushes need review\n', ''] })
+    const error = pushRefusedError('pre-receive hook declined', ['protected branch: pushes need review\n', ''])
     expect(error).toMatchObject({
       code: 'rejected',
       message: 'the server refused the push: pre-receive hook declined: protected branch: pushes need review',
