@@ -231,7 +231,7 @@ describe('pinRemote: races', () => {
     let held = false
     return {
       async request(req: GitHttpRequest) {
-        if (!held && req.url.includes('service=git-receive-pack')) {
+        if (!held && req.url.endsWith('/git-receive-pack')) {
           held = true
           arrived()
           await gate

@@ -96,13 +96,21 @@ export class Forge {
   private server!: http.Server
   url = ''
 
-  private constructor(readonly root: string, options: ForgeOptions) {
+  private readonly backendEnv: Record<string, string>
+
+  private constructor(
+    readonly root: string,
+    /** git's own http-backend program, run directly: `git http-backend` would add a wrapper process per request. */
+    private readonly httpBackend: string,
+    options: ForgeOptions,
+  ) {
     this.latencyMs = options.latencyMs ?? 0
+    this.backendEnv = { ...(process.env as Record<string, string>), ...GIT_ENV, GIT_PROJECT_ROOT: root, GIT_HTTP_EXPORT_ALL: '1' }
   }
 
   static async start(options: ForgeOptions = {}): Promise<Forge> {
     const root = await mkdtemp(path.join(tmpdir(), 'pinbot-forge-'))
-    const forge = new Forge(root, options)
+    const forge = new Forge(root, path.join(await git(['--exec-path']), 'git-http-backend'), options)
     forge.server = http.createServer((req, res) => {
       forge.handle(req, res).catch((error) => {
         if (!res.headersSent) res.writeHead(500)
@@ -332,10 +340,7 @@ export class Forge {
     fault?: ActiveFault,
   ): Promise<void> {
     const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
-      ...GIT_ENV,
-      GIT_PROJECT_ROOT: this.root,
-      GIT_HTTP_EXPORT_ALL: '1',
+      ...this.backendEnv,
       PATH_INFO: `/${repo}.git${subPath}`,
       REQUEST_METHOD: req.method ?? 'GET',
       QUERY_STRING: query,
@@ -347,7 +352,7 @@ export class Forge {
     if (req.headers['git-protocol']) env.GIT_PROTOCOL = String(req.headers['git-protocol'])
     if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = String(req.headers['content-encoding'])
     return new Promise((resolve, reject) => {
-      const child = spawn('git', ['http-backend'], { env })
+      const child = spawn(this.httpBackend, [], { env })
       let head = Buffer.alloc(0)
       let headersDone = false
       // For stall/cut faults: how many body bytes still go out before the answer breaks off.
