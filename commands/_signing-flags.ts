@@ -5,7 +5,7 @@
 import { Flags, type Interfaces } from '@oclif/core'
 import type { BotCommitSettings } from '../src/bot-commit.js'
 import { DEFAULT_MESSAGE_TEMPLATE } from '../src/commit-message.js'
-import { PASSPHRASE_ENV, SIGNING_KEY_ENV } from '../src/keys.js'
+import { PASSPHRASE_ENV, SIGNING_KEY_ENV } from '../src/key-env.js'
 
 export const signingFlags = {
   'signing-key': Flags.string({

@@ -68,20 +68,24 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         hint: `export ${auth.tokenEnv} with a token that can push to the manifest's repos (or name another variable with --token-env)`,
       })
     }
-    // The git and signing engines load only once the cheap checks passed, so bad input fails fast.
-    const [{ prepareBotCommit }, { pinRemote }, { remotePinJson }] = await Promise.all([
-      import('../src/bot-commit.js'),
-      import('../src/remote-pin.js'),
-      import('./_pin-remote.js'),
-    ])
+    // The signing engine loads only once the cheap checks passed, so bad input fails fast.
+    const { prepareBotCommit } = await import('../src/bot-commit.js')
     const setup = await prepareBotCommit(botCommitSettings(flags, manifest))
     for (const warning of setup.warnings) this.warnUser(warning)
-    if (auth.token) await probeToken({ url: repos[0].url, token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenSource: auth.tokenEnv })
+    // The token check's round trip overlaps loading the git engine and the first repos'
+    // fetches (reads). No repo's result is reported before it answered, and a rejected token
+    // ends the run with exit 2 (a push with that token could only be refused).
+    const tokenChecked = auth.token
+      ? probeToken({ url: repos[0].url, token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenSource: auth.tokenEnv })
+      : Promise.resolve()
+    tokenChecked.catch(() => {}) // awaited below, after the git engine loaded
+    const [{ pinRemote }, { remotePinJson }] = await Promise.all([import('../src/remote-pin.js'), import('./_pin-remote.js')])
+    const neverAfterRejectedToken = () => tokenChecked.catch(() => new Promise<never>(() => {}))
 
     const concurrency = flags.concurrency ?? manifest.concurrency ?? DEFAULT_CONCURRENCY
     const commit = setup.commit(version)
-    const pinOne: PinOne = (repo, log) =>
-      pinRemote({
+    const pinOne: PinOne = async (repo, log) => {
+      const result = await pinRemote({
         repo: { url: repo.url, display: repo.name },
         branch: repo.branch,
         version,
@@ -95,6 +99,9 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         dryRun,
         onLog: log,
       })
+      await neverAfterRejectedToken()
+      return result
+    }
 
     // Progress goes where it cannot corrupt --json: stderr then, stdout otherwise.
     const stream = json ? process.stderr : process.stdout
@@ -104,7 +111,10 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const progress = stream.isTTY
       ? createLiveView({ write, total: repos.length, columns: stream.columns || 80, rows: Math.max(3, Math.min(12, (stream.rows || 24) - 4)) })
       : createBlockView(write)
-    const report = await runCascade({ repos, version, concurrency, dryRun, pinOne, onEvent: (event) => progress.onEvent(event) }).finally(() => progress.finish())
+    const [report] = await Promise.all([
+      runCascade({ repos, version, concurrency, dryRun, pinOne, onEvent: (event) => progress.onEvent(event) }).finally(() => progress.finish()),
+      tokenChecked,
+    ])
 
     const failed = failedRepos(report)
     const rerun = failed.length ? rerunCommand(this.argv, failed, `${this.config.bin} cascade`) : undefined

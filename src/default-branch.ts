@@ -3,11 +3,12 @@
  * protocol-v1 ref advertisement per repo (v2 would answer with capabilities only, no
  * refs; pitfalls.md). Never assumes `main`.
  */
-import * as isogit from 'isomorphic-git'
+import type { ServerRef } from 'isomorphic-git'
 import type { ForgeAuth } from './auth.js'
 import { watchBodyErrors } from './body-errors.js'
 import { PinbotError, toPinbotError } from './errors.js'
 import { createHttpClient, type HttpClient } from './http.js'
+import { isogit } from './isogit.js'
 import { runPool } from './pool.js'
 import { classifyRemoteError } from './remote-errors.js'
 import type { RepoRef } from './repo-ref.js'
@@ -35,7 +36,7 @@ export function branchFromSymref(target: string | undefined): string | undefined
 
 async function readDefaultBranch(url: string, http: HttpClient, tokenEnv?: string): Promise<string> {
   const watched = watchBodyErrors(http)
-  let refs: isogit.ServerRef[]
+  let refs: ServerRef[]
   try {
     refs = await isogit.listServerRefs({ http: watched.http, url, protocolVersion: 1, symrefs: true, headers: {} })
   } catch (error) {

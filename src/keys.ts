@@ -9,10 +9,9 @@ import { readFile, stat } from 'node:fs/promises'
 import * as openpgp from 'openpgp'
 import type { BotIdentity } from './commit-message.js'
 import { UsageError } from './errors.js'
+import { PASSPHRASE_ENV, SIGNING_KEY_ENV } from './key-env.js'
 import { registerSecret } from './redact.js'
 
-export const SIGNING_KEY_ENV = 'PINBOT_SIGNING_KEY'
-export const PASSPHRASE_ENV = 'PINBOT_SIGNING_PASSPHRASE'
 
 export type KeyType = 'ed25519' | 'rsa4096'
 export const KEY_TYPES: KeyType[] = ['ed25519', 'rsa4096']

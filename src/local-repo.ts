@@ -6,8 +6,8 @@
 import fs from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import * as isogit from 'isomorphic-git'
 import { UsageError } from './errors.js'
+import { isogit } from './isogit.js'
 
 export interface LocalRepo {
   /** The working tree root. */

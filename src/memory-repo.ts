@@ -10,20 +10,21 @@
  * 1 request (no ref discovery: receive-pack.ts); the default branch comes from the fetch's
  * own advertisement (HEAD symref), so it costs nothing extra.
  */
-import * as isogit from 'isomorphic-git'
+import type { CommitObject, FetchResult, TreeEntry } from 'isomorphic-git'
 import { watchBodyErrors } from './body-errors.js'
 import type { BotIdentity } from './commit-message.js'
 import { commitSigningOptions } from './commit-signature.js'
 import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
 import { PinbotError } from './errors.js'
 import type { HttpClient } from './http.js'
+import { isogit } from './isogit.js'
 import { installIsogitSpeedups } from './isogit-speedups.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
 import { MalformedReportError, parsePushReport, receivePackRequest, type PushReport } from './receive-pack.js'
 import { RemoteError, classifyRemoteError, httpStatusError, notSmartHttpError, pushRefusedError } from './remote-errors.js'
 import type { Signer } from './signing.js'
 
-export type TreeEntry = isogit.TreeEntry
+export type { TreeEntry }
 
 const FETCH_REFSPEC = '[remote "origin"]\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n'
 
@@ -96,9 +97,9 @@ export class MemoryRepo {
   private async fetchPack(
     options: { ref: string; remoteRef: string; depth: number; relative?: boolean },
     notFound?: (cause: unknown) => PinbotError,
-  ): Promise<isogit.FetchResult> {
+  ): Promise<FetchResult> {
     const watched = watchBodyErrors(this.http)
-    let result: isogit.FetchResult
+    let result: FetchResult
     try {
       result = await isogit.fetch({
         fs: this.fs,
@@ -138,7 +139,7 @@ export class MemoryRepo {
   }
 
   /** A commit, parsed. */
-  async readCommit(oid: string): Promise<isogit.CommitObject> {
+  async readCommit(oid: string): Promise<CommitObject> {
     return (await isogit.readCommit({ fs: this.fs, gitdir: this.gitdir, cache: this.cache, oid })).commit
   }
 

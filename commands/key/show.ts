@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core'
 import { UsageError } from '../../src/errors.js'
-import { describeKey, parseKey, readKeySource, SIGNING_KEY_ENV } from '../../src/keys.js'
+import { SIGNING_KEY_ENV } from '../../src/key-env.js'
+import { describeKey, parseKey, readKeySource } from '../../src/keys.js'
 import { BaseCommand } from '../_base.js'
 
 export default class KeyShow extends BaseCommand {

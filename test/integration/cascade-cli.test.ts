@@ -294,14 +294,24 @@ describe('pinbot cascade: preflight (exit 2, nothing touched)', () => {
     expect(forge.requests).toEqual([])
   })
 
-  it('stops on a token the forge rejects, after one GET and no push, without showing the token', async () => {
+  it('stops on a token the forge rejects, after reads only and with no repo reported, without showing the token', async () => {
     await forge.createRepo('pre/probed', { files: TEMPLATE })
     const manifest = await writeManifest({ forge: forge.url, repos: ['pre/probed'] })
-    const run = await runCli(['cascade', '--manifest', manifest, '--version', '0.1.8', '--token-env', 'DISPATCH_TOKEN'], { env: env({ DISPATCH_TOKEN: 'revoked-0123456789' }) })
+    // A slow forge: the repo's own read goes out while the token check is on its way.
+    forge.latencyMs = 300
+    const run = await runCli(['cascade', '--manifest', manifest, '--version', '0.1.8', '--token-env', 'DISPATCH_TOKEN'], { env: env({ DISPATCH_TOKEN: 'revoked-0123456789' }) }).finally(
+      () => (forge.latencyMs = 0),
+    )
     expect(run.code).toBe(2)
     expect(run.stderr).toContain('Error: the forge rejected the token')
     expect(run.stderr).toContain('Hint: check DISPATCH_TOKEN')
     expect(`${run.stdout}${run.stderr}`).not.toContain('revoked-0123456789')
-    expect(forge.requests.map((r) => [r.method, r.service, r.status])).toEqual([['GET', 'git-receive-pack', 401]])
+    // The run ends on the token check's answer; the repo's first read was all else it sent.
+    expect(forge.requests.map((r) => [r.method, r.service])).toEqual([
+      ['GET', 'git-receive-pack'],
+      ['GET', 'git-upload-pack'],
+    ])
+    expect(forge.requests[0].status).toBe(401)
+    expect(run.stdout).not.toContain('pre/probed')
   })
 })

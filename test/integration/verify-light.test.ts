@@ -16,6 +16,7 @@ function importsOf(file: string, options: { staticOnly?: boolean } = {}, seen = 
   const specs = [
     ...source.matchAll(/^\s*(?:import|export)\s[^'"=;]*?\bfrom\s*['"]([^'"]+)['"]/gm), // import x from 'y', export * from 'y'
     ...source.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm), // import 'y'
+    ...source.matchAll(/\bcreateRequire\(import\.meta\.url\)\(\s*['"]([^'"]+)['"]\s*\)/g), // createRequire(import.meta.url)('y')
     ...(options.staticOnly ? [] : source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)), // import('y')
   ].map((match) => match[1])
   for (const spec of specs) {
