@@ -3,13 +3,14 @@
  * an injected round-trip delay. Prints a table of medians and ratios and writes it to
  * bench/RESULTS.md. Ratios come from one run on one machine; absolute times do not travel.
  *
- *   npm run bench -- [--delay MS] [--quick] [--concurrency N]
+ *   npm run bench -- [--delay MS] [--quick] [--concurrency N (default: the cascade's, 16)]
  */
 import { spawn } from 'node:child_process'
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { Forge } from '../test/support/forge.js'
+import { DEFAULT_CONCURRENCY } from '../src/cascade.js'
 import { DEFAULT_AUDIT_CONCURRENCY } from '../src/verify-pins.js'
 import { git, GIT_ENV } from '../test/support/git.js'
 
@@ -20,7 +21,7 @@ const flag = (name: string, fallback: number) => {
 }
 const quick = args.includes('--quick')
 const delayMs = flag('delay', 50)
-const concurrency = flag('concurrency', 8)
+const concurrency = flag('concurrency', DEFAULT_CONCURRENCY)
 const root = path.resolve(import.meta.dirname, '..')
 const work = path.join(root, 'bench', '.work')
 const cli = path.join(root, 'bin', 'run.js')

@@ -26,7 +26,13 @@ export interface CascadeOptions {
   onEvent?: (event: CascadeEvent) => void
 }
 
-export const DEFAULT_CONCURRENCY = 8
+/**
+ * Repos pinned at once when neither the flag nor the manifest says. A pin is three small
+ * requests (a depth-1 fetch, a push of three objects), so the forge's load per repo is
+ * light, and with the forge a round trip away the wall time is about ceil(N / concurrency)
+ * x 3 round trips: 16, as for the audit. Lower it for a small self-hosted forge.
+ */
+export const DEFAULT_CONCURRENCY = 16
 
 export type CascadeCounts = Record<PinOutcome, number>
 

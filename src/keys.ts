@@ -12,7 +12,6 @@ import { UsageError } from './errors.js'
 import { PASSPHRASE_ENV, SIGNING_KEY_ENV } from './key-env.js'
 import { registerSecret } from './redact.js'
 
-
 export type KeyType = 'ed25519' | 'rsa4096'
 export const KEY_TYPES: KeyType[] = ['ed25519', 'rsa4096']
 

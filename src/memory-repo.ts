@@ -20,7 +20,7 @@ import type { HttpClient } from './http.js'
 import { isogit } from './isogit.js'
 import { installIsogitSpeedups } from './isogit-speedups.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
-import { MalformedReportError, parsePushReport, receivePackRequest, type PushReport } from './receive-pack.js'
+import { MalformedReportError, parsePushReport, receivePackRequest, refusalOf, type PushReport } from './receive-pack.js'
 import { RemoteError, classifyRemoteError, httpStatusError, notSmartHttpError, pushRefusedError } from './remote-errors.js'
 import type { Signer } from './signing.js'
 
@@ -76,9 +76,6 @@ export class MemoryRepo {
     const result = await this.fetchPack({ ref: remoteRef, remoteRef, depth: options.depth ?? 1 }, branch ? (cause) => branchNotFound(branch, cause) : undefined)
     this.written.clear()
     if (!result.fetchHead) throw emptyRepoError()
-    // A push walks every object under refs/remotes/origin/HEAD to thin its pack; our pack
-    // is three objects whose bases the push finds anyway. Skip that third full-tree walk.
-    await this.fs.promises.unlink(`${this.gitdir}/refs/remotes/origin/HEAD`).catch(() => {})
     const resolved = branch ?? branchFromSymref(result.defaultBranch ?? undefined)
     if (!resolved) throw noDefaultBranchError()
     return { tip: result.fetchHead, branch: resolved }
@@ -229,7 +226,7 @@ export class MemoryRepo {
     } catch (error) {
       throw notSmartHttpError(error)
     }
-    const refused = report.fatal ?? (report.unpack === 'ok' ? (report.refs.has(ref) ? report.refs.get(ref) : 'no report for the branch') : `unpack failed: ${report.unpack}`)
+    const refused = refusalOf(report, ref)
     if (refused !== undefined) throw pushRefusedError(refused, report.messages)
   }
 }

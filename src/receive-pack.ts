@@ -40,31 +40,39 @@ export function parsePushReport(body: Uint8Array): PushReport {
   const report: Buffer[] = []
   const messages: string[] = []
   let fatal: string | undefined
+  for (const frame of pktLines(body)) {
+    if (!frame.length) continue
+    const data = frame.subarray(1)
+    if (frame[0] === 1) report.push(data)
+    else if (frame[0] === 2) messages.push(...lines(data))
+    else if (frame[0] === 3) fatal = data.toString().trim()
+    else throw new MalformedReportError('not a side-band frame')
+  }
+  const result: PushReport = { unpack: '', refs: new Map(), messages, ...(fatal !== undefined && { fatal }) }
+  for (const line of pktLines(Buffer.concat(report))) {
+    const text = line.toString().replace(/\n$/, '')
+    if (text.startsWith('unpack ')) result.unpack = text.slice('unpack '.length)
+    else if (text.startsWith('ok ')) result.refs.set(text.slice('ok '.length), undefined)
+    else if (text.startsWith('ng ')) {
+      const [ref, ...reason] = text.slice('ng '.length).split(' ')
+      result.refs.set(ref, reason.join(' ') || 'refused')
+    }
+  }
+  if (!result.unpack && fatal === undefined) throw new MalformedReportError('no report-status in the answer')
+  return result
+}
+
+/** Why the server did not update `ref`, or undefined when it did. */
+export function refusalOf(report: PushReport, ref: string): string | undefined {
+  if (report.fatal !== undefined) return report.fatal
+  if (report.unpack !== 'ok') return `unpack failed: ${report.unpack}`
+  return report.refs.has(ref) ? report.refs.get(ref) : 'no report for the branch'
+}
+
+function pktLines(data: Uint8Array): Buffer[] {
   try {
-    for (const frame of readPktLines(body)) {
-      if (!frame?.length) continue
-      const band = frame[0]
-      const data = frame.subarray(1)
-      if (band === 1) report.push(data)
-      else if (band === 2) messages.push(...lines(data))
-      else if (band === 3) fatal = data.toString().trim()
-      else throw new MalformedReportError('not a side-band frame')
-    }
-    const result: PushReport = { unpack: '', refs: new Map(), messages, ...(fatal !== undefined && { fatal }) }
-    for (const line of readPktLines(Buffer.concat(report))) {
-      const text = line?.toString().replace(/\n$/, '')
-      if (!text) continue
-      if (text.startsWith('unpack ')) result.unpack = text.slice('unpack '.length)
-      else if (text.startsWith('ok ')) result.refs.set(text.slice(3), undefined)
-      else if (text.startsWith('ng ')) {
-        const [ref, ...reason] = text.slice(3).split(' ')
-        result.refs.set(ref, reason.join(' ') || 'refused')
-      }
-    }
-    if (!result.unpack && fatal === undefined) throw new MalformedReportError('no report-status in the answer')
-    return result
+    return [...readPktLines(data)].filter((line): line is Buffer => line !== null)
   } catch (error) {
-    if (error instanceof MalformedReportError) throw error
     throw new MalformedReportError((error as Error).message)
   }
 }

@@ -226,7 +226,7 @@ describe('pinbot cascade: convergence and idempotence', () => {
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr).toBe('')
     const lines = run.stdout.split('\n')
-    expect(lines[0]).toBe(`cascade 1.0.0: 2 repos, 8 at a time, signed by key ${key.fingerprint}, dry run (nothing is pushed)`)
+    expect(lines[0]).toBe(`cascade 1.0.0: 2 repos, ${DEFAULT_CONCURRENCY} at a time, signed by key ${key.fingerprint}, dry run (nothing is pushed)`)
     expect(lines.some((line) => /^repo +branch +before -> after +outcome +reason +attempts +time$/.test(line))).toBe(true)
     expect(lines.some((line) => /^dry\/one +main +0\.1\.0 -> 1\.0\.0 +updated +1 +\d+\.\ds$/.test(line))).toBe(true)
     expect(lines).toContain('2 repos: 2 updated, 0 unchanged, 0 skipped, 0 failed (dry run: nothing was pushed)')

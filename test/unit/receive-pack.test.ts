@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { pktLine, readPktLines } from '../../src/pkt-line.js'
-import { MalformedReportError, parsePushReport, receivePackRequest, type RefUpdate } from '../../src/receive-pack.js'
+import { MalformedReportError, parsePushReport, receivePackRequest, refusalOf, type RefUpdate } from '../../src/receive-pack.js'
 import { isRace, pushRefusedError } from '../../src/remote-errors.js'
 import { git } from '../support/git.js'
 import { tempDir } from '../support/tmp.js'
@@ -69,16 +69,17 @@ describe('parsePushReport', () => {
     expect(parsed).toEqual({ unpack: 'ok', refs: new Map([['refs/heads/main', undefined]]), messages: ['remote: thanks', 'second line'] })
   })
 
-  it('reads a refused update with its reason, and a failed unpack', () => {
-    const refused = parsePushReport(Buffer.concat([report('unpack ok\n', 'ng refs/heads/main pre-receive hook declined\n'), flush]))
-    expect(refused.refs.get('refs/heads/main')).toBe('pre-receive hook declined')
-    expect(parsePushReport(Buffer.concat([report('unpack index-pack abnormal exit\n', 'ng refs/heads/main unpacker error\n'), flush])).unpack).toBe(
-      'index-pack abnormal exit',
+  it('says why a branch was not updated: its refusal, a failed unpack, a fatal error, or no word on it', () => {
+    const ref = 'refs/heads/main'
+    expect(refusalOf(parsePushReport(Buffer.concat([report('unpack ok\n', 'ok refs/heads/main\n'), flush])), ref)).toBeUndefined()
+    expect(refusalOf(parsePushReport(Buffer.concat([report('unpack ok\n', 'ng refs/heads/main pre-receive hook declined\n'), flush])), ref)).toBe(
+      'pre-receive hook declined',
     )
-  })
-
-  it('keeps a fatal error from band 3', () => {
-    expect(parsePushReport(Buffer.concat([band(3, 'fatal: the remote end hung up\n'), flush])).fatal).toBe('fatal: the remote end hung up')
+    expect(refusalOf(parsePushReport(Buffer.concat([report('unpack index-pack abnormal exit\n', 'ng refs/heads/main unpacker error\n'), flush])), ref)).toBe(
+      'unpack failed: index-pack abnormal exit',
+    )
+    expect(refusalOf(parsePushReport(Buffer.concat([band(3, 'fatal: the remote end hung up\n'), flush])), ref)).toBe('fatal: the remote end hung up')
+    expect(refusalOf(parsePushReport(Buffer.concat([report('unpack ok\n', 'ok refs/heads/other\n'), flush])), ref)).toBe('no report for the branch')
   })
 
   it('refuses an answer that is not a report', () => {
