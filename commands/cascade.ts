@@ -4,6 +4,7 @@ import { DEFAULT_CONCURRENCY, failedRepos, rerunCommand, runCascade, type PinOne
 import { createBlockView, createLiveView } from '../src/cascade-progress.js'
 import { formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/cascade-report.js'
 import { UsageError } from '../src/errors.js'
+import { createHttpClient } from '../src/http.js'
 import { loadManifest, MAX_CONCURRENCY, MIN_CONCURRENCY, selectRepos } from '../src/manifest.js'
 import { redact } from '../src/redact.js'
 import { parseVersionArg } from '../src/runtime-version.js'
@@ -84,13 +85,15 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
 
     const concurrency = flags.concurrency ?? manifest.concurrency ?? DEFAULT_CONCURRENCY
     const commit = setup.commit(version)
+    // One client for every repo: its keep-alive connections (and TLS sessions) serve them all.
+    const http = createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs })
     const pinOne: PinOne = async (repo, log) => {
       const result = await pinRemote({
         repo: { url: repo.url, display: repo.name },
         branch: repo.branch,
         version,
         auth,
-        timeoutMs,
+        http,
         ...commit,
         pinFile: manifest.pinFile,
         requireFile: manifest.requireFile,
@@ -112,7 +115,10 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
       ? createLiveView({ write, total: repos.length, columns: stream.columns || 80, rows: Math.max(3, Math.min(12, (stream.rows || 24) - 4)) })
       : createBlockView(write)
     const [report] = await Promise.all([
-      runCascade({ repos, version, concurrency, dryRun, pinOne, onEvent: (event) => progress.onEvent(event) }).finally(() => progress.finish()),
+      runCascade({ repos, version, concurrency, dryRun, pinOne, onEvent: (event) => progress.onEvent(event) }).finally(() => {
+        progress.finish()
+        http.destroy()
+      }),
       tokenChecked,
     ])
 
