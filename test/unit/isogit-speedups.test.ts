@@ -1,10 +1,15 @@
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import path from 'node:path'
 import { deflateSync } from 'node:zlib'
 import * as isogit from 'isomorphic-git'
 import { describe, expect, it } from 'vitest'
 import { installIsogitSpeedups } from '../../src/isogit-speedups.js'
 import { createMemoryFs } from '../../src/memfs.js'
+import { git, GIT_ENV } from '../support/git.js'
+import { tempDir } from '../support/tmp.js'
 
 describe('installIsogitSpeedups', () => {
   it('answers SHA-1 digests with the same bytes, leaves other algorithms and the CompressionStream global alone', async () => {
@@ -46,5 +51,31 @@ describe('installIsogitSpeedups', () => {
     const corrupt = new pako.Inflate()
     corrupt.push(Buffer.from('not zlib at all'), false)
     expect(corrupt.err).not.toBe(0)
+  })
+
+  it('indexes a pack git made into the very bytes git index-pack writes', async () => {
+    await installIsogitSpeedups()
+    const { dir, cleanup } = await tempDir()
+    try {
+      await git(['init', '--quiet', dir])
+      // Similar files across two commits, so the pack holds deltas as well as whole objects.
+      for (const round of [1, 2]) {
+        for (let i = 0; i < 40; i++) await writeFile(path.join(dir, `file-${i}.txt`), `${'line\n'.repeat(20 + i)}round ${round}\n`)
+        await git(['add', '.'], { cwd: dir })
+        await git(['commit', '--quiet', '-m', `round ${round}`], { cwd: dir })
+      }
+      const pack = spawnSync('git', ['pack-objects', '--stdout', '--revs'], { cwd: dir, input: 'HEAD\n', env: { ...process.env, ...GIT_ENV } }).stdout
+      await writeFile(path.join(dir, 'p.pack'), pack)
+      await git(['index-pack', '-o', path.join(dir, 'p.idx'), path.join(dir, 'p.pack')])
+
+      const fs = await createMemoryFs()
+      await fs.promises.mkdir('/objects')
+      await fs.promises.mkdir('/objects/pack')
+      await fs.promises.writeFile('/objects/pack/p.pack', pack)
+      await isogit.indexPack({ fs, dir: '/', gitdir: '/', filepath: 'objects/pack/p.pack' })
+      expect(Buffer.from(await fs.promises.readFile('/objects/pack/p.idx'))).toEqual(await readFile(path.join(dir, 'p.idx')))
+    } finally {
+      await cleanup()
+    }
   })
 })
