@@ -10,11 +10,12 @@ import { createHttpClient } from './http.js'
 import { runPool } from './pool.js'
 
 /**
- * Repos audited at once when neither the flag nor the manifest says. Twice cascade's: an
- * audit only reads (2 small requests per repo), and with a forge a round trip away the
- * wall time is ceil(N / concurrency) round trips.
+ * Repos audited at once when neither the flag nor the manifest says. Twice the cascade's:
+ * an audit only reads (2 small requests per repo), and with a forge a round trip away the
+ * wall time is ceil(N / concurrency) round trips. (200 repos on the loopback forge: 16 ->
+ * 32 took 3.65 -> 3.0 s.)
  */
-export const DEFAULT_AUDIT_CONCURRENCY = 16
+export const DEFAULT_AUDIT_CONCURRENCY = 32
 
 export interface VerifyPinsOptions {
   repos: readonly RepoTarget[]
