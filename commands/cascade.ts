@@ -74,21 +74,20 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const setup = await prepareBotCommit(botCommitSettings(flags, manifest))
     for (const warning of setup.warnings) this.warnUser(warning)
     // The token check's round trip overlaps loading the git engine and the first repos'
-    // fetches (reads). No repo's result is reported before it answered, and a rejected token
-    // ends the run with exit 2 (a push with that token could only be refused).
+    // fetches (reads); a rejected token ends the run with exit 2 before any repo is reported
+    // (a push with that token could only be refused).
     const tokenChecked = auth.token
       ? probeToken({ url: repos[0].url, token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenSource: auth.tokenEnv })
-      : Promise.resolve()
-    tokenChecked.catch(() => {}) // awaited below, after the git engine loaded
+      : undefined
+    tokenChecked?.catch(() => {}) // runCascade awaits it, once the git engine is loaded
     const [{ pinRemote }, { remotePinJson }] = await Promise.all([import('../src/remote-pin.js'), import('./_pin-remote.js')])
-    const neverAfterRejectedToken = () => tokenChecked.catch(() => new Promise<never>(() => {}))
 
     const concurrency = flags.concurrency ?? manifest.concurrency ?? DEFAULT_CONCURRENCY
     const commit = setup.commit(version)
     // One client for every repo: its keep-alive connections (and TLS sessions) serve them all.
     const http = createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs })
-    const pinOne: PinOne = async (repo, log) => {
-      const result = await pinRemote({
+    const pinOne: PinOne = (repo, log) =>
+      pinRemote({
         repo: { url: repo.url, display: repo.name },
         branch: repo.branch,
         version,
@@ -102,9 +101,6 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         dryRun,
         onLog: log,
       })
-      await neverAfterRejectedToken()
-      return result
-    }
 
     // Progress goes where it cannot corrupt --json: stderr then, stdout otherwise.
     const stream = json ? process.stderr : process.stdout
@@ -114,13 +110,10 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const progress = stream.isTTY
       ? createLiveView({ write, total: repos.length, columns: stream.columns || 80, rows: Math.max(3, Math.min(12, (stream.rows || 24) - 4)) })
       : createBlockView(write)
-    const [report] = await Promise.all([
-      runCascade({ repos, version, concurrency, dryRun, pinOne, onEvent: (event) => progress.onEvent(event) }).finally(() => {
-        progress.finish()
-        http.destroy()
-      }),
-      tokenChecked,
-    ])
+    const report = await runCascade({ repos, version, concurrency, dryRun, pinOne, preflight: tokenChecked, onEvent: (event) => progress.onEvent(event) }).finally(() => {
+      progress.finish()
+      http.destroy()
+    })
 
     const failed = failedRepos(report)
     const rerun = failed.length ? rerunCommand(this.argv, failed, `${this.config.bin} cascade`) : undefined

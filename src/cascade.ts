@@ -24,6 +24,12 @@ export interface CascadeOptions {
   dryRun?: boolean
   pinOne: PinOne
   onEvent?: (event: CascadeEvent) => void
+  /**
+   * A check that runs alongside the first pins (the cascade's token check): no repo is
+   * reported before it passed, and if it fails the cascade fails with its error and reports
+   * no repo at all.
+   */
+  preflight?: Promise<unknown>
 }
 
 /**
@@ -61,8 +67,11 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeReport
   const total = repos.length
   const startedAt = new Array<number>(total)
   const results = new Array<PinResult>(total)
+  const preflight = options.preflight ?? Promise.resolve()
+  // After a failed preflight no pin reports: the run ends with the preflight's error.
+  const preflightPassed = () => preflight.catch(() => new Promise<never>(() => {}))
 
-  await runPool(repos, concurrency, async (repo, index) => {
+  const pins = runPool(repos, concurrency, async (repo, index) => {
     startedAt[index] = Date.now()
     onEvent?.({ type: 'start', repo, index, total })
     const log: string[] = []
@@ -73,9 +82,11 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeReport
     } catch (error) {
       result = thrownResult(repo, error, Date.now() - startedAt[index])
     }
+    await preflightPassed()
     results[index] = result
     onEvent?.({ type: 'done', repo, index, total, result, log })
   })
+  await Promise.all([pins, preflight])
 
   return { version, dryRun, results, counts: countOutcomes(results) }
 }

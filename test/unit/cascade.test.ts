@@ -133,6 +133,40 @@ describe('runCascade', () => {
       'done a/two 1/2 failed',
     ])
   })
+
+  it('reports no repo before the preflight passed, then every one', async () => {
+    let pass!: () => void
+    const preflight = new Promise<void>((resolve) => (pass = resolve))
+    const events: string[] = []
+    const run = runCascade({
+      repos: [repo('a/one'), repo('a/two')],
+      version: '0.1.8',
+      concurrency: 2,
+      preflight,
+      pinOne: async (r) => result(r.name, 'updated'),
+      onEvent: (event) => events.push(`${event.type} ${event.repo.name}`),
+    })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(events).toEqual(['start a/one', 'start a/two'])
+    pass()
+    expect((await run).counts.updated).toBe(2)
+    expect(events).toEqual(['start a/one', 'start a/two', 'done a/one', 'done a/two'])
+  })
+
+  it('fails with the preflight\'s error and reports no repo when the preflight fails', async () => {
+    const refused = new PinbotError('auth', 'the forge rejected the token', { exit: 2 })
+    const events: string[] = []
+    const run = runCascade({
+      repos: [repo('a/one')],
+      version: '0.1.8',
+      concurrency: 1,
+      preflight: new Promise((_, reject) => setTimeout(() => reject(refused), 20)),
+      pinOne: async (r) => result(r.name, 'failed'),
+      onEvent: (event) => events.push(event.type),
+    })
+    await expect(run).rejects.toBe(refused)
+    expect(events).toEqual(['start'])
+  })
 })
 
 describe('rerunCommand', () => {
