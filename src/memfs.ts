@@ -99,6 +99,13 @@ function withoutStacks<T>(operation: () => T): T {
   }
 }
 
+/**
+ * isomorphic-git calls `readFile()` with no path twice per API call, only to see whether it
+ * answers with a promise. Answering from lightning-fs cost more CPU than any file a pin
+ * reads (its path code throws on `undefined`); this answers at once, with one shared error.
+ */
+const NO_PATH = Object.assign(new TypeError('readFile needs a path'), { code: 'EINVAL' })
+
 let counter = 0
 
 export async function createMemoryFs(name = 'repo'): Promise<MemoryFs> {
@@ -111,7 +118,10 @@ export async function createMemoryFs(name = 'repo'): Promise<MemoryFs> {
   const q = withoutStacks
   return {
     promises: {
-      readFile: async (path, opts) => q(() => backend.readFile(p(path), toOptions(opts))),
+      readFile: async (path, opts) => {
+        if (typeof path !== 'string') throw NO_PATH
+        return q(() => backend.readFile(p(path), toOptions(opts)))
+      },
       writeFile: async (path, data, opts) => q(() => backend.writeFile(p(path), data, toOptions(opts))),
       unlink: async (path) => q(() => backend.unlink(p(path), {})),
       readdir: async (path) => q(() => backend.readdir(p(path), {})),

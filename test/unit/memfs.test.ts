@@ -25,4 +25,11 @@ describe('in-memory filesystem', () => {
     await one.promises.writeFile('/x', '1')
     await expect(two.promises.readFile('/x')).rejects.toMatchObject({ code: 'ENOENT' })
   })
+
+  it('answers isomorphic-git\'s promise probe (readFile with no path) with a rejection, at once', async () => {
+    const fs = await createMemoryFs()
+    const probe = (fs.promises.readFile as (path?: string) => Promise<unknown>)()
+    expect(probe).toBeInstanceOf(Promise)
+    await expect(probe).rejects.toMatchObject({ code: 'EINVAL' })
+  })
 })
