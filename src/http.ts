@@ -49,10 +49,10 @@ function basicAuthHeader(token: string, user = DEFAULT_TOKEN_USER): string {
   return `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`
 }
 
-async function collect(body: GitHttpRequest['body']): Promise<Buffer | undefined> {
-  if (!body) return undefined
+/** All the bytes of a request or response body, in one buffer. */
+export async function collectBytes(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = []
-  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(chunk)
+  for await (const chunk of body) chunks.push(chunk)
   return Buffer.concat(chunks)
 }
 
@@ -91,7 +91,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     const target = new URL(req.url)
     const headers: Record<string, string> = { ...req.headers }
     if (auth) headers.authorization = auth
-    const body = await collect(req.body)
+    const body = req.body && (await collectBytes(req.body))
     if (body) headers['content-length'] = String(body.length)
     options.onRequest?.({ method, url: displayUrl(req.url) })
     const transport = target.protocol === 'https:' ? https : http

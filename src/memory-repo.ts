@@ -16,7 +16,7 @@ import type { BotIdentity } from './commit-message.js'
 import { commitSigningOptions } from './commit-signature.js'
 import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
 import { PinbotError } from './errors.js'
-import type { HttpClient } from './http.js'
+import { collectBytes, type HttpClient } from './http.js'
 import { isogit } from './isogit.js'
 import { installIsogitSpeedups } from './isogit-speedups.js'
 import { createMemoryFs, type MemoryFs } from './memfs.js'
@@ -209,7 +209,7 @@ export class MemoryRepo {
         headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' },
         body: [receivePackRequest({ ref, old: expectedTip, new: commit }, packfile!)],
       })
-      answer = { status: res.statusCode, statusMessage: res.statusMessage, contentType: res.headers['content-type'] ?? '', body: await collectBody(res.body) }
+      answer = { status: res.statusCode, statusMessage: res.statusMessage, contentType: res.headers['content-type'] ?? '', body: await collectBytes(res.body) }
     } catch (error) {
       const cause = classifyRemoteError(error, context)
       if (cause.code !== 'network' && cause.code !== 'timeout') throw cause
@@ -229,10 +229,4 @@ export class MemoryRepo {
     const refused = refusalOf(report, ref)
     if (refused !== undefined) throw pushRefusedError(refused, report.messages)
   }
-}
-
-async function collectBody(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const chunks: Uint8Array[] = []
-  for await (const chunk of body) chunks.push(chunk)
-  return Buffer.concat(chunks)
 }
