@@ -92,7 +92,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     error: null,
   }
   try {
-    const repo = await MemoryRepo.open(target.url, options.http, options.tokenEnv)
+    const repo = new MemoryRepo(target.url, options.http, options.tokenEnv)
     // A signature check needs the tip's parent to see whether the tip changed the pin.
     const depth = options.verify ? 2 : 1
     const { branch, tip } = await repo.fetch(target.branch, { depth })
@@ -109,7 +109,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
       pinFile: options.pinFile,
       maxDepth: options.maxDepth,
       fetchedDepth: depth,
-      deepen: (by) => repo.deepen(branch, by),
+      deepen: (by) => repo.deepen(by),
     })
     const change = await history.lastChange(tip, 1)
     if (!change.found) {

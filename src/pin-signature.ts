@@ -64,7 +64,7 @@ export async function verifyPinCommit(
   distance: number,
   verify: VerifySignature,
 ): Promise<{ signature: SignatureStatus; commit: PinCommit }> {
-  const { payload, signature } = splitCommitSignature(await repo.readObject(oid))
+  const { payload, signature } = splitCommitSignature(await repo.readCommitBytes(oid))
   const parsed = await repo.readCommit(oid)
   const verdict: SignatureVerdict = signature ? await verify({ payload, signature }) : { status: 'unsigned' }
   const commit: PinCommit = {

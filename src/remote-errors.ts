@@ -105,6 +105,11 @@ export function httpStatusError(status: number, statusMessage: string, body: str
   }
 }
 
+/** upload-pack gave up on a fetch (an `ERR` line or a fatal message): its words say why. */
+export function fetchRefusedError(message: string): RemoteError {
+  return new RemoteError('http', `the server refused the fetch: ${message}`, { hint: HINTS.http })
+}
+
 /**
  * The server refused the push: `reason` is its word for the ref or the unpack ("failed to
  * update ref", "pre-receive hook declined"), `serverMessages` what it said on the side band.

@@ -94,7 +94,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
   })
 
   try {
-    const memory = await MemoryRepo.open(repo.url, http, options.auth?.tokenEnv)
+    const memory = new MemoryRepo(repo.url, http, options.auth?.tokenEnv)
     for (;;) {
       attempts++
       const fetched = await memory.fetch(branch)
@@ -117,7 +117,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
       }
 
       const tree = await memory.treeWithFile(tip, pinFile, Buffer.from(formatVersion(version)))
-      const commit = await memory.commit({ tree, parent: tip, branch, identity: options.identity, message: options.message, signer: options.signer })
+      const commit = await memory.commit({ tree, parent: tip, identity: options.identity, message: options.message, signer: options.signer })
       const change = `${decision.before ?? (decision.reason === 'repaired' ? 'malformed pin' : 'no pin')} -> ${version}`
       const updated = () => result({ outcome: 'updated', ...(decision.reason && { reason: decision.reason }), before: decision.before, after: version, commit })
       if (options.dryRun) {
@@ -125,7 +125,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
         return updated()
       }
       try {
-        await memory.push(branch, tip)
+        await memory.push(branch, tip, commit)
         log(`pushed ${commit.slice(0, 7)} (${change}) to ${branch}`)
         return updated()
       } catch (error) {

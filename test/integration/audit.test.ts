@@ -83,14 +83,14 @@ describe('auditRepo', () => {
     const { result, requests } = await audit('acme/deep', { verify })
     expect(result.signature).toBe('signed-by-bot')
     expect(result.commit).toMatchObject({ oid: ids.deep[0], distance: 13, author: { name: BOT.name, email: BOT.email } })
-    // depth 2, then +6 (8), then +24 (32): three fetches of two requests each.
-    expect(requests).toBe(6)
+    // depth 2 (ref advertisement + pack), then 8 and 32: one request each, the tip is known.
+    expect(requests).toBe(4)
   })
 
   it('stops at --max-depth and says the last pin change is further back', async () => {
     const { result, requests } = await audit('acme/deep', { verify, maxDepth: 5 })
     expect(result).toMatchObject({ version: '0.2.0', signature: 'beyond-max-depth', commit: null, error: null })
-    expect(requests).toBe(4)
+    expect(requests).toBe(3)
   })
 
   it('follows a merge to the parent the pin came from: the bot commit on the merged branch', async () => {
@@ -145,7 +145,7 @@ describe('hand edits', () => {
     expect(result).toMatchObject({ version: '0.2.1', signature: 'unsigned', commit: { distance: 1, author: { name: HUMAN.name, email: HUMAN.email } } })
     // The walk goes on past the hand edit to the bot's pin it replaced, deepening as needed.
     expect(result.replacedBotPin).toEqual({ oid: botPin, distance: 12, version: '0.2.0' })
-    expect(requests).toBe(6)
+    expect(requests).toBe(4)
   })
 
   it('a pin a human introduced, with no bot pin before it, replaced nothing', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path'
 import * as isogit from 'isomorphic-git'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createHttpClient } from '../../src/http.js'
-import { createMemoryFs } from '../../src/memfs.js'
+import { MemoryRepo } from '../../src/memory-repo.js'
 import { useForge } from '../support/fixtures.js'
 import type { Forge } from '../support/forge.js'
 import { git, gitRun } from '../support/git.js'
@@ -131,8 +131,7 @@ describe('loopback forge', () => {
 
   it('records each request with its service and whether auth was sent up front', async () => {
     const client = createHttpClient({ token: forge.tokens.readWrite })
-    const fs = await createMemoryFs()
-    await isogit.clone({ fs, http: client, dir: '/r', url: forge.repoUrl('acme/app'), depth: 1, singleBranch: true, noCheckout: true })
+    await new MemoryRepo(forge.repoUrl('acme/app'), client).fetch()
     client.destroy()
     expect(forge.requests.map((r) => [r.method, r.service, r.auth, r.status])).toEqual([
       ['GET', 'git-upload-pack', true, 200],

@@ -34,7 +34,7 @@ describe('pinbot pin --remote', () => {
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(new RegExp(`^updated: ${forge.repoUrl(name)} \\(trunk\\): 0\\.1\\.0 -> 0\\.2\\.0; pushed [0-9a-f]{40} \\(signed by key ${key.fingerprint}\\)\\n$`))
-    // lightning-fs timers would keep a process alive for minutes; allow seconds.
+    // A lingering timer or socket would keep the process alive; allow seconds.
     expect(result.lingerMs).toBeLessThan(3000)
     const dir = path.join(work.dir, `clone-${++n}`)
     await git(['clone', '--quiet', forge.authedUrl(name), dir])

@@ -195,10 +195,10 @@ describe('pinbot verify-pins --key', () => {
   it('deepens only where the pin commit (or the bot pin a hand edit replaced) is older than the tip', () => {
     expect(requests('acme/signed')).toBe(2)
     expect(requests('acme/other-key')).toBe(2)
-    // The bot's pin is 3 back: depth 2, then 8.
-    expect(requests('acme/hand-edited')).toBe(4)
+    // The bot's pin is 3 back: depth 2 (2 requests), then 8 (1 more: the tip is known).
+    expect(requests('acme/hand-edited')).toBe(3)
     // depth 2, then 8, then 32 (the pin commit is the 9th from the tip).
-    expect(requests('acme/deep')).toBe(6)
+    expect(requests('acme/deep')).toBe(4)
   })
 })
 
