@@ -121,7 +121,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
       result.replacedBotPin = await replacedBotPin(repo, history, change.before, change.distance + 1, options.verify)
     }
   } catch (error) {
-    result.error = classifyRemoteError(error, { phase: 'read', tokenEnv: options.tokenEnv }).toJSON()
+    result.error = classifyRemoteError(error).toJSON()
   }
   return result
 }

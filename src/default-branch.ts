@@ -3,15 +3,12 @@
  * protocol-v1 ref advertisement per repo (v2 would answer with capabilities only, no
  * refs; pitfalls.md). Never assumes `main`.
  */
-import type { ServerRef } from 'isomorphic-git'
 import type { ForgeAuth } from './auth.js'
-import { watchBodyErrors } from './body-errors.js'
 import { PinbotError, toPinbotError } from './errors.js'
 import { createHttpClient, type HttpClient } from './http.js'
-import { isogit } from './isogit.js'
 import { runPool } from './pool.js'
-import { classifyRemoteError } from './remote-errors.js'
 import type { RepoRef } from './repo-ref.js'
+import { advertisedRefs } from './smart-http.js'
 
 export type DefaultBranchResult =
   | { repo: string; branch: string }
@@ -35,17 +32,9 @@ export function branchFromSymref(target: string | undefined): string | undefined
 }
 
 async function readDefaultBranch(url: string, http: HttpClient, tokenEnv?: string): Promise<string> {
-  const watched = watchBodyErrors(http)
-  let refs: ServerRef[]
-  try {
-    refs = await isogit.listServerRefs({ http: watched.http, url, protocolVersion: 1, symrefs: true, headers: {} })
-  } catch (error) {
-    throw classifyRemoteError(watched.bodyError() ?? error, { phase: 'read', tokenEnv })
-  }
-  if (watched.bodyError()) throw classifyRemoteError(watched.bodyError(), { phase: 'read', tokenEnv })
-  const head = refs.find((r) => r.ref === 'HEAD')
-  if (!head) throw emptyRepoError()
-  const branch = branchFromSymref(head.target)
+  const { refs, symrefs } = await advertisedRefs(http, url, { phase: 'read', tokenEnv })
+  if (!refs.has('HEAD')) throw emptyRepoError()
+  const branch = branchFromSymref(symrefs.get('HEAD'))
   if (!branch) throw noDefaultBranchError()
   return branch
 }

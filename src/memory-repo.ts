@@ -13,12 +13,13 @@ import type { BotIdentity } from './commit-message.js'
 import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
 import { PinbotError } from './errors.js'
 import { parseCommit, parseTree, serializeCommit, serializeTree, signCommit, type Commit, type TreeEntry } from './git-objects.js'
-import { collectBytes, type HttpClient } from './http.js'
+import type { HttpClient } from './http.js'
 import { objectId, readPack, writePack, type GitObject, type ObjectType } from './pack-file.js'
 import { parsePushReport, receivePackRequest, refusalOf, type PushReport } from './receive-pack.js'
-import { RemoteError, classifyRemoteError, fetchRefusedError, httpStatusError, notSmartHttpError, pushRefusedError, type ErrorContext } from './remote-errors.js'
+import { RemoteError, notSmartHttpError, pushRefusedError, type ErrorContext } from './remote-errors.js'
 import type { Signer } from './signing.js'
-import { MalformedAnswerError, ServerRefusalError, parseRefAdvertisement, parseUploadPackAnswer, uploadPackRequest } from './upload-pack.js'
+import { advertisedRefs, parseAnswer, smartHttpExchange } from './smart-http.js'
+import { parseUploadPackAnswer, uploadPackRequest } from './upload-pack.js'
 
 export type { TreeEntry }
 
@@ -38,13 +39,6 @@ class MissingObjectError extends PinbotError {
 /** Whether a read failed because the object is not here (e.g. beyond the fetched depth). */
 export function isMissingObject(error: unknown): boolean {
   return error instanceof MissingObjectError
-}
-
-interface HttpAnswer {
-  status: number
-  statusMessage: string
-  contentType: string
-  body: Buffer
 }
 
 export class MemoryRepo {
@@ -69,8 +63,7 @@ export class MemoryRepo {
    * What an earlier fetch brought is dropped.
    */
   async fetch(branch?: string, options: { depth?: number } = {}): Promise<{ tip: string; branch: string }> {
-    const advertisement = await this.exchange({ url: `${this.url}/info/refs?service=git-upload-pack` }, 'application/x-git-upload-pack-advertisement', this.read)
-    const { refs, symrefs, capabilities } = this.parsed(() => parseRefAdvertisement(advertisement))
+    const { refs, symrefs, capabilities } = await advertisedRefs(this.http, this.url, this.read)
     const resolved = branch ?? branchFromSymref(symrefs.get('HEAD'))
     const tip = refs.get(branch ? `refs/heads/${branch}` : 'HEAD')
     if (branch && !tip) throw branchNotFound(branch)
@@ -93,42 +86,19 @@ export class MemoryRepo {
   /** The pack of the fetched tip, `depth` deep (one request, no ref discovery: the tip is known). */
   private async fetchPack(): Promise<void> {
     const { tip, depth, capabilities } = this.fetched!
-    const answer = await this.exchange(
+    const answer = await smartHttpExchange(
+      this.http,
       {
         url: `${this.url}/git-upload-pack`,
         method: 'POST',
         headers: { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' },
-        body: [this.parsed(() => uploadPackRequest(tip, depth, capabilities))],
+        body: [parseAnswer(() => uploadPackRequest(tip, depth, capabilities))],
       },
       'application/x-git-upload-pack-result',
       this.read,
     )
-    const { pack } = this.parsed(() => parseUploadPackAnswer(answer))
+    const { pack } = parseAnswer(() => parseUploadPackAnswer(answer))
     for (const [oid, object] of readPack(pack, (base) => this.objects.get(base))) this.objects.set(oid, object)
-  }
-
-  /** One request; a status other than 200 or an answer of the wrong type is a typed error. */
-  private async exchange(request: Parameters<HttpClient['request']>[0], contentType: string, context: ErrorContext): Promise<Buffer> {
-    let answer: HttpAnswer
-    try {
-      const res = await this.http.request(request)
-      answer = { status: res.statusCode, statusMessage: res.statusMessage, contentType: res.headers['content-type'] ?? '', body: await collectBytes(res.body) }
-    } catch (error) {
-      throw classifyRemoteError(error, context)
-    }
-    if (answer.status !== 200) throw httpStatusError(answer.status, answer.statusMessage, answer.body.toString(), context)
-    if (!answer.contentType.startsWith(contentType)) throw notSmartHttpError(new MalformedAnswerError(`content type ${answer.contentType}`))
-    return answer.body
-  }
-
-  /** Parse an answer: a refusal keeps the server's words, anything malformed is "not smart HTTP". */
-  private parsed<T>(parse: () => T): T {
-    try {
-      return parse()
-    } catch (error) {
-      if (error instanceof ServerRefusalError) throw fetchRefusedError(error.message)
-      throw notSmartHttpError(error)
-    }
   }
 
   private object(oid: string, type: ObjectType): Buffer {
@@ -222,7 +192,8 @@ export class MemoryRepo {
     const context: ErrorContext = { phase: 'push', tokenEnv: this.read.tokenEnv }
     let body: Buffer
     try {
-      body = await this.exchange(
+      body = await smartHttpExchange(
+        this.http,
         {
           url: `${this.url}/git-receive-pack`,
           method: 'POST',

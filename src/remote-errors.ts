@@ -28,15 +28,6 @@ export interface ErrorContext {
   tokenEnv?: string
 }
 
-interface IsoGitError {
-  code?: string
-  data?: {
-    statusCode?: number
-    statusMessage?: string
-    response?: string
-  }
-}
-
 /** Server answers that mean "the branch is no longer where you said it was". */
 const RACE = /non-fast-forward|fetch first|failed to update ref|failed to lock|cannot lock ref|stale info|but expected/i
 
@@ -44,25 +35,13 @@ export function isRace(error: unknown): boolean {
   return error instanceof RemoteError && error.race
 }
 
-export function classifyRemoteError(error: unknown, context: ErrorContext): PinbotError {
+/** A failed exchange as a typed error: the HTTP client's network and timeout errors become remote errors. */
+export function classifyRemoteError(error: unknown): PinbotError {
   if (error instanceof RemoteError) return error
-  if (isPinbotError(error)) {
-    if (error.code === 'network' || error.code === 'timeout') {
-      return new RemoteError(error.code, error.message, { hint: error.hint ?? HINTS[error.code], cause: error })
-    }
-    return error
+  if (isPinbotError(error) && (error.code === 'network' || error.code === 'timeout')) {
+    return new RemoteError(error.code, error.message, { hint: error.hint ?? HINTS[error.code], cause: error })
   }
-  const e = (error ?? {}) as IsoGitError
-  switch (e.code) {
-    case 'HttpError':
-      return httpStatusError(e.data?.statusCode ?? 0, e.data?.statusMessage ?? '', e.data?.response, context, error)
-    case 'SmartHttpError':
-    case 'EmptyServerResponseError':
-    case 'ParseError':
-      return notSmartHttpError(error)
-    default:
-      return toPinbotError(error)
-  }
+  return toPinbotError(error)
 }
 
 const HINTS = {

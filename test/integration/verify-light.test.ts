@@ -1,6 +1,7 @@
 /**
  * Heavy libraries load only in the commands that need them (design brief): `pinbot verify`,
- * which runs in every pre-commit, loads none; `verify-pins` loads openpgp only with --key.
+ * which runs in every pre-commit, loads none; `verify-pins` loads openpgp only with --key;
+ * the remote commands never load isomorphic-git (their git code is ours: memory-repo.ts).
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -28,7 +29,7 @@ function importsOf(file: string, options: { staticOnly?: boolean } = {}, seen = 
 
 describe('verify stays light', () => {
   // Follows the imports of the built modules; verify must reach none of these.
-  const heavy = ['openpgp', 'isomorphic-git', '@isomorphic-git/lightning-fs', '@oclif/core', 'http.js', 'memfs.js']
+  const heavy = ['openpgp', 'isomorphic-git', '@oclif/core', 'http.js', 'memory-repo.js']
 
   it('the fast path loads no oclif, git library, OpenPGP or network code', () => {
     const loaded = [...importsOf(path.join(dist, 'src/verify-cli.js'))]
@@ -47,8 +48,18 @@ describe('verify stays light', () => {
 describe('verify-pins without --key', () => {
   it('loads no OpenPGP code: only the --key path imports it, on demand', () => {
     const loaded = [...importsOf(path.join(dist, 'commands/verify-pins.js'), { staticOnly: true })]
-    expect(loaded).toContain('isomorphic-git')
+    expect(loaded).toContain('node:zlib')
     expect(loaded.filter((spec) => spec === 'openpgp' || spec.endsWith('/signing.js') || spec.endsWith('/keys.js'))).toEqual([])
     expect([...importsOf(path.join(dist, 'commands/verify-pins.js'))]).toContain('openpgp')
+  })
+})
+
+describe('the remote commands', () => {
+  it('load no isomorphic-git: fetch, objects and push are memory-repo.ts', () => {
+    for (const command of ['cascade', 'verify-pins', 'default-branch']) {
+      const loaded = [...importsOf(path.join(dist, `commands/${command}.js`))]
+      expect(loaded.some((spec) => spec.endsWith('/smart-http.js')), command).toBe(true)
+      expect(loaded, command).not.toContain('isomorphic-git')
+    }
   })
 })
