@@ -4,6 +4,6 @@
 const argv = process.argv.slice(2)
 const handled = argv[0] === 'verify' && (await (await import('../dist/src/verify-cli.js')).runVerifyFastPath(argv.slice(1)))
 if (!handled) {
-  const { execute } = await import('@oclif/core')
+  const { execute } = await import('@oclif/core/execute')
   await execute({ dir: import.meta.url })
 }

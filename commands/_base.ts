@@ -4,7 +4,7 @@
  * an exit code (1 or 2, design.md). Every line a command prints goes through `out`/`err`,
  * which redact registered secrets.
  */
-import { Command } from '@oclif/core'
+import { Command } from '@oclif/core/command'
 import { isPinbotError } from '../src/errors.js'
 import { redact, redactDeep } from '../src/redact.js'
 

@@ -3,7 +3,7 @@
  * pinRemote, and how its result is shown. Kept apart from pin.ts (the local form) so each
  * form reads on its own; pin.ts chooses between them.
  */
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import type { BotCommit } from '../src/bot-commit.js'
 import type { PinResult } from '../src/pin-result.js'
 import { DEFAULT_RETRIES, pinRemote } from '../src/remote-pin.js'

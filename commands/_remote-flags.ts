@@ -2,7 +2,7 @@
  * Flags every command that talks to a forge shares: where the token comes from, how it
  * is presented, and how long one request may stall. The token itself is never a flag.
  */
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { DEFAULT_TOKEN_ENV, resolveAuth, type ForgeAuth } from '../src/auth.js'
 import { UsageError } from '../src/errors.js'
 import { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_USER } from '../src/http.js'

@@ -2,7 +2,8 @@
  * The bot identity and signing flags every committing command shares (`pin`, local or
  * remote, and `cascade`), and their translation into src's BotCommitSettings.
  */
-import { Flags, type Interfaces } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
+import type { Interfaces } from '@oclif/core'
 import type { BotCommitSettings } from '../src/bot-commit.js'
 import { DEFAULT_MESSAGE_TEMPLATE } from '../src/commit-message.js'
 import { PASSPHRASE_ENV, SIGNING_KEY_ENV } from '../src/key-env.js'

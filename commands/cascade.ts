@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { appendStepSummary, inActions } from '../src/actions.js'
 import { DEFAULT_CONCURRENCY, failedRepos, rerunCommand, runCascade, type PinOne } from '../src/cascade.js'
 import { createBlockView, createLiveView } from '../src/cascade-progress.js'

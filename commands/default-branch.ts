@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import { resolveDefaultBranches } from '../src/default-branch.js'
 import { parseForgeUrl, resolveRepo } from '../src/repo-ref.js'
 import { renderTable } from '../src/table.js'

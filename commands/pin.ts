@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import { prepareBotCommit } from '../src/bot-commit.js'
 import { pinLocal, type LocalPinResult } from '../src/local-pin.js'
 import { parseVersionArg } from '../src/runtime-version.js'

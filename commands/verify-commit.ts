@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import { formatIdentity } from '../src/commit-message.js'
 import { readPublicKeys } from '../src/keys.js'
 import { verifyCommit, type CommitVerification } from '../src/verify-commit.js'

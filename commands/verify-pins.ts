@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { appendStepSummary, inActions } from '../src/actions.js'
 import { DEFAULT_MAX_DEPTH } from '../src/audit.js'
 import { renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../src/audit-report.js'

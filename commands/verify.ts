@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import { PIN_FILE } from '../src/runtime-version.js'
 import { emitVerify, renderVerify, verifyPin } from '../src/verify.js'
 import { BaseCommand } from './_base.js'

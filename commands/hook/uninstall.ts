@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { type HookResult, describeHookResult, uninstallHook } from '../../src/hook-install.js'
 import { BaseCommand } from '../_base.js'
 

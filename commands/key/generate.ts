@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { checkIdentity } from '../../src/commit-message.js'
 import { UsageError } from '../../src/errors.js'
 import { checkKeyFilesFree, writeKeyFiles } from '../../src/key-files.js'

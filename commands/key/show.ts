@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import { UsageError } from '../../src/errors.js'
 import { SIGNING_KEY_ENV } from '../../src/key-env.js'
 import { describeKey, parseKey, readKeySource } from '../../src/keys.js'

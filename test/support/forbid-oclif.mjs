@@ -3,7 +3,7 @@
 import { register } from 'node:module'
 
 const hook = `export async function resolve(specifier, context, next) {
-  if (specifier === '@oclif/core') throw new Error('@oclif/core was loaded')
+  if (specifier === '@oclif/core' || specifier.startsWith('@oclif/core/')) throw new Error('@oclif/core was loaded')
   return next(specifier, context)
 }`
 register(`data:text/javascript,${encodeURIComponent(hook)}`)
