@@ -97,8 +97,8 @@ export class MemoryRepo {
       'application/x-git-upload-pack-result',
       this.read,
     )
-    const { pack } = parseAnswer(() => parseUploadPackAnswer(answer))
-    for (const [oid, object] of readPack(pack, (base) => this.objects.get(base))) this.objects.set(oid, object)
+    const objects = parseAnswer(() => readPack(parseUploadPackAnswer(answer).pack, (base) => this.objects.get(base)))
+    for (const [oid, object] of objects) this.objects.set(oid, object)
   }
 
   private object(oid: string, type: ObjectType): Buffer {

@@ -21,7 +21,7 @@ export async function smartHttpExchange(http: HttpClient, request: GitHttpReques
   return answer.body
 }
 
-/** Parse an upload-pack answer: a refusal keeps the server's words, anything malformed is "not smart HTTP". */
+/** Parse an upload-pack answer (or its pack): a refusal keeps the server's words, anything malformed is "not smart HTTP". */
 export function parseAnswer<T>(parse: () => T): T {
   try {
     return parse()
