@@ -3,7 +3,7 @@
  * an injected round-trip delay. Prints a table of medians and ratios and writes it to
  * bench/RESULTS.md. Ratios come from one run on one machine; absolute times do not travel.
  *
- *   npm run bench -- [--delay MS] [--quick] [--concurrency N (default: the cascade's, 16)]
+ *   npm run bench -- [--delay MS] [--quick] [--concurrency N (default: the cascade's, 32)]
  */
 import { spawn } from 'node:child_process'
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
