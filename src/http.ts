@@ -1,10 +1,9 @@
 /**
- * The HTTP client pinbot gives isomorphic-git. Compared with isomorphic-git/http/node:
- * - a fresh headers object per call (isomorphic-git mutates the object it is given);
+ * The HTTP client under pinbot's smart-HTTP exchanges (smart-http.ts, the token check):
  * - `Authorization` sent up front when a token is configured, so no request is wasted
  *   on a 401 challenge;
  * - a per-request idle timeout, and network/timeout failures raised as typed errors;
- * - one keep-alive agent per client, so the requests of one repo reuse a connection.
+ * - one keep-alive agent per client, so the requests of a run reuse connections.
  */
 import http from 'node:http'
 import https from 'node:https'
