@@ -73,13 +73,13 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const { prepareBotCommit } = await import('../src/bot-commit.js')
     const setup = await prepareBotCommit(botCommitSettings(flags, manifest))
     for (const warning of setup.warnings) this.warnUser(warning)
-    // The token check's round trip overlaps loading the git engine and the first repos'
-    // fetches (reads); a rejected token ends the run with exit 2 before any repo is reported
-    // (a push with that token could only be refused).
+    // The token check's round trip overlaps the first repos' fetches (reads); a rejected
+    // token ends the run with exit 2 before any repo is reported (a push with that token
+    // could only be refused).
     const tokenChecked = auth.token
       ? probeToken({ url: repos[0].url, token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenSource: auth.tokenEnv })
       : undefined
-    tokenChecked?.catch(() => {}) // runCascade awaits it, once the git engine is loaded
+    tokenChecked?.catch(() => {}) // runCascade awaits it
     const [{ pinRemote }, { remotePinJson }] = await Promise.all([import('../src/remote-pin.js'), import('./_pin-remote.js')])
 
     const concurrency = flags.concurrency ?? manifest.concurrency ?? DEFAULT_CONCURRENCY

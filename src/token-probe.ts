@@ -4,8 +4,9 @@
  * one. (The cascade sends it alongside its first reads and reports no repo before it
  * answered; a push with a rejected token could only be refused.) It asks for the push
  * service's ref list (a GET, nothing is written), which every forge guards with
- * authentication even for public repos. Only a 401 is a verdict on the token; anything else (403 read-only, 404,
- * a network error) belongs to that repo and is reported by its own pin.
+ * authentication even for public repos. Only a 401 is a verdict on the token; anything
+ * else (403 read-only, 404, a network error) belongs to that repo and is reported by its
+ * own pin.
  */
 import { UsageError, toPinbotError } from './errors.js'
 import { createHttpClient } from './http.js'

@@ -6,6 +6,7 @@ import type { PublicKey } from 'openpgp'
 import { auditRepo, type RepoAudit, type RepoTarget, type VerifySignature } from './audit.js'
 import { summarizeFleet, type FleetAudit } from './audit-fleet.js'
 import type { ForgeAuth } from './auth.js'
+import { DEFAULT_CONCURRENCY } from './cascade.js'
 import { createHttpClient } from './http.js'
 import { runPool } from './pool.js'
 
@@ -15,7 +16,7 @@ import { runPool } from './pool.js'
  * wall time is ceil(N / concurrency) round trips. (200 repos on the loopback forge: 32 ->
  * 64 took 3.0 -> 2.7 s.)
  */
-export const DEFAULT_AUDIT_CONCURRENCY = 64
+export const DEFAULT_AUDIT_CONCURRENCY = 2 * DEFAULT_CONCURRENCY
 
 export interface VerifyPinsOptions {
   repos: readonly RepoTarget[]
