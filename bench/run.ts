@@ -10,8 +10,8 @@ import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { Forge } from '../test/support/forge.js'
-import { DEFAULT_CONCURRENCY } from '../src/cascade.js'
-import { DEFAULT_AUDIT_CONCURRENCY } from '../src/verify-pins.js'
+import { DEFAULT_CONCURRENCY } from '../src/fleet/cascade.js'
+import { DEFAULT_AUDIT_CONCURRENCY } from '../src/audit/verify-pins.js'
 import { git, GIT_ENV } from '../test/support/git.js'
 
 const args = process.argv.slice(2)

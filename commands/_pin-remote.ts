@@ -4,10 +4,10 @@
  * form reads on its own; pin.ts chooses between them.
  */
 import * as Flags from '@oclif/core/flags'
-import type { BotCommit } from '../src/bot-commit.js'
-import type { PinResult } from '../src/pin-result.js'
-import { DEFAULT_RETRIES, pinRemote } from '../src/remote-pin.js'
-import { parseForgeUrl, resolveRepo } from '../src/repo-ref.js'
+import type { BotCommit } from '../src/identity/bot-commit.js'
+import type { PinResult } from '../src/pin/pin-result.js'
+import { DEFAULT_RETRIES, pinRemote } from '../src/pin/remote-pin.js'
+import { parseForgeUrl, resolveRepo } from '../src/git/repo-ref.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
 
 const onlyRemote = { dependsOn: ['remote'] }

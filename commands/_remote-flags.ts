@@ -3,9 +3,9 @@
  * is presented, and how long one request may stall. The token itself is never a flag.
  */
 import * as Flags from '@oclif/core/flags'
-import { DEFAULT_TOKEN_ENV, resolveAuth, type ForgeAuth } from '../src/auth.js'
+import { DEFAULT_TOKEN_ENV, resolveAuth, type ForgeAuth } from '../src/git/auth.js'
 import { UsageError } from '../src/errors.js'
-import { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_USER } from '../src/http.js'
+import { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_USER } from '../src/git/http.js'
 
 export const remoteFlags = {
   'token-env': Flags.string({

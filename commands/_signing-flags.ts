@@ -4,9 +4,9 @@
  */
 import * as Flags from '@oclif/core/flags'
 import type { Interfaces } from '@oclif/core'
-import type { BotCommitSettings } from '../src/bot-commit.js'
-import { DEFAULT_MESSAGE_TEMPLATE } from '../src/commit-message.js'
-import { PASSPHRASE_ENV, SIGNING_KEY_ENV } from '../src/key-env.js'
+import type { BotCommitSettings } from '../src/identity/bot-commit.js'
+import { DEFAULT_MESSAGE_TEMPLATE } from '../src/identity/commit-message.js'
+import { PASSPHRASE_ENV, SIGNING_KEY_ENV } from '../src/identity/key-env.js'
 
 export const signingFlags = {
   'signing-key': Flags.string({

@@ -1,14 +1,14 @@
 import * as Flags from '@oclif/core/flags'
-import { appendStepSummary, inActions } from '../src/actions.js'
-import { DEFAULT_CONCURRENCY, failedRepos, rerunCommand, runCascade, type PinOne } from '../src/cascade.js'
-import { createBlockView, createLiveView } from '../src/cascade-progress.js'
-import { formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/cascade-report.js'
+import { appendStepSummary, inActions } from '../src/report/actions.js'
+import { DEFAULT_CONCURRENCY, failedRepos, rerunCommand, runCascade, type PinOne } from '../src/fleet/cascade.js'
+import { createBlockView, createLiveView } from '../src/fleet/cascade-progress.js'
+import { formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
 import { UsageError } from '../src/errors.js'
-import { createHttpClient } from '../src/http.js'
-import { loadManifest, MAX_CONCURRENCY, MIN_CONCURRENCY, selectRepos } from '../src/manifest.js'
+import { createHttpClient } from '../src/git/http.js'
+import { loadManifest, MAX_CONCURRENCY, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
 import { redact } from '../src/redact.js'
-import { parseVersionArg } from '../src/runtime-version.js'
-import { probeToken } from '../src/token-probe.js'
+import { parseVersionArg } from '../src/contract/runtime-version.js'
+import { probeToken } from '../src/git/token-probe.js'
 import { BaseCommand } from './_base.js'
 import type { RemotePinJson } from './_pin-remote.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
@@ -70,7 +70,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
       })
     }
     // The signing engine loads only once the cheap checks passed, so bad input fails fast.
-    const { prepareBotCommit } = await import('../src/bot-commit.js')
+    const { prepareBotCommit } = await import('../src/identity/bot-commit.js')
     const setup = await prepareBotCommit(botCommitSettings(flags, manifest))
     for (const warning of setup.warnings) this.warnUser(warning)
     // The token check's round trip overlaps the first repos' fetches (reads); a rejected
@@ -80,7 +80,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
       ? probeToken({ url: repos[0].url, token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenSource: auth.tokenEnv })
       : undefined
     tokenChecked?.catch(() => {}) // runCascade awaits it
-    const [{ pinRemote }, { remotePinJson }] = await Promise.all([import('../src/remote-pin.js'), import('./_pin-remote.js')])
+    const [{ pinRemote }, { remotePinJson }] = await Promise.all([import('../src/pin/remote-pin.js'), import('./_pin-remote.js')])
 
     const concurrency = flags.concurrency ?? manifest.concurrency ?? DEFAULT_CONCURRENCY
     const commit = setup.commit(version)

@@ -1,8 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import { resolveDefaultBranches } from '../src/default-branch.js'
-import { parseForgeUrl, resolveRepo } from '../src/repo-ref.js'
-import { renderTable } from '../src/table.js'
+import { resolveDefaultBranches } from '../src/git/default-branch.js'
+import { parseForgeUrl, resolveRepo } from '../src/git/repo-ref.js'
+import { renderTable } from '../src/report/table.js'
 import { BaseCommand } from './_base.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
 

@@ -1,8 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import { formatIdentity } from '../src/commit-message.js'
-import { readPublicKeys } from '../src/keys.js'
-import { verifyCommit, type CommitVerification } from '../src/verify-commit.js'
+import { formatIdentity } from '../src/identity/commit-message.js'
+import { readPublicKeys } from '../src/identity/keys.js'
+import { verifyCommit, type CommitVerification } from '../src/identity/verify-commit.js'
 import { BaseCommand } from './_base.js'
 
 export default class VerifyCommit extends BaseCommand {

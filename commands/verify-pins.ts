@@ -1,10 +1,10 @@
 import * as Flags from '@oclif/core/flags'
-import { appendStepSummary, inActions } from '../src/actions.js'
-import { DEFAULT_MAX_DEPTH } from '../src/audit.js'
-import { renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../src/audit-report.js'
-import { loadManifest, selectRepos, MAX_CONCURRENCY, MIN_CONCURRENCY } from '../src/manifest.js'
-import { parseVersionArg } from '../src/runtime-version.js'
-import { DEFAULT_AUDIT_CONCURRENCY, verifyPins } from '../src/verify-pins.js'
+import { appendStepSummary, inActions } from '../src/report/actions.js'
+import { DEFAULT_MAX_DEPTH } from '../src/audit/audit.js'
+import { renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../src/audit/audit-report.js'
+import { loadManifest, selectRepos, MAX_CONCURRENCY, MIN_CONCURRENCY } from '../src/fleet/manifest.js'
+import { parseVersionArg } from '../src/contract/runtime-version.js'
+import { DEFAULT_AUDIT_CONCURRENCY, verifyPins } from '../src/audit/verify-pins.js'
 import { BaseCommand } from './_base.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
 
@@ -39,7 +39,7 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     const manifest = await loadManifest(flags.manifest)
     const repos = selectRepos(manifest.repos, flags.only ?? [])
     // openpgp is loaded only when there are keys to read: an audit without --key never needs it.
-    const publicKeys = flags.key?.length ? await (await import('../src/keys.js')).readPublicKeys(flags.key) : undefined
+    const publicKeys = flags.key?.length ? await (await import('../src/identity/keys.js')).readPublicKeys(flags.key) : undefined
 
     const audit = await verifyPins({
       repos,

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import { PIN_FILE } from '../src/runtime-version.js'
-import { emitVerify, renderVerify, verifyPin } from '../src/verify.js'
+import { PIN_FILE } from '../src/contract/runtime-version.js'
+import { emitVerify, renderVerify, verifyPin } from '../src/contract/verify.js'
 import { BaseCommand } from './_base.js'
 
 export default class Verify extends BaseCommand {

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { shellQuote } from '../src/cascade.js'
+import { shellQuote } from '../src/fleet/cascade.js'
 import { Forge } from '../test/support/forge.js'
 import { git, gitRun } from '../test/support/git.js'
 import { createGnupgHome } from '../test/support/gpg.js'

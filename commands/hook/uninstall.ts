@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags'
-import { type HookResult, describeHookResult, uninstallHook } from '../../src/hook-install.js'
+import { type HookResult, describeHookResult, uninstallHook } from '../../src/hooks/hook-install.js'
 import { BaseCommand } from '../_base.js'
 
 export default class HookUninstall extends BaseCommand {

@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags'
-import { checkIdentity } from '../../src/commit-message.js'
+import { checkIdentity } from '../../src/identity/commit-message.js'
 import { UsageError } from '../../src/errors.js'
-import { checkKeyFilesFree, writeKeyFiles } from '../../src/key-files.js'
-import { generateKey, KEY_TYPES, parseExpiry, type KeyType } from '../../src/keys.js'
+import { checkKeyFilesFree, writeKeyFiles } from '../../src/identity/key-files.js'
+import { generateKey, KEY_TYPES, parseExpiry, type KeyType } from '../../src/identity/keys.js'
 import { registerSecret } from '../../src/redact.js'
 import { BaseCommand } from '../_base.js'
 

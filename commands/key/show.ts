@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import { UsageError } from '../../src/errors.js'
-import { SIGNING_KEY_ENV } from '../../src/key-env.js'
-import { describeKey, parseKey, readKeySource } from '../../src/keys.js'
+import { SIGNING_KEY_ENV } from '../../src/identity/key-env.js'
+import { describeKey, parseKey, readKeySource } from '../../src/identity/keys.js'
 import { BaseCommand } from '../_base.js'
 
 export default class KeyShow extends BaseCommand {

@@ -1,8 +1,8 @@
 /** Smoke: an in-memory, depth-1 fetch from the forge, and a process that exits promptly. */
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createHttpClient } from '../../src/http.js'
-import { MemoryRepo, isMissingObject } from '../../src/memory-repo.js'
+import { createHttpClient } from '../../src/git/http.js'
+import { MemoryRepo, isMissingObject } from '../../src/git/memory-repo.js'
 import { Forge } from '../support/forge.js'
 import { runTimed } from '../support/spawn.js'
 
@@ -31,8 +31,8 @@ describe('smoke', () => {
   it('a built process exits promptly after in-memory git work (no lingering timers)', async () => {
     const root = path.resolve(import.meta.dirname, '../..')
     const script = `
-      const { MemoryRepo } = await import('${root}/dist/src/memory-repo.js')
-      const { createHttpClient } = await import('${root}/dist/src/http.js')
+      const { MemoryRepo } = await import('${root}/dist/src/git/memory-repo.js')
+      const { createHttpClient } = await import('${root}/dist/src/git/http.js')
       const http = createHttpClient({ token: process.env.TOKEN })
       const repo = new MemoryRepo(process.env.URL, http)
       const { tip } = await repo.fetch()

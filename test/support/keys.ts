@@ -3,7 +3,7 @@
  * the same key both passphrase-protected and unprotected.
  */
 import * as openpgp from 'openpgp'
-import { generateKey, type KeyType } from '../../src/keys.js'
+import { generateKey, type KeyType } from '../../src/identity/keys.js'
 
 export const BOT = { name: 'Pin Bot', email: 'pinbot@example.com' }
 export const TEST_PASSPHRASE = 'test passphrase 1234'

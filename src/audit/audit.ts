@@ -1,0 +1,127 @@
+/**
+ * The audit of one repository, read-only and in memory: the branch tip, the pin file
+ * there (missing, invalid with the contract's problems, or a version), and, when a
+ * signature check is asked for, the commit that last changed the pin and who signed it.
+ * A hand edit after the bot's pin shows up here: the last change is then not the bot's,
+ * and the one before it is.
+ */
+import type { HttpClient } from '../git/http.js'
+import { MemoryRepo, type TreeEntry } from '../git/memory-repo.js'
+import { pinHistory, type PinHistory } from './pin-history.js'
+import { verifyPinCommit, type PinCommit, type SignatureStatus, type VerifySignature } from './pin-signature.js'
+import { readPinState, type PinState } from '../pin/pin-state.js'
+import { classifyRemoteError } from '../git/remote-errors.js'
+import type { VersionProblem } from '../contract/runtime-version.js'
+
+export type { PinCommit, SignatureStatus, VerifySignature } from './pin-signature.js'
+
+export const DEFAULT_MAX_DEPTH = 50
+
+export interface RepoTarget {
+  /** How the repo is named in reports (OWNER/NAME or the URL). */
+  name: string
+  url: string
+  /** Audit this branch instead of the default branch. */
+  branch?: string
+}
+
+export interface RepoAudit {
+  repo: string
+  branch: string | null
+  tip: string | null
+  pin: PinState | null
+  version: string | null
+  problems: VersionProblem[]
+  /** Null when signatures were not checked (no --key) or the pin is missing. */
+  signature: SignatureStatus | null
+  commit: PinCommit | null
+  /**
+   * When the last pin change is not the bot's: the bot's signed pin it replaced, if the
+   * change before it was one (a hand edit after the bot's pin).
+   */
+  replacedBotPin: { oid: string; distance: number; version: string | null } | null
+  /** Set when the repo is not expected to be pinned, as cascade would skip it. */
+  skipped: 'missing-required-file' | null
+  error: { code: string; message: string; hint?: string } | null
+}
+
+export interface AuditOptions {
+  http: HttpClient
+  pinFile: string
+  /** A repo without this file at the tip is skipped, as cascade skips it (manifest `requireFile`). */
+  requireFile?: string
+  /** Without it, only the tip is fetched (depth 1) and no signature is checked. */
+  verify?: VerifySignature
+  maxDepth: number
+  /** Where the token came from, named in the hint of an auth failure. */
+  tokenEnv?: string
+}
+
+/** The change before a non-bot pin change, when that one is the bot's signed pin. */
+async function replacedBotPin(
+  repo: MemoryRepo,
+  history: PinHistory,
+  before: { oid: string; entry: TreeEntry | undefined },
+  distance: number,
+  verify: VerifySignature,
+): Promise<RepoAudit['replacedBotPin']> {
+  const earlier = await history.lastChange(before.oid, distance)
+  if (!earlier.found) return null
+  const { signature } = await verifyPinCommit(repo, earlier.oid, earlier.distance, verify)
+  if (signature !== 'signed-by-bot') return null
+  const { version } = await readPinState(repo, before.entry)
+  return { oid: earlier.oid, distance: earlier.distance, version }
+}
+
+/**
+ * Audit one repo. Never throws: a remote or git failure becomes `error`, with whatever
+ * was learnt before it (branch, version) kept.
+ */
+export async function auditRepo(target: RepoTarget, options: AuditOptions): Promise<RepoAudit> {
+  const result: RepoAudit = {
+    repo: target.name,
+    branch: null,
+    tip: null,
+    pin: null,
+    version: null,
+    problems: [],
+    signature: null,
+    commit: null,
+    replacedBotPin: null,
+    skipped: null,
+    error: null,
+  }
+  try {
+    const repo = new MemoryRepo(target.url, options.http, options.tokenEnv)
+    // A signature check needs the tip's parent to see whether the tip changed the pin.
+    const depth = options.verify ? 2 : 1
+    const { branch, tip } = await repo.fetch(target.branch, { depth })
+    Object.assign(result, { branch, tip })
+    const entry = await repo.lookup(tip, options.pinFile)
+    Object.assign(result, await readPinState(repo, entry))
+    if (options.requireFile && !(await repo.lookup(tip, options.requireFile))) {
+      result.skipped = 'missing-required-file'
+      return result
+    }
+    if (!options.verify || !entry) return result
+
+    const history = pinHistory(repo, {
+      pinFile: options.pinFile,
+      maxDepth: options.maxDepth,
+      fetchedDepth: depth,
+      deepen: (by) => repo.deepen(by),
+    })
+    const change = await history.lastChange(tip, 1)
+    if (!change.found) {
+      result.signature = 'beyond-max-depth'
+      return result
+    }
+    Object.assign(result, await verifyPinCommit(repo, change.oid, change.distance, options.verify))
+    if (result.signature !== 'signed-by-bot' && change.before?.entry) {
+      result.replacedBotPin = await replacedBotPin(repo, history, change.before, change.distance + 1, options.verify)
+    }
+  } catch (error) {
+    result.error = classifyRemoteError(error).toJSON()
+  }
+  return result
+}

@@ -1,0 +1,223 @@
+/**
+ * One remote branch, held in memory: the objects of a shallow, single-branch fetch in a
+ * map (pack-file.ts), deepened on demand; commits built from objects (blob, trees,
+ * commit); and a push that never forces. Nothing touches the disk; cost does not grow
+ * with history. Both the remote pin and the audit work on one of these.
+ *
+ * Cheapness (issue 8): one fetch = 2 requests (ref advertisement + pack, upload-pack.ts),
+ * one push = 1 request (no ref discovery: receive-pack.ts); the default branch comes from
+ * the fetch's own advertisement (HEAD symref), so it costs nothing extra. The objects are
+ * parsed once, straight from the pack: no filesystem, no pack index, no ref files.
+ */
+import type { BotIdentity } from '../identity/commit-message.js'
+import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
+import { PinbotError } from '../errors.js'
+import { parseCommit, parseTree, serializeCommit, serializeTree, signCommit, type Commit, type TreeEntry } from './git-objects.js'
+import type { HttpClient } from './http.js'
+import { objectId, readPack, writePack, type GitObject, type ObjectType } from './pack-file.js'
+import { parsePushReport, receivePackRequest, refusalOf, type PushReport } from './receive-pack.js'
+import { RemoteError, notSmartHttpError, pushRefusedError, type ErrorContext } from './remote-errors.js'
+import type { Signer } from '../identity/signing.js'
+import { advertisedRefs, parseAnswer, smartHttpExchange } from './smart-http.js'
+import { parseUploadPackAnswer, uploadPackRequest } from './upload-pack.js'
+
+export type { TreeEntry }
+
+function branchNotFound(branch: string): PinbotError {
+  return new PinbotError('branch-not-found', `the branch "${branch}" does not exist on the remote`, {
+    hint: 'check the branch name (--branch, or "branch" in the manifest); without one, the default branch (HEAD) is used',
+  })
+}
+
+/** An object that is not here, e.g. beyond the fetched depth. */
+class MissingObjectError extends PinbotError {
+  constructor(oid: string, type: ObjectType) {
+    super('missing-object', `the ${type} ${oid} was not fetched`)
+  }
+}
+
+/** Whether a read failed because the object is not here (e.g. beyond the fetched depth). */
+export function isMissingObject(error: unknown): boolean {
+  return error instanceof MissingObjectError
+}
+
+export class MemoryRepo {
+  private objects = new Map<string, GitObject>()
+  /** Objects written since the last fetch: what a push sends. */
+  private readonly written = new Set<string>()
+  /** What the last fetch was: the tip and how deep, so that `deepen` can ask for more. */
+  private fetched?: { tip: string; depth: number; capabilities: ReadonlySet<string> }
+  private readonly read: ErrorContext
+
+  constructor(
+    private readonly url: string,
+    private readonly http: HttpClient,
+    tokenEnv?: string,
+  ) {
+    this.read = { phase: 'read', tokenEnv }
+  }
+
+  /**
+   * Fetch the tip of `branch`, or of whatever HEAD points at when no branch is given,
+   * `depth` commits deep (default 1), and return it with the branch's short name.
+   * What an earlier fetch brought is dropped.
+   */
+  async fetch(branch?: string, options: { depth?: number } = {}): Promise<{ tip: string; branch: string }> {
+    const { refs, symrefs, capabilities } = await advertisedRefs(this.http, this.url, this.read)
+    const resolved = branch ?? branchFromSymref(symrefs.get('HEAD'))
+    const tip = refs.get(branch ? `refs/heads/${branch}` : 'HEAD')
+    if (branch && !tip) throw branchNotFound(branch)
+    if (!tip) throw emptyRepoError()
+    if (!resolved) throw noDefaultBranchError()
+    this.objects = new Map()
+    this.written.clear()
+    this.fetched = { tip, depth: options.depth ?? 1, capabilities }
+    await this.fetchPack()
+    return { tip, branch: resolved }
+  }
+
+  /** Deepen the fetched history by `by` more commits. */
+  async deepen(by: number): Promise<void> {
+    if (!this.fetched) throw new Error('deepen before fetch')
+    this.fetched.depth += by
+    await this.fetchPack()
+  }
+
+  /** The pack of the fetched tip, `depth` deep (one request, no ref discovery: the tip is known). */
+  private async fetchPack(): Promise<void> {
+    const { tip, depth, capabilities } = this.fetched!
+    const answer = await smartHttpExchange(
+      this.http,
+      {
+        url: `${this.url}/git-upload-pack`,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' },
+        body: [parseAnswer(() => uploadPackRequest(tip, depth, capabilities))],
+      },
+      'application/x-git-upload-pack-result',
+      this.read,
+    )
+    const objects = parseAnswer(() => readPack(parseUploadPackAnswer(answer).pack, (base) => this.objects.get(base)))
+    for (const [oid, object] of objects) this.objects.set(oid, object)
+  }
+
+  private object(oid: string, type: ObjectType): Buffer {
+    const object = this.objects.get(oid)
+    if (!object) throw new MissingObjectError(oid, type)
+    if (object.type !== type) throw new PinbotError('bad-object', `${oid} is a ${object.type}, not a ${type}`)
+    return object.content
+  }
+
+  private tree(oid: string): TreeEntry[] {
+    return parseTree(this.object(oid, 'tree'))
+  }
+
+  /** The entry at `path` in a commit's tree, or undefined when absent. */
+  async lookup(commit: string, path: string): Promise<TreeEntry | undefined> {
+    let tree = this.parsedCommit(commit).tree
+    const segments = path.split('/')
+    for (const [i, name] of segments.entries()) {
+      const entry = this.tree(tree).find((e) => e.path === name)
+      if (!entry || i === segments.length - 1) return entry
+      if (entry.type !== 'tree') return undefined
+      tree = entry.oid
+    }
+    return undefined
+  }
+
+  async readBlob(oid: string): Promise<Uint8Array> {
+    return this.object(oid, 'blob')
+  }
+
+  /** A commit, parsed. */
+  async readCommit(oid: string): Promise<Commit> {
+    return this.parsedCommit(oid)
+  }
+
+  private parsedCommit(oid: string): Commit {
+    return parseCommit(this.object(oid, 'commit'))
+  }
+
+  /** A commit's exact bytes (what a signature covers), without git's header. */
+  async readCommitBytes(oid: string): Promise<Uint8Array> {
+    return this.object(oid, 'commit')
+  }
+
+  private write(type: ObjectType, content: Buffer): string {
+    const oid = objectId(type, content)
+    this.objects.set(oid, { type, content })
+    this.written.add(oid)
+    return oid
+  }
+
+  /**
+   * The root tree of `commit` with the file at `path` set to `content` (a regular file);
+   * every other entry is kept as it is, and only the trees on the path are rewritten.
+   */
+  async treeWithFile(commit: string, path: string, content: Uint8Array): Promise<string> {
+    const blob = this.write('blob', Buffer.from(content))
+    const rewrite = (tree: string | undefined, [name, ...rest]: string[]): string => {
+      const entries = tree ? this.tree(tree) : []
+      const existing = entries.find((e) => e.path === name)
+      let entry: TreeEntry
+      if (rest.length === 0) {
+        entry = { mode: '100644', path: name, oid: blob, type: 'blob' }
+      } else {
+        if (existing && existing.type !== 'tree') {
+          throw new PinbotError('path-conflict', `cannot write ${path}: "${name}" is a file, not a directory`, { hint: 'check the pin file path' })
+        }
+        entry = { mode: '040000', path: name, oid: rewrite(existing?.oid, rest), type: 'tree' }
+      }
+      return this.write('tree', serializeTree([...entries.filter((e) => e.path !== name), entry]))
+    }
+    return rewrite(this.parsedCommit(commit).tree, path.split('/'))
+  }
+
+  /** A commit of `tree` on top of `parent`, signed when a signer is given. */
+  async commit(options: { tree: string; parent: string; identity: BotIdentity; message: string; signer?: Signer }): Promise<string> {
+    const timestamp = Math.floor(Date.now() / 1000)
+    const person = { ...options.identity, timestamp, timezoneOffset: new Date(timestamp * 1000).getTimezoneOffset() }
+    const commit = { tree: options.tree, parent: [options.parent], author: person, committer: person, message: options.message }
+    return this.write('commit', options.signer ? await signCommit(commit, options.signer) : serializeCommit(commit))
+  }
+
+  /**
+   * Move the remote `branch` from `expectedTip` (the tip we fetched) to `commit`, if it is
+   * still there. Sends only the objects written since that fetch, with no ref discovery
+   * first (receive-pack.ts). Never forces.
+   */
+  async push(branch: string, expectedTip: string, commit: string): Promise<void> {
+    const ref = `refs/heads/${branch}`
+    const pack = writePack([...this.written].map((oid) => this.objects.get(oid)!))
+    const context: ErrorContext = { phase: 'push', tokenEnv: this.read.tokenEnv }
+    let body: Buffer
+    try {
+      body = await smartHttpExchange(
+        this.http,
+        {
+          url: `${this.url}/git-receive-pack`,
+          method: 'POST',
+          headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' },
+          body: [receivePackRequest({ ref, old: expectedTip, new: commit }, pack)],
+        },
+        'application/x-git-receive-pack-result',
+        context,
+      )
+    } catch (error) {
+      const cause = error as PinbotError
+      if (cause.code !== 'network' && cause.code !== 'timeout') throw cause
+      throw new RemoteError(cause.code, `${cause.message}; the push was sent and may or may not have landed`, {
+        hint: 'run again: a repo that got the pin reports unchanged',
+        cause,
+      })
+    }
+    let report: PushReport
+    try {
+      report = parsePushReport(body)
+    } catch (error) {
+      throw notSmartHttpError(error)
+    }
+    const refused = refusalOf(report, ref)
+    if (refused !== undefined) throw pushRefusedError(refused, report.messages)
+  }
+}

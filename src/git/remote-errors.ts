@@ -1,0 +1,107 @@
+/**
+ * Every way talking to a forge can fail, reduced to one stable code with a hint:
+ * `auth` (401), `forbidden` (403), `not-found` (404), `rejected` (the server refused the
+ * push), `network`, `timeout`, `http` (any other status or a non-git answer).
+ *
+ * A refused push is either a race (the branch moved since we read it: retry on the new
+ * tip) or final (a hook or branch protection said no: retrying would only repeat it).
+ */
+import { PinbotError, isPinbotError, toPinbotError } from '../errors.js'
+
+export type RemoteErrorCode = 'auth' | 'forbidden' | 'not-found' | 'rejected' | 'network' | 'timeout' | 'http'
+
+export class RemoteError extends PinbotError {
+  /** The push lost a race: the branch moved under it, so re-reading and retrying can succeed. */
+  readonly race: boolean
+
+  constructor(code: RemoteErrorCode, message: string, options: { hint: string; race?: boolean; cause?: unknown }) {
+    super(code, message, { hint: options.hint, cause: options.cause })
+    this.name = 'RemoteError'
+    this.race = options.race ?? false
+  }
+}
+
+export interface ErrorContext {
+  /** What we were doing: reading (fetch, ref advertisement) or pushing. */
+  phase: 'read' | 'push'
+  /** The environment variable the token came from, named in the auth hint. */
+  tokenEnv?: string
+}
+
+/** Server answers that mean "the branch is no longer where you said it was". */
+const RACE = /non-fast-forward|fetch first|failed to update ref|failed to lock|cannot lock ref|stale info|but expected/i
+
+export function isRace(error: unknown): boolean {
+  return error instanceof RemoteError && error.race
+}
+
+/** A failed exchange as a typed error: the HTTP client's network and timeout errors become remote errors. */
+export function classifyRemoteError(error: unknown): PinbotError {
+  if (error instanceof RemoteError) return error
+  if (isPinbotError(error) && (error.code === 'network' || error.code === 'timeout')) {
+    return new RemoteError(error.code, error.message, { hint: error.hint ?? HINTS[error.code], cause: error })
+  }
+  return toPinbotError(error)
+}
+
+const HINTS = {
+  'not-found': 'the repo does not exist or the token cannot see it; owner names are case-sensitive on Gitea',
+  rejected: 'the server refused the push (a hook or branch protection); its message says why',
+  network: 'check the forge URL and that the server is reachable',
+  timeout: 'the server is slow or hanging; raise --timeout or retry later',
+  http: 'the forge answered with an unexpected status; retry later or check its logs',
+} as const
+
+export function notSmartHttpError(cause: unknown): RemoteError {
+  return new RemoteError('http', 'the server did not answer as a git smart-HTTP server', {
+    hint: "check the URL: it must be the repository's HTTP(S) clone URL",
+    cause,
+  })
+}
+
+export function httpStatusError(status: number, statusMessage: string, body: string | undefined, context: ErrorContext, cause?: unknown): RemoteError {
+  const detail = serverDetail(body)
+  const what = `HTTP ${status}${statusMessage ? ` ${statusMessage}` : ''}${detail ? `: ${detail}` : ''}`
+  const tokenEnv = context.tokenEnv ?? 'PINBOT_TOKEN'
+  switch (status) {
+    case 401:
+      return new RemoteError('auth', `authentication failed (${what})`, {
+        hint: `the token was rejected or is missing; check ${tokenEnv}`,
+        cause,
+      })
+    case 403:
+      return new RemoteError('forbidden', `access denied (${what})`, {
+        hint:
+          context.phase === 'push'
+            ? 'the token can read but not write this repo: grant it write access (Gitea: write:repository)'
+            : 'the token has no access to this repo: grant it access, or use a token that has it',
+        cause,
+      })
+    case 404:
+      return new RemoteError('not-found', `repository not found (${what})`, { hint: HINTS['not-found'], cause })
+    default:
+      return new RemoteError('http', `unexpected answer from the forge (${what})`, { hint: HINTS.http, cause })
+  }
+}
+
+/** upload-pack gave up on a fetch (an `ERR` line or a fatal message): its words say why. */
+export function fetchRefusedError(message: string): RemoteError {
+  return new RemoteError('http', `the server refused the fetch: ${message}`, { hint: HINTS.http })
+}
+
+/**
+ * The server refused the push: `reason` is its word for the ref or the unpack ("failed to
+ * update ref", "pre-receive hook declined"), `serverMessages` what it said on the side band.
+ */
+export function pushRefusedError(reason: string, serverMessages: string[]): RemoteError {
+  const said = serverMessages.map((m) => m.trim()).filter(Boolean)
+  const message = `the server refused the push: ${reason}${said.length ? `: ${said.join('; ')}` : ''}`
+  return new RemoteError('rejected', message, { hint: HINTS.rejected, race: RACE.test(reason) })
+}
+
+/** A short, printable first line of a server's error body, if it has one. */
+function serverDetail(body: string | undefined): string | undefined {
+  const line = body?.split('\n').find((l) => l.trim())?.trim()
+  if (!line || line.startsWith('<')) return undefined
+  return line.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 200)
+}

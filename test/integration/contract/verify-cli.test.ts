@@ -1,0 +1,175 @@
+/**
+ * `pinbot verify` through the built CLI: the whole corpus, the file-type problems, usage
+ * errors, and the start-up fast path (bin/run.js) against the oclif command.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { checkVersionBytes } from '../../../src/contract/runtime-version.js'
+import { ROOT, runCli } from '../../support/cli.js'
+import { listCorpus } from '../../support/corpus.js'
+import { git } from '../../support/git.js'
+import { tempDir } from '../../support/tmp.js'
+
+let dir: string
+let outside: string
+let cleanup: () => Promise<void>
+let cleanupOutside: () => Promise<void>
+beforeAll(async () => {
+  ;({ dir, cleanup } = await tempDir())
+  ;({ dir: outside, cleanup: cleanupOutside } = await tempDir())
+  await writeFile(path.join(dir, 'good'), '1.2.3\n')
+  await writeFile(path.join(dir, 'bad'), 'v1.2.3\r\n')
+  await symlink('good', path.join(dir, 'link-to-good'))
+  await mkdir(path.join(dir, 'a-directory'))
+  execFileSync('mkfifo', [path.join(dir, 'fifo')])
+  await git(['init', '-q', dir])
+  await git(['add', 'good', 'bad'], { cwd: dir })
+})
+afterAll(async () => {
+  await cleanup()
+  await cleanupOutside()
+})
+
+describe('pinbot verify FILE', () => {
+  it('gives every corpus file its verdict, as --json and exit code', async () => {
+    const corpus = listCorpus()
+    const results = await inBatches(corpus, 4, (entry) => runCli(['verify', entry.file, '--json']))
+    for (const [i, entry] of corpus.entries()) {
+      const check = checkVersionBytes(await readFile(entry.file), entry.file)
+      const json = JSON.parse(results[i].stdout)
+      expect(json, entry.file).toEqual({ file: entry.file, valid: check.valid, version: check.version ?? null, problems: check.problems })
+      expect(json.problems[0]?.code ?? 'valid', entry.file).toBe(entry.expected)
+      expect(results[i].code, entry.file).toBe(entry.expected === 'valid' ? 0 : 1)
+    }
+  })
+
+  it('prints problems as FILE:LINE:COL: message; hint on stderr and exits 1', async () => {
+    const result = await runCli(['verify', 'bad'], { cwd: dir })
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'bad:1:1: leading "v" is not allowed (found "v1.2.3\\r"); write "1.2.3"\n' +
+        'bad:1:7: Windows line ending CRLF (found "v1.2.3\\r"); save with LF line endings; write "1.2.3"\n',
+    })
+  })
+
+  it('checks ./.runtime-version by default; --print prints only the version', async () => {
+    const { dir: repo, cleanup: done } = await tempDir()
+    await writeFile(path.join(repo, '.runtime-version'), '0.1.7\n')
+    expect(await runCli(['verify'], { cwd: repo })).toEqual({ code: 0, stdout: '.runtime-version: valid, 0.1.7\n', stderr: '' })
+    expect(await runCli(['verify', '--print'], { cwd: repo })).toEqual({ code: 0, stdout: '0.1.7\n', stderr: '' })
+    await done()
+  })
+
+  it('--print prints nothing on stdout for an invalid file', async () => {
+    const result = await runCli(['verify', 'bad', '--print'], { cwd: dir })
+    expect([result.code, result.stdout]).toEqual([1, ''])
+    expect(result.stderr).toContain('bad:1:1: leading "v"')
+  })
+
+  it.each([
+    ['missing', 'missing', 'missing:1:1: file does not exist; create it with the version on one line, e.g. "1.2.3"'],
+    ['missing/below/a/file', 'missing', 'missing/below/a/file:1:1: file does not exist'],
+    ['good/below/a/file', 'missing', 'good/below/a/file:1:1: file does not exist'],
+    ['link-to-good', 'symlink', 'link-to-good:1:1: is a symbolic link (to "good"); pinbot never follows links'],
+    ['a-directory', 'directory', 'a-directory:1:1: is a directory'],
+    ['fifo', 'not-regular-file', 'fifo:1:1: is not a regular file'],
+  ])('reports %s as %s without reading through it', async (file, code, line) => {
+    const human = await runCli(['verify', file], { cwd: dir })
+    expect(human.code).toBe(1)
+    expect(human.stderr).toContain(line)
+    const json = JSON.parse((await runCli(['verify', file, '--json'], { cwd: dir })).stdout)
+    expect(json).toMatchObject({ file, valid: false, version: null, problems: [{ code, line: 1, column: 1 }] })
+  })
+
+  it('--allow-missing accepts a missing file, and only a missing one', async () => {
+    expect(await runCli(['verify', 'missing', '--allow-missing'], { cwd: dir })).toEqual({
+      code: 0,
+      stdout: 'missing: not present, allowed by --allow-missing\n',
+      stderr: '',
+    })
+    expect(JSON.parse((await runCli(['verify', 'missing', '--allow-missing', '--json'], { cwd: dir })).stdout)).toEqual({
+      file: 'missing',
+      valid: true,
+      version: null,
+      problems: [],
+    })
+    expect((await runCli(['verify', 'link-to-good', '--allow-missing'], { cwd: dir })).code).toBe(1)
+  })
+
+  it.each([
+    [['verify', '--bogus'], 'Nonexistent flag: --bogus'],
+    [['verify', 'good', 'bad'], 'Unexpected argument: bad'],
+  ])('refuses bad usage %j with exit 2 and a clear message', async (args, message) => {
+    const human = await runCli(args, { cwd: dir })
+    expect(human.code).toBe(2)
+    expect(human.stderr).toContain(message)
+    const json = await runCli([...args, '--json'], { cwd: dir })
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'usage', message: expect.stringContaining(message) } })
+  })
+
+  it('refuses --print with --json (exit 2, a JSON error)', async () => {
+    const result = await runCli(['verify', 'good', '--print', '--json'], { cwd: dir })
+    expect(result.code).toBe(2)
+    expect(JSON.parse(result.stdout).error.message).toContain('--json=true cannot also be provided when using --print')
+  })
+
+  it('--help documents the command through oclif', async () => {
+    const help = await runCli(['verify', '--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/USAGE\n  \$ pinbot verify \[FILE\] \[--staged\] \[--allow-missing\] \[--print \|\s+--json\]/)
+    expect(help.stdout).toContain('EXAMPLES')
+  })
+})
+
+describe('start-up fast path', () => {
+  it.each([
+    [['good']],
+    [['bad']],
+    [['bad', '--json']],
+    [['good', '--print']],
+    [['bad', '--print']],
+    [['--json', 'good']],
+    [['missing']],
+    [['missing', '--allow-missing', '--json']],
+    [['link-to-good']],
+    [['a-directory', '--json']],
+    [['--staged', 'good']],
+    [['--staged', 'bad', '--json']],
+    [['--staged', '--print', 'good']],
+    [['--staged']],
+    [['--staged', '--allow-missing']],
+    [['--bogus']],
+    [['good', '--staged', '--staged']],
+    [['good', '--print', '--json']],
+  ])('verify %j prints the same bytes and exits the same as the oclif command', async (args) => {
+    const fast = await runCli(['verify', ...args], { cwd: dir })
+    const oclif = await runCli(['verify', ...args], { cwd: dir, oclifOnly: true })
+    expect(fast).toEqual(oclif)
+  })
+
+  it('really skips oclif for a plain verify, and only then', async () => {
+    const env = { NODE_OPTIONS: `--import=${path.join(ROOT, 'test/support/forbid-oclif.mjs')}` }
+    expect(await runCli(['verify', 'good'], { cwd: dir, env })).toEqual({ code: 0, stdout: 'good: valid, 1.2.3\n', stderr: '' })
+    expect(await runCli(['verify', '--staged', 'bad', '--json'], { cwd: dir, env })).toMatchObject({ code: 1, stderr: '' })
+    const help = await runCli(['verify', '--help'], { cwd: dir, env })
+    expect(help.code).not.toBe(0)
+    expect(help.stderr).toContain('@oclif/core was loaded')
+  })
+
+  it.each([[['--staged']], [['--staged', '--json']]])('verify %j outside a repository: the same usage error (exit 2) both ways', async (args) => {
+    const fast = await runCli(['verify', ...args], { cwd: outside })
+    expect(fast.code).toBe(2)
+    expect(fast).toEqual(await runCli(['verify', ...args], { cwd: outside, oclifOnly: true }))
+  })
+})
+
+async function inBatches<T, R>(items: T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = []
+  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(run))))
+  return results
+}

@@ -1,0 +1,40 @@
+/** The HTTP client's typed failures when an answer breaks off after its headers. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHttpClient } from '../../../src/git/http.js'
+import { Forge } from '../../support/forge.js'
+
+let forge: Forge
+beforeAll(async () => {
+  forge = await Forge.start()
+  await forge.createRepo('acme/app')
+})
+afterAll(() => forge.stop())
+
+async function readAll(body: AsyncIterable<Uint8Array>): Promise<number> {
+  let bytes = 0
+  for await (const chunk of body) bytes += chunk.length
+  return bytes
+}
+
+describe('createHttpClient', () => {
+  const url = () => `${forge.repoUrl('acme/app')}/info/refs?service=git-upload-pack`
+
+  it('fails a body that stalls after the headers with a timeout, instead of waiting forever', async () => {
+    forge.inject({ kind: 'stall', repo: 'acme/app', nth: 1 })
+    const client = createHttpClient({ token: forge.tokens.readWrite, timeoutMs: 300 })
+    const res = await client.request({ url: url() })
+    expect(res.statusCode).toBe(200)
+    await expect(readAll(res.body)).rejects.toMatchObject({ code: 'timeout' })
+    client.destroy()
+    forge.clearFaults()
+  })
+
+  it('fails a body cut off by a closed connection with a network error', async () => {
+    forge.inject({ kind: 'cut', repo: 'acme/app', nth: 1 })
+    const client = createHttpClient({ token: forge.tokens.readWrite })
+    const res = await client.request({ url: url() })
+    await expect(readAll(res.body)).rejects.toMatchObject({ code: 'network', message: expect.stringContaining('while reading the response') })
+    client.destroy()
+    forge.clearFaults()
+  })
+})

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest'
+import type { CascadeReport } from '../../../src/fleet/cascade.js'
+import {
+  formatCounts,
+  formatDuration,
+  redrawRegion,
+  renderAnnotations,
+  renderDoneLine,
+  renderFailures,
+  renderLiveRegion,
+  renderRepoBlock,
+  renderStepSummary,
+  renderSummaryTable,
+} from '../../../src/fleet/cascade-report.js'
+import type { PinResult } from '../../../src/pin/pin-result.js'
+
+const updated: PinResult = { repo: 'acme/api', branch: 'main', outcome: 'updated', before: '0.1.7', after: '0.1.8', commit: '1a2b3c4d5e6f7a8b9c0d', attempts: 2, durationMs: 1234 }
+const unchanged: PinResult = { repo: 'acme/web', branch: 'trunk', outcome: 'unchanged', before: '0.1.8', after: '0.1.8', attempts: 1, durationMs: 300 }
+const skipped: PinResult = { repo: 'acme/docs', branch: 'main', outcome: 'skipped', reason: 'missing .github/workflows/publish-image.yml', before: '0.1.7', after: '0.1.7', attempts: 1, durationMs: 80 }
+const failed: PinResult = {
+  repo: 'acme/locked',
+  branch: '',
+  outcome: 'failed',
+  reason: 'forbidden',
+  attempts: 1,
+  error: { code: 'forbidden', message: 'push to acme/locked refused (403)\nremote: no write access', hint: 'give the bot write access, 100% needed' },
+  durationMs: 61_500,
+}
+const report: CascadeReport = { version: '0.1.8', dryRun: false, results: [updated, unchanged, skipped, failed], counts: { updated: 1, unchanged: 1, skipped: 1, failed: 1 } }
+
+describe('per-repo block (non-TTY output)', () => {
+  it('says everything about one repo in one block', () => {
+    expect(renderRepoBlock(updated, { done: 3, total: 12, log: ['attempt 1: main is at 1a2b3c4', 'pushed 9f8e7d6 (0.1.7 -> 0.1.8) to main'] })).toBe(
+      [
+        '[3/12] acme/api (main): updated',
+        '  | attempt 1: main is at 1a2b3c4',
+        '  | pushed 9f8e7d6 (0.1.7 -> 0.1.8) to main',
+        '  version: 0.1.7 -> 0.1.8',
+        '  commit: 1a2b3c4d5e6f7a8b9c0d',
+        '  2 attempts, 1.2s',
+      ].join('\n'),
+    )
+  })
+
+  it('gives a failure its code, message and hint, and a skip its reason', () => {
+    expect(renderRepoBlock(failed)).toBe(
+      [
+        'acme/locked: failed (forbidden)',
+        '  version: -',
+        '  error: forbidden: push to acme/locked refused (403)\nremote: no write access',
+        '  hint: give the bot write access, 100% needed',
+        '  1 attempt, 1m02s',
+      ].join('\n'),
+    )
+    expect(renderRepoBlock(skipped).split('\n')[0]).toBe('acme/docs (main): skipped (missing .github/workflows/publish-image.yml)')
+  })
+})
+
+describe('live TTY view', () => {
+  const state = {
+    total: 12,
+    counts: { updated: 3, unchanged: 1, skipped: 0, failed: 1 },
+    inFlight: [
+      { name: 'acme/one', startedAt: 1000 },
+      { name: 'acme/two', startedAt: 4000 },
+      { name: 'acme/three', startedAt: 5000 },
+    ],
+  }
+
+  it('shows progress and the repos in flight with their elapsed time', () => {
+    expect(renderLiveRegion(state, 6000, 200, 20)).toEqual([
+      '5/12 done, 3 in flight: 3 updated, 1 unchanged, 0 skipped, 1 failed',
+      '  … acme/one  5.0s',
+      '  … acme/two  2.0s',
+      '  … acme/three  1.0s',
+    ])
+  })
+
+  it('fits the terminal: never more lines than rows, never a line that would wrap', () => {
+    const lines = renderLiveRegion(state, 6000, 40, 3)
+    expect(lines).toHaveLength(3)
+    expect(lines[1]).toBe('  … acme/one  5.0s')
+    expect(lines[2]).toBe('  … and 2 more')
+    for (const line of lines) expect(line.length).toBeLessThan(40)
+    expect(lines[0].endsWith('…')).toBe(true)
+  })
+
+  it('redraws in place: moves up over the old region, clears it, prints finished lines above the new one', () => {
+    expect(redrawRegion(0, [], ['a', 'b'])).toBe('a\nb\n')
+    expect(redrawRegion(2, ['✓ done'], ['a'])).toBe('\x1b[2F\x1b[J✓ done\na\n')
+    expect(redrawRegion(3, [], [])).toBe('\x1b[3F\x1b[J')
+  })
+
+  it('prints one line per finished repo', () => {
+    expect(renderDoneLine(updated)).toBe('✓ acme/api (main)  0.1.7 -> 0.1.8  updated  1.2s')
+    expect(renderDoneLine(skipped)).toBe('- acme/docs (main)  0.1.7 -> 0.1.7  skipped (missing .github/workflows/publish-image.yml)  0.1s')
+    expect(renderDoneLine(failed)).toMatch(/^✗ acme\/locked  -  failed \(forbidden: push to acme\/locked refused/)
+  })
+})
+
+describe('summary', () => {
+  it('renders the final table with every column the issue asks for', () => {
+    expect(renderSummaryTable(report.results).split('\n')).toEqual([
+      'repo         branch  before -> after  outcome    reason                                       attempts  time',
+      '-----------  ------  ---------------  ---------  -------------------------------------------  --------  -----',
+      'acme/api     main    0.1.7 -> 0.1.8   updated                                                 2         1.2s',
+      'acme/web     trunk   0.1.8 -> 0.1.8   unchanged                                               1         0.3s',
+      'acme/docs    main    0.1.7 -> 0.1.7   skipped    missing .github/workflows/publish-image.yml  1         0.1s',
+      'acme/locked  -       -                failed     forbidden                                    1         1m02s',
+    ])
+  })
+
+  it('counts outcomes and lists failures with the re-run command', () => {
+    expect(formatCounts(report.counts)).toBe('4 repos: 1 updated, 1 unchanged, 1 skipped, 1 failed')
+    expect(renderFailures(report.results, 'pinbot cascade --only acme/locked')).toBe(
+      [
+        '1 repo failed:',
+        '  acme/locked: forbidden: push to acme/locked refused (403)\nremote: no write access',
+        '    hint: give the bot write access, 100% needed',
+        'Re-run only the failed repos with:',
+        '  pinbot cascade --only acme/locked',
+      ].join('\n'),
+    )
+    expect(renderFailures([updated], 'unused')).toBe('')
+  })
+
+  it('formats durations for people', () => {
+    expect([0, 49, 950, 59_940, 60_000, 125_400].map(formatDuration)).toEqual(['0.0s', '0.0s', '0.9s', '59.9s', '1m00s', '2m05s'])
+  })
+})
+
+describe('GitHub/Gitea Actions', () => {
+  it('writes a Markdown step summary whose cells cannot break the table', () => {
+    const markdown = renderStepSummary({ ...report, dryRun: true }, "pinbot cascade --manifest 'a b.json' --only acme/locked")
+    const lines = markdown.split('\n')
+    expect(lines[0]).toBe('## pinbot cascade 0.1.8 (dry run)')
+    expect(markdown).toContain('4 repos: 1 updated, 1 unchanged, 1 skipped, 1 failed')
+    expect(lines).toContain('| Repo | Branch | Before → After | Outcome | Reason | Attempts | Time |')
+    expect(lines).toContain('| acme/api | main | 0.1.7 → 0.1.8 | updated |  | 2 | 1.2s |')
+    expect(lines).toContain('| acme/locked | - | - | failed | forbidden | 1 | 1m02s |')
+    // Every table row has exactly the header's 8 pipes.
+    for (const row of lines.filter((line) => line.startsWith('| '))) expect(row.replace(/\\\|/g, '').split('|')).toHaveLength(9)
+    expect(markdown).toContain('- **acme/locked**: forbidden: push to acme/locked refused (403)<br>remote: no write access (hint: give the bot write access, 100% needed)')
+    expect(markdown).toContain("```sh\npinbot cascade --manifest 'a b.json' --only acme/locked\n```\n")
+    expect(markdown.endsWith('\n')).toBe(true)
+  })
+
+  it('escapes Markdown and HTML in repo names, reasons and messages', () => {
+    const odd: PinResult = { ...skipped, repo: 'acme/a_b', reason: 'needs `x` | <y> & *z* [w]' }
+    const markdown = renderStepSummary({ ...report, results: [odd] })
+    expect(markdown).toContain('| acme/a\\_b | main | 0.1.7 → 0.1.7 | skipped | needs \\`x\\` \\| \\<y\\> &amp; \\*z\\* \\[w\\] | 1 | 0.1s |')
+    expect(markdown).not.toContain('### Failed')
+  })
+
+  it('emits one ::error annotation per failed repo, escaped as workflow commands require', () => {
+    expect(renderAnnotations(report.results)).toEqual([
+      '::error title=pinbot cascade%3A acme/locked failed::forbidden: push to acme/locked refused (403)%0Aremote: no write access%0AHint: give the bot write access, 100%25 needed',
+    ])
+    expect(renderAnnotations([updated, unchanged, skipped])).toEqual([])
+  })
+})

@@ -1,0 +1,218 @@
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { readdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { deflateSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CorruptPackError, objectId, readPack, writePack, type GitObject, type ObjectType } from '../../../src/git/pack-file.js'
+import { git, GIT_ENV } from '../../support/git.js'
+import { tempDir, type TempDir } from '../../support/tmp.js'
+
+/** git's binary stdout (packs, raw objects); the support helpers return text. */
+function gitBytes(args: string[], cwd: string, input?: string | Buffer): Buffer {
+  const env = { ...process.env, ...GIT_ENV, HOME: process.env.PINBOT_TEST_HOME ?? process.env.HOME }
+  const result = spawnSync('git', args, { cwd, input, env, maxBuffer: 1 << 28 })
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`)
+  return result.stdout
+}
+
+/** Every object of a repository, as `git cat-file --batch` gives it. */
+function catAll(dir: string): Map<string, GitObject> {
+  const out = gitBytes(['cat-file', '--batch-all-objects', '--batch'], dir)
+  const objects = new Map<string, GitObject>()
+  for (let at = 0; at < out.length; ) {
+    const eol = out.indexOf(10, at)
+    const [oid, type, size] = out.toString('latin1', at, eol).split(' ')
+    objects.set(oid, { type: type as ObjectType, content: out.subarray(eol + 1, eol + 1 + Number(size)) })
+    at = eol + 1 + Number(size) + 1
+  }
+  return objects
+}
+
+interface PackRow {
+  oid: string
+  offset: number
+  /** Bytes of the entry in the pack. */
+  length: number
+  deltaDepth: number
+}
+
+/** What `git verify-pack -v` says of each object of a pack (indexed first by git index-pack). */
+async function verifyPack(dir: string, name: string, pack: Buffer): Promise<PackRow[]> {
+  await writeFile(path.join(dir, `${name}.pack`), pack)
+  await git(['index-pack', path.join(dir, `${name}.pack`)], { cwd: dir })
+  const lines = (await git(['verify-pack', '-v', path.join(dir, `${name}.idx`)], { cwd: dir })).split('\n')
+  return lines
+    .map((line) => line.split(/ +/))
+    .filter((fields) => /^[0-9a-f]{40}$/.test(fields[0]))
+    .map((fields) => ({ oid: fields[0], length: Number(fields[3]), offset: Number(fields[4]), deltaDepth: Number(fields[5] ?? 0) }))
+}
+
+/** The raw type code of the entry at `offset`. */
+const entryType = (pack: Buffer, offset: number): number => (pack[offset] >> 4) & 7
+
+/** A pack around raw entries, with a correct checksum (and the header's count unless given). */
+function rawPack(entries: Buffer[], count = entries.length): Buffer {
+  const header = Buffer.from('PACK\0\0\0\x02\0\0\0\0', 'latin1')
+  header.writeUInt32BE(count, 8)
+  const body = Buffer.concat([header, ...entries])
+  return Buffer.concat([body, createHash('sha1').update(body).digest()])
+}
+
+/** A pack entry: git's type/size header, an optional REF_DELTA base id, then the zlib data. */
+function rawEntry(code: number, data: Buffer, baseOid = '', size = data.length): Buffer {
+  const header = [(code << 4) | (size & 15)]
+  for (let rest = size >> 4; rest > 0; rest >>= 7) {
+    header[header.length - 1] |= 0x80
+    header.push(rest & 0x7f)
+  }
+  return Buffer.concat([Buffer.from(header), Buffer.from(baseOid, 'hex'), deflateSync(data)])
+}
+
+function expectSameObjects(actual: Map<string, GitObject>, expected: Map<string, GitObject>, oids: Iterable<string>): void {
+  expect([...actual.keys()].sort()).toEqual([...oids].sort())
+  for (const [oid, object] of actual) {
+    expect(object.type, oid).toBe(expected.get(oid)?.type)
+    expect(object.content.equals(expected.get(oid)!.content), oid).toBe(true)
+  }
+}
+
+describe('pack files', () => {
+  let tmp: TempDir
+  let repo: string
+  let all: Map<string, GitObject>
+
+  // Two commits of 30 similar files (the second appends a line to each), and an annotated tag.
+  beforeAll(async () => {
+    tmp = await tempDir()
+    repo = path.join(tmp.dir, 'repo')
+    await git(['init', '--quiet', repo])
+    for (const round of [1, 2]) {
+      for (let i = 0; i < 30; i++) {
+        const lines = Array.from({ length: 10 + i }, (_, j) => `line ${j} of the file\n`).join('')
+        await writeFile(path.join(repo, `file-${i}.txt`), `${lines}round ${round}\n`)
+      }
+      await git(['add', '.'], { cwd: repo })
+      await git(['commit', '--quiet', '-m', `round ${round}`], { cwd: repo })
+    }
+    await git(['tag', '-a', '-m', 'a tag', 'v1'], { cwd: repo })
+    all = catAll(repo)
+  })
+  afterAll(() => tmp.cleanup())
+
+  it('reads every object of a pack git made with OFS_DELTA chains', async () => {
+    const pack = gitBytes(['pack-objects', '--stdout', '--revs', '--all', '--delta-base-offset'], repo, '')
+    const rows = await verifyPack(tmp.dir, 'ofs', pack)
+    const deltas = rows.filter((row) => row.deltaDepth > 0)
+    expect(deltas.length).toBeGreaterThan(10)
+    expect(Math.max(...deltas.map((row) => row.deltaDepth))).toBeGreaterThan(1)
+    for (const row of deltas) expect(entryType(pack, row.offset)).toBe(6)
+
+    expectSameObjects(readPack(pack), all, rows.map((row) => row.oid))
+    expect(rows.length).toBe(all.size)
+  })
+
+  it('reads REF_DELTA entries whose base comes before them or later in the pack', async () => {
+    const pack = gitBytes(['pack-objects', '--stdout', '--revs', '--all'], repo, '')
+    const rows = (await verifyPack(tmp.dir, 'ref', pack)).sort((a, b) => a.offset - b.offset)
+    expect(rows.some((row) => row.deltaDepth > 1 && entryType(pack, row.offset) === 7)).toBe(true)
+    expectSameObjects(readPack(pack), all, rows.map((row) => row.oid))
+
+    // The same entries in reverse order: every delta now comes before its base. git accepts it.
+    const reversed = rawPack(rows.map((row) => pack.subarray(row.offset, row.offset + row.length)).reverse())
+    const reversedRows = await verifyPack(tmp.dir, 'reversed', reversed)
+    expect(reversedRows.map((row) => row.oid).sort()).toEqual(rows.map((row) => row.oid).sort())
+    expectSameObjects(readPack(reversed), all, rows.map((row) => row.oid))
+  })
+
+  it('resolves a thin pack through base, and says which base is missing without it', async () => {
+    const thin = gitBytes(['pack-objects', '--thin', '--stdout', '--revs'], repo, 'HEAD\n^HEAD~1\n')
+    const expected = (await git(['rev-list', '--objects', 'HEAD~1..HEAD'], { cwd: repo })).split('\n').map((line) => line.slice(0, 40))
+    const asked: string[] = []
+    const objects = readPack(thin, (oid) => (asked.push(oid), all.get(oid)))
+    expectSameObjects(objects, all, expected)
+    expect(asked.length).toBeGreaterThan(0)
+    for (const oid of asked) expect(expected).not.toContain(oid)
+
+    expect(() => readPack(thin)).toThrow(CorruptPackError)
+    expect(() => readPack(thin)).toThrow(/^missing delta base [0-9a-f]{40} for the object at byte \d+$/)
+    expect(() => readPack(thin, () => undefined)).toThrow(new RegExp(`missing delta base (${asked.join('|')})`))
+  })
+
+  it('applies a hand-made delta with a 64 KB copy (size 0) as git does, and rejects bad ones', async () => {
+    const base = Buffer.from(Array.from({ length: 70000 }, (_, i) => (i * 7) % 251))
+    const baseOid = objectId('blob', base)
+    const varint = (n: number): number[] => (n < 128 ? [n] : [(n & 0x7f) | 0x80, ...varint(Math.floor(n / 128))])
+    // Copy 0x10000 bytes from 0, insert "end", copy 100 bytes from 0x10000.
+    const delta = (sourceSize: number, copy = [0x94, 0x01, 100], targetSize = 65536 + 3 + 100) =>
+      Buffer.from([...varint(sourceSize), ...varint(targetSize), 0x80, 3, ...Buffer.from('end'), ...copy])
+    const target = Buffer.concat([base.subarray(0, 65536), Buffer.from('end'), base.subarray(65536, 65636)])
+
+    // The delta first, its base after it, as git index-pack also accepts.
+    const pack = rawPack([rawEntry(7, delta(70000), baseOid), rawEntry(3, base)])
+    const objects = readPack(pack)
+    expect((await verifyPack(tmp.dir, 'hand', pack)).map((row) => row.oid).sort()).toEqual([...objects.keys()].sort())
+    expect(objects.get(objectId('blob', target))?.content.equals(target)).toBe(true)
+
+    const bad = (data: Buffer) => () => readPack(rawPack([rawEntry(3, base), rawEntry(7, data, baseOid)]))
+    expect(bad(delta(69999))).toThrow(/^bad delta in the object at byte \d+: base is 70000 bytes, not 69999$/)
+    expect(bad(delta(70000, [0x94, 0x01, 200]))).toThrow(/copy of 200 bytes from 65536 overflows/)
+    expect(bad(delta(70000, [0x94, 0x01]))).toThrow(CorruptPackError)
+    expect(bad(delta(70000, undefined, 65640))).toThrow(/made 65639 bytes, not 65640$/)
+  })
+
+  it('computes the object ids git hash-object computes', async () => {
+    const samples = new Map<ObjectType, [string, GitObject]>()
+    for (const [oid, object] of all) samples.set(object.type, [oid, object])
+    expect([...samples.keys()].sort()).toEqual(['blob', 'commit', 'tag', 'tree'])
+    samples.set('blob', ['', { type: 'blob', content: Buffer.from([0, 0xff, 0xfe, 10, 0x80]) }])
+    for (const [oid, { type, content }] of samples.values()) {
+      const file = path.join(tmp.dir, 'object')
+      await writeFile(file, content)
+      const gitOid = await git(['hash-object', '-t', type, file], { cwd: repo })
+      expect(objectId(type, content)).toBe(gitOid)
+      if (oid) expect(gitOid).toBe(oid)
+    }
+    expect(objectId('blob', new Uint8Array())).toBe('e69de29bb2d1d6434b8b29ae775ad8c2e48c5391')
+  })
+
+  it('writes a pack of whole objects that git indexes and reads back', async () => {
+    const big = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31) % 256))
+    const objects = new Map(all)
+    for (const content of [big, Buffer.alloc(0)]) objects.set(objectId('blob', content), { type: 'blob', content })
+    const pack = writePack(objects.values())
+
+    const bare = path.join(tmp.dir, 'bare.git')
+    await git(['init', '--quiet', '--bare', bare])
+    gitBytes(['index-pack', '--stdin', '--fix-thin'], bare, pack)
+    const idx = (await readdir(path.join(bare, 'objects/pack'))).find((name) => name.endsWith('.idx'))!
+    const rows = (await git(['verify-pack', '-v', path.join(bare, 'objects/pack', idx)])).split('\n')
+    expect(rows.filter((row) => /^[0-9a-f]{40} /.test(row)).map((row) => row.slice(0, 40)).sort()).toEqual([...objects.keys()].sort())
+    expectSameObjects(catAll(bare), objects, objects.keys())
+    expect(await git(['cat-file', '-p', [...all.keys()][0]], { cwd: bare })).toBe(await git(['cat-file', '-p', [...all.keys()][0]], { cwd: repo }))
+
+    expectSameObjects(readPack(pack), objects, objects.keys())
+    expect(readPack(writePack([])).size).toBe(0)
+  })
+
+  it('rejects bytes that are not a well-formed pack, saying what and where', () => {
+    const pack = writePack([...all.values()].slice(0, 5))
+    const changed = (at: number, value: number) => Buffer.from(pack).fill(value, at, at + 1)
+    const end = pack.length - 20
+
+    expect(() => readPack(changed(0, 0x51))).toThrow(CorruptPackError)
+    expect(() => readPack(changed(0, 0x51))).toThrow('bad pack signature at byte 0')
+    expect(() => readPack(changed(7, 4))).toThrow('unsupported pack version 4 at byte 4')
+    expect(() => readPack(pack.subarray(0, 30))).toThrow('truncated pack: 30 bytes')
+    expect(() => readPack(pack.subarray(0, pack.length - 25))).toThrow(/^bad zlib data in the object at byte \d+: unexpected end of file$/)
+    expect(() => readPack(changed(end + 3, pack[end + 3] ^ 1))).toThrow(`pack checksum mismatch at byte ${end}`)
+    expect(() => readPack(changed(12, (pack[12] & 0x8f) | 0x50))).toThrow('unknown object type 5 at byte 12')
+    const blob = Buffer.from('twelve bytes')
+    expect(() => readPack(rawPack([rawEntry(3, blob, '', 13)]))).toThrow('object at byte 12 inflates to 12 bytes, not 13')
+    expect(() => readPack(changed(end - 3, pack[end - 3] ^ 1))).toThrow(CorruptPackError)
+    // A count of one object more than the pack holds, with a checksum that matches.
+    expect(() => readPack(rawPack([pack.subarray(12, end)], 6))).toThrow(`truncated pack at byte ${end}`)
+    // And one fewer: the last object is left over.
+    expect(() => readPack(rawPack([pack.subarray(12, end)], 4))).toThrow(/^\d+ unexpected bytes after the last object, at byte \d+$/)
+  })
+})
