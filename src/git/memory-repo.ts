@@ -10,15 +10,15 @@
  * parsed once, straight from the pack: no filesystem, no pack index, no ref files.
  */
 import type { BotIdentity } from '../identity/commit-message.js'
-import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
+import { resolveHead } from './default-branch.js'
 import { PinbotError } from '../errors.js'
 import { parseCommit, serializeCommit, signCommit, type Commit } from './git-objects.js'
 import type { HttpClient } from './http.js'
 import { objectId, readPack, writePack, type GitObject, type ObjectType } from './pack-file.js'
 import { parsePushReport, receivePackRequest, refusalOf, type PushReport } from './receive-pack.js'
-import { RemoteError, notSmartHttpError, pushRefusedError, type ErrorContext } from './remote-errors.js'
+import { RemoteError, malformedAnswerError, pushRefusedError, type ErrorContext } from './remote-errors.js'
 import type { Signer } from '../identity/signing.js'
-import { quotedName } from './server-text.js'
+import { quotedName, serverText } from './server-text.js'
 import { advertisedRefs, parseAnswer, smartHttpExchange } from './smart-http.js'
 import { BadTreeError, MalformedTreeError, checkTree, parseTree, treeWithEntry, type TreeEntry } from './tree.js'
 import { parseUploadPackAnswer, uploadPackRequest } from './upload-pack.js'
@@ -72,12 +72,10 @@ export class MemoryRepo {
    * What an earlier fetch brought is dropped.
    */
   async fetch(branch?: string, options: { depth?: number } = {}): Promise<{ tip: string; branch: string }> {
-    const { refs, symrefs, capabilities } = await advertisedRefs(this.http, this.url, this.read)
-    const resolved = branch ?? branchFromSymref(symrefs.get('HEAD'))
-    const tip = refs.get(branch ? `refs/heads/${branch}` : 'HEAD')
-    if (branch && !tip) throw branchNotFound(branch)
-    if (!tip) throw emptyRepoError()
-    if (!resolved) throw noDefaultBranchError()
+    const advertised = await advertisedRefs(this.http, this.url, this.read)
+    const { refs, capabilities } = advertised
+    const { branch: resolved, tip } = branch ? { branch, tip: refs.get(`refs/heads/${branch}`) } : resolveHead(advertised)
+    if (!tip) throw branchNotFound(branch!)
     this.objects = new Map()
     this.written.clear()
     this.fetched = { tip, depth: options.depth ?? 1, capabilities }
@@ -113,7 +111,7 @@ export class MemoryRepo {
   private object(oid: string, type: ObjectType): Buffer {
     const object = this.objects.get(oid)
     if (!object) throw new MissingObjectError(oid, type)
-    if (object.type !== type) throw new PinbotError('bad-object', `${oid} is a ${object.type}, not a ${type}`)
+    if (object.type !== type) throw new PinbotError('bad-object', `${oid} is a ${object.type}, not a ${type}`, { hint: 'run git fsck on the server repository' })
     return object.content
   }
 
@@ -149,7 +147,14 @@ export class MemoryRepo {
   }
 
   private parsedCommit(oid: string): Commit {
-    return parseCommit(this.object(oid, 'commit'))
+    try {
+      return parseCommit(this.object(oid, 'commit'))
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error
+      throw new PinbotError('bad-object', `the commit ${oid} is malformed: ${serverText(error.message, 120)}`, {
+        hint: 'run git fsck on the server repository',
+      })
+    }
   }
 
   /** A commit's exact bytes (what a signature covers), without git's header. */
@@ -249,7 +254,7 @@ export class MemoryRepo {
     try {
       report = parsePushReport(body)
     } catch (error) {
-      throw notSmartHttpError(error)
+      throw malformedAnswerError((error as Error).message, error)
     }
     const refused = refusalOf(report, ref)
     if (refused !== undefined) throw pushRefusedError(refused, report.messages)
