@@ -9,7 +9,7 @@ import type { PinResult } from '../src/pin/pin-result.js'
 import { DEFAULT_RETRIES, pinRemote } from '../src/pin/remote-pin.js'
 import { checkBranchArg } from '../src/git/branch-name.js'
 import { parseForgeUrl, resolveRepo } from '../src/git/repo-ref.js'
-import { remoteFlags, remoteSettings } from './_remote-flags.js'
+import { limitFlag, remoteFlags, remoteSettings } from './_remote-flags.js'
 
 const onlyRemote = { dependsOn: ['remote'] }
 
@@ -27,6 +27,7 @@ export const remotePinFlags = {
   'token-env': { ...remoteFlags['token-env'], ...onlyRemote },
   'token-user': { ...remoteFlags['token-user'], ...onlyRemote },
   timeout: { ...remoteFlags.timeout, ...onlyRemote },
+  limit: limitFlag(onlyRemote),
 }
 
 export interface RemotePinFlags {
@@ -40,6 +41,7 @@ export interface RemotePinFlags {
   'token-env'?: string
   'token-user'?: string
   timeout?: string
+  limit?: string[]
 }
 
 /** The documented `pin --remote --json` object. */
@@ -76,6 +78,7 @@ export async function runRemotePin(
     branch: flags.branch,
     auth: settings.auth,
     timeoutMs: settings.timeoutMs,
+    limits: settings.limits,
     ...commit,
     requireFile: flags['require-file'],
     allowDowngrade: flags['allow-downgrade'],

@@ -62,7 +62,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const version = parseVersionArg(flags.version)
     const manifest = await loadManifest(flags.manifest)
     const repos = selectRepos(manifest.repos, flags.only ?? [])
-    const { auth, timeoutMs } = remoteSettings(flags)
+    const { auth, timeoutMs, limits } = remoteSettings(flags)
     const dryRun = flags['dry-run']
     if (!auth.token && !dryRun) {
       throw new UsageError('missing-token', `no forge token: ${auth.tokenEnv} is not set`, {
@@ -93,6 +93,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         version,
         auth,
         http,
+        limits,
         ...commit,
         pinFile: manifest.pinFile,
         requireFile: manifest.requireFile,

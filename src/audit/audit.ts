@@ -6,6 +6,7 @@
  * and the one before it is.
  */
 import type { HttpClient } from '../git/http.js'
+import type { Limits } from '../git/limits.js'
 import { MemoryRepo, type TreeEntry } from '../git/memory-repo.js'
 import { pinHistory, type PinHistory } from './pin-history.js'
 import { verifyPinCommit, type PinCommit, type SignatureStatus, type VerifySignature } from './pin-signature.js'
@@ -55,6 +56,7 @@ export interface AuditOptions {
   maxDepth: number
   /** Where the token came from, named in the hint of an auth failure. */
   tokenEnv?: string
+  limits?: Partial<Limits>
 }
 
 /** The change before a non-bot pin change, when that one is the bot's signed pin. */
@@ -92,7 +94,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     error: null,
   }
   try {
-    const repo = new MemoryRepo(target.url, options.http, options.tokenEnv)
+    const repo = new MemoryRepo(target.url, options.http, options.tokenEnv, options.limits)
     // A signature check needs the tip's parent to see whether the tip changed the pin.
     const depth = options.verify ? 2 : 1
     const { branch, tip } = await repo.fetch(target.branch, { depth })

@@ -19,6 +19,7 @@ import { UsageError } from '../errors.js'
 import { createHttpClient, type HttpClient } from '../git/http.js'
 import type { BotIdentity } from '../identity/commit-message.js'
 import { MemoryRepo } from '../git/memory-repo.js'
+import type { Limits } from '../git/limits.js'
 import { currentPinOf, decidePin, refusedPinError } from './pin-decision.js'
 import { pinFailure, type PinResult } from './pin-result.js'
 import { redact } from '../redact.js'
@@ -42,6 +43,8 @@ export interface PinRemoteOptions {
   http?: HttpClient
   /** Idle timeout per request, for the client created here. */
   timeoutMs?: number
+  /** Size caps on what the server sends (default: DEFAULT_LIMITS). */
+  limits?: Partial<Limits>
   identity: BotIdentity
   message: string
   /** Signs the commit payload (armored detached signature); undefined: unsigned commit. */
@@ -96,7 +99,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
   })
 
   try {
-    const memory = new MemoryRepo(repo.url, http, options.auth?.tokenEnv)
+    const memory = new MemoryRepo(repo.url, http, options.auth?.tokenEnv, options.limits)
     for (;;) {
       attempts++
       const fetched = await memory.fetch(branch)
