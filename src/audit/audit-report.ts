@@ -7,6 +7,7 @@ import { errorAnnotation, markdownCell, markdownTable } from '../report/actions.
 import type { AuditResult, FleetAudit } from './audit-fleet.js'
 import { formatProblem } from '../contract/runtime-version.js'
 import { renderTable } from '../report/table.js'
+import { formatShard, isSharded, type Shard } from '../fleet/shard.js'
 
 export const TABLE_HEADERS = ['repo', 'branch', 'version', 'status', 'signature', 'last pin commit', 'age']
 
@@ -122,9 +123,10 @@ export function toJsonReport(audit: FleetAudit) {
 }
 
 /** Markdown appended to `$GITHUB_STEP_SUMMARY` (GitHub and Gitea Actions). */
-export function renderAuditStepSummary(audit: FleetAudit, options: { now: number; pinFile: string; signaturesChecked: boolean }): string {
+export function renderAuditStepSummary(audit: FleetAudit, options: { now: number; pinFile: string; signaturesChecked: boolean; shard?: Shard }): string {
+  const shard = options.shard && isSharded(options.shard) ? ` (shard ${formatShard(options.shard)})` : ''
   const lines = [
-    `## pinbot verify-pins: ${audit.passed ? 'all pins ok' : 'pins need attention'}`,
+    `## pinbot verify-pins${shard}: ${audit.passed ? 'all pins ok' : 'pins need attention'}`,
     '',
     markdownCell(formatAuditCounts(audit)),
     '',

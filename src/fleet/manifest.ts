@@ -6,6 +6,7 @@
  * keys repeated in one object) live in the same place. `manifest.schema.json` documents
  * the same rules for editors; a unit test keeps the two in agreement.
  */
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
 import { formatJsonPath, JsonSyntaxError, parseJson, type JsonPath } from './json-parse.js'
@@ -336,4 +337,13 @@ export function selectRepos(repos: ManifestRepo[], only: readonly string[]): Man
     })
   }
   return repos.filter(matches)
+}
+
+/**
+ * A fingerprint of what the manifest says (not of its bytes, so a runner that checks the
+ * file out with other line endings agrees): the reports of a matrix's shards carry it, and
+ * `report merge` refuses reports of different manifests.
+ */
+export function manifestDigest(manifest: Manifest): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(manifest)).digest('hex')}`
 }
