@@ -102,6 +102,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         ...commit,
         pinFile: manifest.pinFile,
         requireFile: manifest.requireFile,
+        consumer: manifest.consumer,
         allowDowngrade: flags['allow-downgrade'],
         retries: flags.retries,
         dryRun,

@@ -53,6 +53,7 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
       repos,
       pinFile: manifest.pinFile,
       requireFile: manifest.requireFile,
+      consumer: manifest.consumer,
       expect,
       publicKeys,
       maxDepth: flags['max-depth'],

@@ -167,6 +167,7 @@ function repoAuditOf(json: Json): RepoAudit {
     commit: json.commit ?? null,
     replacedBotPin: json.replacedBotPin ?? null,
     skipped: json.skipped ?? null,
+    consumer: json.consumer ?? null,
     error: json.error ?? null,
   }
 }
