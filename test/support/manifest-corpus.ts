@@ -30,6 +30,7 @@ export const GOOD_MANIFESTS: Array<{ name: string; text: string }> = [
       coAuthors: ['Release Manager <release@example.com>'],
       message: 'chore(runtime): {version}',
       concurrency: 64,
+      pace: { maxPushesPerMinute: 80 },
     }),
   },
   { name: 'with a byte order mark and a forge path', text: `\uFEFF${JSON.stringify({ forge: 'http://127.0.0.1:3000/gitea/', repos: ['a/b'] })}` },
