@@ -71,10 +71,11 @@ export class ManifestError extends UsageError {
   }
 }
 
-// The same rules as the patterns in manifest.schema.json (the drift test compares them).
+// The same rules as the patterns in manifest.schema.json (the drift test compares them);
+// BRANCH is git/branch-name.ts's rule as a pattern (a unit test compares them).
 const HTTP_URL = /^https?:\/\//
 const REPO_NAME = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/
-const BRANCH = /^(?![-/.])(?!.*(\.\.|@\{|\/\/|\/\.|\.lock\/))(?!.*(\.lock|\/|\.)$)(?!@$)[^\x00-\x20~^:?*[\\\x7f]+$/
+const BRANCH = /^(?![-/.])(?!.*(\.\.|@\{|\/\/|\/\.|\.lock\/))(?!.*(\.lock|\/|\.)$)(?!(@|HEAD)$)[^\x00-\x20~^:?*[\\\x7f]+$/
 const PIN_FILE_NAME = /^(?!\.\.?$)(?!\.[gG][iI][tT]$)[^/\\\x00-\x1f\x7f]+$/
 const RELATIVE_PATH = /^(?!\/)(?!.*\/$)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))(?!(.*\/)?\.[gG][iI][tT](\/|$))[^\\\x00-\x1f\x7f]+$/
 // Identity and message rules no looser than src/identity/commit-message.ts applies to the same flags.

@@ -25,6 +25,7 @@ import { pinFailure, type PinResult } from './pin-result.js'
 import { redact } from '../redact.js'
 import { RemoteError, isRace } from '../git/remote-errors.js'
 import { resolveRepo, type RepoRef } from '../git/repo-ref.js'
+import { checkBranchArg } from '../git/branch-name.js'
 import { PIN_FILE, formatVersion, parseVersionArg } from '../contract/runtime-version.js'
 import type { Signer } from '../identity/signing.js'
 
@@ -77,6 +78,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
   const version = parseVersionArg(options.version)
   const pinFile = checkPath(options.pinFile ?? PIN_FILE, 'pin file')
   const requireFile = options.requireFile === undefined ? undefined : checkPath(options.requireFile, '--require-file')
+  if (options.branch !== undefined) checkBranchArg(options.branch, 'branch')
   const retries = options.retries ?? DEFAULT_RETRIES
   if (!Number.isInteger(retries) || retries < 0) throw new UsageError('invalid-retries', `retries must be a whole number >= 0, got ${retries}`)
   if (!options.message.trim()) throw new UsageError('invalid-message', 'the commit message is empty')
