@@ -64,7 +64,6 @@ export const BAD_MANIFESTS: BadManifest[] = [
     problems: [['$.consumer.file', 'required when "requireFile" is not set']],
     schemaCannotTell: true,
   },
-  { name: 'consumer with an unknown key', text: manifest({ consumer: { file: 'a.yml', reads: 'x' } }), problems: [['$.consumer.reads', 'unknown key']] },
   { name: 'misspelt key', text: manifest({ concurency: 4 }), problems: [['$.concurency', 'did you mean "concurrency"?']] },
   {
     name: 'wrong top-level types',
