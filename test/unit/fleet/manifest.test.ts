@@ -144,5 +144,9 @@ describe('parseManifest: consumer', () => {
     expect(parse({ requireFile: 'ci.yml', consumer: { file: 'b.yml', contains: 'cat x' } }).consumer).toEqual({ file: 'b.yml', contains: 'cat x' })
     expect(parse({ requireFile: 'ci.yml' })).not.toHaveProperty('consumer')
   })
+
+  it('lists unknown consumer keys like any other', () => {
+    expect(() => parse({ consumer: { file: 'a.yml', reads: 'x' } })).toThrow("$.consumer.reads: unknown key (allowed: file, contains)")
+  })
 })
 
