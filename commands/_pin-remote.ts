@@ -44,7 +44,7 @@ export interface RemotePinFlags {
   limit?: string[]
 }
 
-/** The documented `pin --remote --json` object. */
+/** The documented `pin --json` object, local and remote (and each of `cascade --json`'s results). */
 export interface RemotePinJson {
   repo: string
   branch: string | null

@@ -20,6 +20,7 @@ import { createHttpClient, type HttpClient } from '../git/http.js'
 import type { BotIdentity } from '../identity/commit-message.js'
 import { MemoryRepo } from '../git/memory-repo.js'
 import type { Limits } from '../git/limits.js'
+import { consumesPin, notConsumedMessage, type PinConsumer } from './pin-consumer.js'
 import { currentPinOf, decidePin, refusedPinError } from './pin-decision.js'
 import { pinFailure, type PinResult } from './pin-result.js'
 import { redact } from '../redact.js'
@@ -52,6 +53,8 @@ export interface PinRemoteOptions {
   pinFile?: string
   /** Skip the repo (reason `missing-required-file`) when this path is absent at the tip. */
   requireFile?: string
+  /** Skip the repo (reason `not-consumed`) when this file does not read the pin. */
+  consumer?: PinConsumer
   allowDowngrade?: boolean
   /** Re-attempts after a lost race (default 3). */
   retries?: number
@@ -113,6 +116,11 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
       }
       const current = await currentPinOf(await memory.lookup(tip, pinFile), (oid) => memory.readBlob(oid))
       const decision = decidePin(current, version, { allowDowngrade: options.allowDowngrade })
+      if (options.consumer && !(await consumesPin(memory, tip, options.consumer))) {
+        log(`${notConsumedMessage(options.consumer)}: skipping`)
+        const before = 'before' in decision ? decision.before : undefined
+        return result({ outcome: 'skipped', reason: 'not-consumed', before, after: before })
+      }
       if (decision.action === 'refuse') throw refusedPinError(`${pinFile} at the tip of ${branch}`, decision.found)
       if (decision.action === 'keep') {
         log(decision.outcome === 'unchanged' ? `already at ${version}` : `holds ${decision.before}, higher than ${version}: not lowering it`)
