@@ -32,7 +32,7 @@ interface Sent {
 function recordingClient(sent: Sent[], inFlight: { reads: number; maxReads: number }): HttpClient & { destroy(): void } {
   const http = createHttpClient({ token: forge.tokens.readWrite })
   return {
-    ...http,
+    destroy: () => http.destroy(),
     async request(req) {
       const entry: Sent = { kind: req.url.endsWith('/git-receive-pack') && req.method === 'POST' ? 'push' : 'read', at: Date.now() }
       sent.push(entry)
