@@ -88,8 +88,8 @@ export function pacedHttpClient(http: HttpClient & { destroy(): void }, options:
       const res = await http.request({ ...req, ...(body && { body }) })
       const waitMs = slowDownMs(res)
       if (waitMs === undefined || waitMs > maxWaitMs || slowdowns >= MAX_SLOWDOWNS_PER_REQUEST) return res
-      await collectBytes(res.body).catch(() => {}) // free the connection; the answer is not used
       pausedUntil.set(url.origin, Math.max(pausedUntil.get(url.origin) ?? 0, Date.now() + waitMs))
+      await collectBytes(res.body).catch(() => {}) // free the connection; the answer is not used
       options.onWait?.({ origin: url.origin, path: url.pathname.replace(/\/(info\/refs|git-upload-pack|git-receive-pack)$/, ''), status: res.statusCode, waitMs })
     }
   }
