@@ -15,7 +15,7 @@ import { shardFlags, shardSetting } from './_shard-flag.js'
 export default class VerifyPins extends BaseCommand {
   static override summary = 'Audit the pin of every repo in a manifest: version, validity, and who signed it'
   static override description = `For every repo of the manifest, concurrently and in memory (no clone on disk): the default branch (or the manifest's branch), the .runtime-version there (missing, invalid with the contract's problems, or its version), and its status against --expect (ok, behind, ahead). Without --expect the highest version in the fleet is the reference.
-With --key, the commit that last changed the pin file is found (the shallow history is deepened step by step, at most --max-depth commits) and its signature checked against the bot's public key(s): signed-by-bot, unsigned, signed-by-other-key, bad-signature, expired-key or revoked-key, with its author and committer. A pin hand-edited after the bot's commit shows as unsigned (or signed by another key), and is reported as a hand edit of the bot's signed pin it replaced.
+With --key, the commit that last changed the pin file is found (the shallow history is deepened step by step, at most --max-depth commits) and its signature (OpenPGP, or SSH as git's gpg.format=ssh makes it) checked against the bot's public key(s) or allowed_signers file: signed-by-bot, unsigned, signed-by-other-key, bad-signature, expired-key or revoked-key, with its author and committer. A pin hand-edited after the bot's commit shows as unsigned (or signed by another key), and is reported as a hand edit of the bot's signed pin it replaced.
 Without --key one repo costs 2 HTTP requests. Remote failures are reported per repo (auth, forbidden, not-found, network, timeout, http). The token is read from PINBOT_TOKEN (or the variable named by --token-env).
 With --shard K/N (one job of a CI matrix), only the repos of shard K (a hash of each repo's name, the same on every runner); \`report merge\` makes one report of the shards' --json reports. Without --expect, each shard compares with its own highest version: give --expect to shards.
 When GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it.
@@ -31,7 +31,7 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
   static override flags = {
     manifest: Flags.string({ required: true, helpValue: 'FILE', description: 'the manifest listing the repos (the same file cascade uses)' }),
     expect: Flags.string({ helpValue: 'VERSION', description: 'the version every repo should be on (default: the highest found)' }),
-    key: Flags.string({ multiple: true, helpValue: 'PUBFILE', description: "the bot's public key; check who signed each pin (repeat for several keys)" }),
+    key: Flags.string({ multiple: true, helpValue: 'PUBFILE', description: "the bot's public key (OpenPGP, SSH .pub, or a git allowed_signers file); check who signed each pin (repeatable)" }),
     'max-depth': Flags.integer({ min: 1, max: 100_000, default: DEFAULT_MAX_DEPTH, helpValue: 'N', description: 'with --key: how many commits back to look for the last pin change' }),
     concurrency: Flags.integer({ min: MIN_CONCURRENCY, max: MAX_CONCURRENCY, helpValue: 'N', description: `repos audited at once (default: the manifest's, else ${DEFAULT_AUDIT_CONCURRENCY})` }),
     only: Flags.string({ multiple: true, helpValue: 'REPO', description: 'audit only these repos of the manifest (repeatable)' }),
@@ -48,8 +48,8 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     const manifest = await loadManifest(flags.manifest)
     const selected = selectRepos(manifest.repos, flags.only ?? [])
     const repos = selectShard(selected, shard)
-    // openpgp is loaded only when there are keys to read: an audit without --key never needs it.
-    const publicKeys = flags.key?.length ? await (await import('../src/identity/keys.js')).readPublicKeys(flags.key) : undefined
+    // Key libraries are loaded only when there are keys to read: an audit without --key never needs them.
+    const keys = flags.key?.length ? await (await import('../src/identity/verification-keys.js')).readVerificationKeys(flags.key) : undefined
 
     const waits: OriginWait[] = []
     const audit = await verifyPins({
@@ -62,13 +62,13 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
       requireFile: manifest.requireFile,
       consumer: manifest.consumer,
       expect,
-      publicKeys,
+      keys,
       maxDepth: flags['max-depth'],
       concurrency: flags.concurrency ?? manifest.concurrency ?? DEFAULT_AUDIT_CONCURRENCY,
       ...remote,
     })
     if (!audit.passed) process.exitCode = 1
-    const view = { now: Date.now(), pinFile: manifest.pinFile, signaturesChecked: Boolean(publicKeys), shard }
+    const view = { now: Date.now(), pinFile: manifest.pinFile, signaturesChecked: Boolean(keys), shard }
     await appendStepSummary(renderAuditStepSummary(audit, view) + renderWaitsMarkdown(waits))
     if (inActions(process.env)) for (const line of renderAuditAnnotations(audit, view)) this.err(line)
     const failed = audit.results.filter((result) => result.status === 'failed').map((result) => result.repo)

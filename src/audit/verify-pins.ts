@@ -2,7 +2,7 @@
  * `verify-pins` as a library call: audit every repo concurrently over one HTTP client,
  * then judge the fleet. openpgp is only loaded when public keys are given.
  */
-import type { PublicKey } from 'openpgp'
+import type { VerificationKeys } from '../identity/signing.js'
 import { auditRepo, type RepoAudit, type RepoTarget, type VerifySignature } from './audit.js'
 import { summarizeFleet, type FleetAudit } from './audit-fleet.js'
 import type { ForgeAuth } from '../git/auth.js'
@@ -29,8 +29,8 @@ export interface VerifyPinsOptions {
   consumer?: PinConsumer
   /** The version every repo should be on; default: the highest found. */
   expect?: string
-  /** The bot's public keys; when given, the last pin change of every repo is verified. */
-  publicKeys?: PublicKey[]
+  /** The bot's public keys (OpenPGP, SSH, allowed_signers); when given, the last pin change of every repo is verified. */
+  keys?: VerificationKeys
   maxDepth: number
   concurrency: number
   auth: ForgeAuth
@@ -41,14 +41,14 @@ export interface VerifyPinsOptions {
   onAudit?: (audit: RepoAudit, index: number) => void
 }
 
-async function signatureVerifier(publicKeys: PublicKey[] | undefined): Promise<VerifySignature | undefined> {
-  if (!publicKeys?.length) return undefined
+async function signatureVerifier(keys: VerificationKeys | undefined): Promise<VerifySignature | undefined> {
+  if (!keys || keys.openpgp.length + keys.ssh.length === 0) return undefined
   const { verifyCommitSignature } = await import('../identity/signing.js')
-  return (signed) => verifyCommitSignature({ ...signed, publicKeys })
+  return (signed) => verifyCommitSignature({ ...signed, keys })
 }
 
 export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit> {
-  const verify = await signatureVerifier(options.publicKeys)
+  const verify = await signatureVerifier(options.keys)
   const http = pacedHttpClient(createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs }), { onWait: options.onWait })
   try {
     const outcomes = await runPool(options.repos, options.concurrency, async (repo, index) => {
