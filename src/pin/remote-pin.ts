@@ -114,9 +114,13 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
         log(`${requireFile} is absent: skipping`)
         return result({ outcome: 'skipped', reason: 'missing-required-file' })
       }
-      const current = await currentPinOf(await memory.lookup(tip, pinFile), (oid) => memory.readBlob(oid))
+      // Both blobs asked for at once, so that a repo fetched without blobs can get them in one request.
+      const [current, consumed] = await Promise.all([
+        currentPinOf(await memory.lookup(tip, pinFile), (oid) => memory.readBlob(oid)),
+        !options.consumer || consumesPin(memory, tip, options.consumer),
+      ])
       const decision = decidePin(current, version, { allowDowngrade: options.allowDowngrade })
-      if (options.consumer && !(await consumesPin(memory, tip, options.consumer))) {
+      if (options.consumer && !consumed) {
         log(`${notConsumedMessage(options.consumer)}: skipping`)
         const before = 'before' in decision ? decision.before : undefined
         return result({ outcome: 'skipped', reason: 'not-consumed', before, after: before })
