@@ -3,7 +3,9 @@
  * an injected round-trip delay. Prints a table of medians and ratios and writes it to
  * bench/RESULTS.md. Ratios come from one run on one machine; absolute times do not travel.
  *
- *   npm run bench -- [--delay MS] [--quick] [--concurrency N (default: the cascade's, 32)]
+ *   npm run bench -- [--delay MS] [--quick] [--concurrency N (default: the cascade's, 32)] [--only signing]
+ *
+ * `--only signing` runs just the OpenPGP-vs-SSH signed cascade comparison.
  */
 import { spawn } from 'node:child_process'
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -20,6 +22,7 @@ const flag = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback
 }
 const quick = args.includes('--quick')
+const onlySigning = args.includes('--only') && args[args.indexOf('--only') + 1] === 'signing'
 const delayMs = flag('delay', 50)
 const concurrency = flag('concurrency', DEFAULT_CONCURRENCY)
 const root = path.resolve(import.meta.dirname, '..')
@@ -97,6 +100,9 @@ async function main(): Promise<void> {
   const keyFile = path.join(work, 'bot.asc')
   await timed('node', [cli, 'key', 'generate', '--name', 'Bench Bot', '--email', 'bench-bot@example.com', '--out', keyFile])
   const signingEnv = { ...env, PINBOT_SIGNING_KEY: await readFile(keyFile, 'utf8') }
+  const sshKeyFile = path.join(work, 'bot_ed25519')
+  await timed('node', [cli, 'key', 'generate', '--format', 'ssh', '--email', 'bench-bot@example.com', '--out', sshKeyFile])
+  const sshSigningEnv = { ...env, PINBOT_SIGNING_KEY: await readFile(sshKeyFile, 'utf8') }
   const rows: string[][] = []
   const note = (what: string, value: string, ratio = '') => {
     rows.push([what, value, ratio])
@@ -110,10 +116,12 @@ async function main(): Promise<void> {
     return file
   }
   const authed = (names: string[]) => names.map((n) => forge.authedUrl(n))
-  const cascade = async (names: string[], version: string, conc = concurrency) => {
+  const cascade = async (names: string[], version: string, conc = concurrency, keyEnv: Record<string, string> = signingEnv) => {
     forge.clearLog()
     const file = await manifest(names, path.join(work, 'manifest.json'))
-    const run = await timed('node', [cli, 'cascade', '--manifest', file, '--version', version, '--concurrency', String(conc), '--json'], signingEnv)
+    // An SSH key names no one: the author comes from the flags.
+    const author = keyEnv === sshSigningEnv ? ['--author-name', 'Bench Bot', '--author-email', 'bench-bot@example.com'] : []
+    const run = await timed('node', [cli, 'cascade', '--manifest', file, '--version', version, '--concurrency', String(conc), '--json', ...author], keyEnv)
     return { ...run, requests: forge.requests.length }
   }
   const scratch = async () => {
@@ -123,7 +131,7 @@ async function main(): Promise<void> {
   }
 
   console.log(`pinbot bench: delay ${delayMs} ms per request, concurrency ${concurrency}${quick ? ' (quick)' : ''}\n`)
-  const sizes = quick ? [9] : [9, 50, 200]
+  const sizes = quick || onlySigning ? (onlySigning ? [] : [9]) : [9, 50, 200]
   for (const n of sizes) {
     // The sequential loops take minutes at N=200: run them once there; the rest three times.
     const runs = quick ? 1 : 3
@@ -166,8 +174,26 @@ async function main(): Promise<void> {
     note(`N=${n}: re-run, nothing to change: seed / shallow / pinbot`, `${sec(m(seedRerun))} / ${sec(m(shallowRerun))} / ${sec(m(pinbotRerun))}`, `seed/pinbot ${x(m(seedRerun), m(pinbotRerun))}, shallow/pinbot ${x(m(shallowRerun), m(pinbotRerun))}`)
   }
 
-  // verify-pins against a sequential clone + cat loop (once: it takes a minute at N=200).
+  // The same signed cascade with an OpenPGP and an SSH key, alternating, so that both see the same machine load.
   {
+    const n = quick ? 9 : 200
+    const openpgpRuns: number[] = []
+    const sshRuns: number[] = []
+    for (let r = 0; r < (quick ? 1 : 3); r++) {
+      for (const [runs, keyEnv] of [[openpgpRuns, signingEnv], [sshRuns, sshSigningEnv]] as const) {
+        const names = await fleet.reset(n)
+        forge.latencyMs = delayMs
+        runs.push((await cascade(names, `3.${r}.0`, concurrency, keyEnv)).ms)
+        forge.latencyMs = 0
+      }
+    }
+    const runs = (ms: number[]) => `runs ${ms.map((m) => (m / 1000).toFixed(1)).join(', ')} s`
+    note(`N=${n}: pinbot cascade signed with OpenPGP (ed25519)`, sec(median(openpgpRuns)), runs(openpgpRuns))
+    note(`N=${n}: pinbot cascade signed with SSH (ed25519)`, sec(median(sshRuns)), `ssh/openpgp ${(median(sshRuns) / median(openpgpRuns)).toFixed(2)}x; ${runs(sshRuns)}`)
+  }
+
+  // verify-pins against a sequential clone + cat loop (once: it takes a minute at N=200).
+  if (!onlySigning) {
     const n = quick ? 9 : 200
     const names = await fleet.reset(n)
     const file = await manifest(names, path.join(work, 'audit.json'))
@@ -183,7 +209,7 @@ async function main(): Promise<void> {
   }
 
   // History independence: per-repo time, one repo at a time.
-  {
+  if (!onlySigning) {
     const n = quick ? 3 : 10
     const perRepo: Record<number, number> = {}
     for (const commits of [1, 5000]) {
@@ -197,7 +223,7 @@ async function main(): Promise<void> {
   }
 
   // The hook's cost on every commit.
-  {
+  if (!onlySigning) {
     const pin = path.join(work, '.runtime-version')
     await writeFile(pin, '1.2.3\n')
     const node: number[] = []
@@ -215,8 +241,8 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, ${await git(['--version'])}`
   const table = ['| measurement | median | ratio |', '| --- | ---: | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
   const doc = `# pinbot benchmark results\n\nMachine: ${machine}.\nRun: ${new Date().toISOString().slice(0, 10)}, delay ${delayMs} ms per HTTP request, concurrency ${concurrency}${quick ? ', --quick' : ''}. Template repos: 300 commits, ${Object.keys(TEMPLATE_FILES).length} files. Medians of ${quick ? 1 : '3 runs (the seed loop and the clone loop run once at N=200)'}.\n\n${table}\n`
-  if (!quick) await writeFile(path.join(root, 'bench', 'RESULTS.md'), doc)
-  console.log(`\n${quick ? 'quick run: RESULTS.md not written' : 'written to bench/RESULTS.md'}`)
+  if (!quick && !onlySigning) await writeFile(path.join(root, 'bench', 'RESULTS.md'), doc)
+  console.log(`\n${quick || onlySigning ? 'partial run: RESULTS.md not written' : 'written to bench/RESULTS.md'}`)
 }
 
 await main()
