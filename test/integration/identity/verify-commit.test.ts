@@ -165,7 +165,7 @@ describe('pinbot verify-commit', () => {
     const cases: [string[], string][] = [
       [['HEAD~1', '--dir', repo, '--key', keyFiles[1]], 'HEAD~1 is not a branch, tag or commit id'],
       [['--dir', tmp.dir, '--key', keyFiles[1]], `${tmp.dir} is not inside a git checkout`],
-      [['--dir', repo, '--key', garbage], `${garbage} does not hold an OpenPGP public key`],
+      [['--dir', repo, '--key', garbage], `${garbage} holds neither an OpenPGP key nor SSH public keys or allowed_signers lines`],
       [['--dir', repo], 'Missing required flag key'],
       [[`${await git(['rev-parse', 'HEAD^{tree}'], { cwd: repo })}`, '--dir', repo, '--key', keyFiles[1]], 'names a tree, not a commit'],
     ]
