@@ -42,7 +42,7 @@ export interface RemotePinFlags {
   timeout?: string
 }
 
-/** The documented `pin --remote --json` object. */
+/** The documented `pin --json` object, local and remote (and each of `cascade --json`'s results). */
 export interface RemotePinJson {
   repo: string
   branch: string | null

@@ -17,7 +17,7 @@ export const signingFlags = {
   'author-name': Flags.string({ description: "author and committer name (default: the OpenPGP key's primary user ID; required with an SSH key)" }),
   'author-email': Flags.string({ description: "author and committer email (default: the OpenPGP key's primary user ID, or the SSH key's comment); the forge account's verified email" }),
   'co-author': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add a "Co-Authored-By: Name <email>" trailer; repeatable' }),
-  message: Flags.string({ default: DEFAULT_MESSAGE_TEMPLATE, description: 'commit subject template; {version} is replaced' }),
+  message: Flags.string({ default: DEFAULT_MESSAGE_TEMPLATE, description: 'commit subject template; must hold {version}, which is replaced' }),
 }
 
 export type SigningFlags = Interfaces.InferredFlags<typeof signingFlags>

@@ -19,7 +19,7 @@ Exit 0 only for good; 1 for any other status; 2 for bad input (no such revision,
   ]
   static override enableJsonFlag = true
   static override args = {
-    rev: Args.string({ default: 'HEAD', description: 'commit to verify: HEAD, a branch, a tag, or a (short) commit id' }),
+    rev: Args.string({ default: 'HEAD', description: 'commit to verify: any revision git takes (HEAD~1, a branch, a tag, a short commit id)' }),
   }
   static override flags = {
     dir: Flags.string({ default: '.', description: 'the git checkout' }),

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_DEPTH } from '../src/audit/audit.js'
 import { renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../src/audit/audit-report.js'
 import { loadManifest, selectRepos, MAX_CONCURRENCY, MIN_CONCURRENCY } from '../src/fleet/manifest.js'
 import { rerunCommand } from '../src/fleet/cascade.js'
+import { formatWait, formatWaits, renderWaitsMarkdown, type OriginWait } from '../src/fleet/pacing.js'
 import { fleetRunInfo, formatShard, isSharded, selectShard } from '../src/fleet/shard.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
 import { DEFAULT_AUDIT_CONCURRENCY, verifyPins } from '../src/audit/verify-pins.js'
@@ -19,6 +20,7 @@ Without --key one repo costs 2 HTTP requests. Remote failures are reported per r
 With --shard K/N (one job of a CI matrix), only the repos of shard K (a hash of each repo's name, the same on every runner); \`report merge\` makes one report of the shards' --json reports. Without --expect, each shard compares with its own highest version: give --expect to shards.
 When GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it.
 A repo that could not be read (failed) is listed with the command that re-runs only those (--only).
+An answer asking to slow down (429, or 403 with Retry-After or an exhausted rate limit) pauses every request to that forge for the time asked (at most 2 minutes) instead of failing the repo; each wait is logged and listed in --json (waits).
 Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2 for bad input (nothing fetched).`
   static override examples = [
     'PINBOT_TOKEN=... <%= config.bin %> verify-pins --manifest templates.json',
@@ -49,7 +51,12 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     // Key libraries are loaded only when there are keys to read: an audit without --key never needs them.
     const keys = flags.key?.length ? await (await import('../src/identity/verification-keys.js')).readVerificationKeys(flags.key) : undefined
 
+    const waits: OriginWait[] = []
     const audit = await verifyPins({
+      onWait: (wait) => {
+        waits.push(wait)
+        this.err(formatWait(wait))
+      },
       repos,
       pinFile: manifest.pinFile,
       requireFile: manifest.requireFile,
@@ -62,15 +69,16 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     })
     if (!audit.passed) process.exitCode = 1
     const view = { now: Date.now(), pinFile: manifest.pinFile, signaturesChecked: Boolean(keys), shard }
-    await appendStepSummary(renderAuditStepSummary(audit, view))
+    await appendStepSummary(renderAuditStepSummary(audit, view) + renderWaitsMarkdown(waits))
     if (inActions(process.env)) for (const line of renderAuditAnnotations(audit, view)) this.err(line)
     const failed = audit.results.filter((result) => result.status === 'failed').map((result) => result.repo)
     if (!this.jsonEnabled()) {
       if (isSharded(shard)) this.out(`verify-pins: shard ${formatShard(shard)}, ${repos.length} of ${selected.length} ${selected.length === 1 ? 'repo' : 'repos'}\n`)
       this.out(renderAuditReport(audit, view))
     }
+    if (waits.length) this.err(formatWaits(waits))
     if (failed.length) this.err(`Re-run only the failed repos with:\n  ${rerunCommand(this.argv, failed, `${this.config.bin} verify-pins`)}`)
     const { command, ...run } = fleetRunInfo('verify-pins', manifest, repos, shard, this.argv)
-    return { command, ...toJsonReport(audit), ...run }
+    return { command, ...toJsonReport(audit), waits, ...run }
   }
 }

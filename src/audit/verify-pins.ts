@@ -9,6 +9,7 @@ import type { ForgeAuth } from '../git/auth.js'
 import { DEFAULT_CONCURRENCY } from '../fleet/cascade.js'
 import { createHttpClient } from '../git/http.js'
 import { runPool } from '../pool.js'
+import { pacedHttpClient, type OriginWait } from '../fleet/pacing.js'
 import type { PinConsumer } from '../pin/pin-consumer.js'
 
 /**
@@ -34,6 +35,8 @@ export interface VerifyPinsOptions {
   concurrency: number
   auth: ForgeAuth
   timeoutMs?: number
+  /** Called each time the forge asks to slow down and its origin waits (fleet/pacing.ts). */
+  onWait?: (wait: OriginWait) => void
   /** Called as each repo finishes, in completion order. */
   onAudit?: (audit: RepoAudit, index: number) => void
 }
@@ -46,7 +49,7 @@ async function signatureVerifier(keys: VerificationKeys | undefined): Promise<Ve
 
 export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit> {
   const verify = await signatureVerifier(options.keys)
-  const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs })
+  const http = pacedHttpClient(createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs }), { onWait: options.onWait })
   try {
     const outcomes = await runPool(options.repos, options.concurrency, async (repo, index) => {
       const audit = await auditRepo(repo, { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv })

@@ -39,6 +39,8 @@ export interface Manifest {
   coAuthors: string[]
   message?: string
   concurrency?: number
+  /** Pushes a minute at most, spread evenly (`--max-pushes-per-minute` overrides it). */
+  pace?: { maxPushesPerMinute: number }
 }
 
 export interface ManifestProblem {
@@ -49,6 +51,8 @@ export interface ManifestProblem {
 
 export const MIN_CONCURRENCY = 1
 export const MAX_CONCURRENCY = 64
+export const MAX_PUSHES_PER_MINUTE = 6000
+export const PACE_KEYS = ['maxPushesPerMinute'] as const
 
 export class ManifestError extends UsageError {
   constructor(
@@ -263,6 +267,19 @@ function parseConcurrency(value: unknown, path: JsonPath, report: Report): numbe
   return undefined
 }
 
+function parsePace(value: unknown, path: JsonPath, report: Report): Manifest['pace'] {
+  if (!isObject(value)) {
+    report(path, `expected { "maxPushesPerMinute": N }, found ${describe(value)}`)
+    return undefined
+  }
+  checkKeys(value, path, report, PACE_KEYS, PACE_KEYS)
+  if (!Object.hasOwn(value, 'maxPushesPerMinute')) return undefined
+  const rate = value.maxPushesPerMinute
+  if (typeof rate === 'number' && Number.isInteger(rate) && rate >= 1 && rate <= MAX_PUSHES_PER_MINUTE) return { maxPushesPerMinute: rate }
+  report([...path, 'maxPushesPerMinute'], `expected an integer from 1 to ${MAX_PUSHES_PER_MINUTE}, found ${describe(rate)}`)
+  return undefined
+}
+
 type Parser = (value: unknown, path: JsonPath, report: Report, forge: string) => unknown
 
 /**
@@ -287,6 +304,7 @@ const TOP_LEVEL = {
     return undefined
   },
   concurrency: parseConcurrency,
+  pace: parsePace,
 } satisfies Record<string, Parser>
 
 export const MANIFEST_KEYS = Object.keys(TOP_LEVEL) as Array<keyof typeof TOP_LEVEL>
@@ -318,7 +336,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
   }
   if (problems.length) throw new ManifestError(file, problems)
 
-  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency } = parsed
+  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, pace } = parsed
   const consumer = parsed.consumer && { file: consumerFile!, contains: parsed.consumer.contains ?? pinFile }
   return {
     forge,
@@ -330,6 +348,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
     coAuthors,
     ...(message !== undefined && { message }),
     ...(concurrency !== undefined && { concurrency }),
+    ...(pace !== undefined && { pace }),
   }
 }
 

@@ -50,7 +50,7 @@ export function parseCoAuthor(text: string): BotIdentity {
   return checkIdentity({ name: match[1], email: match[2] }, 'co-author')
 }
 
-/** Validate a subject template: one line; `{version}` is the only placeholder. */
+/** Validate a subject template: one line, holding `{version}`, its only placeholder. */
 export function checkTemplate(template: string): string {
   if (!template.trim() || /[\r\n]/.test(template)) {
     throw new UsageError('invalid-message', 'the commit message template must be a single non-empty line', {
@@ -62,6 +62,10 @@ export function checkTemplate(template: string): string {
     throw new UsageError('invalid-message', `unknown placeholder ${unknown[0]} in the commit message template`, {
       hint: 'The only placeholder is {version}.',
     })
+  }
+  // Every pin commit names its version, as the manifest's "message" rule requires too.
+  if (!template.includes('{version}')) {
+    throw new UsageError('invalid-message', 'the commit message template has no {version} placeholder', { hint: `For example "${DEFAULT_MESSAGE_TEMPLATE}".` })
   }
   return template.trim()
 }

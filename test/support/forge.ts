@@ -35,6 +35,8 @@ export interface Fault {
   kind: 'status' | 'drop' | 'hang' | 'stall' | 'cut'
   /** HTTP status for kind 'status' (default 500). */
   status?: number
+  /** Headers of a kind 'status' answer, e.g. Retry-After. */
+  headers?: Record<string, string>
   /** Only requests to this repo ("owner/name"). */
   repo?: string
   service?: Service
@@ -325,7 +327,7 @@ export class Forge {
       res.writeHead(status, { 'content-type': 'text/plain', ...headers })
       res.end(`${text}\n`)
     }
-    if (fault?.kind === 'status') return reply(fault.status ?? 500, 'injected failure')
+    if (fault?.kind === 'status') return reply(fault.status ?? 500, 'injected failure', fault.headers)
     if (!match || !service) return reply(404, 'not found')
 
     const role = this.tokenRole(req.headers.authorization)

@@ -159,11 +159,19 @@ describe('pinbot verify-commit', () => {
     expect(await check(['--dir', path.join(tmp.dir, 'linked')])).toMatchObject({ commit: commits.ours, status: 'good' })
   })
 
+  it('takes any revision git takes: HEAD~1, reflog entries, peeled tags', async () => {
+    const check = async (rev: string) => json(await runCli(['verify-commit', rev, '--dir', repo, '--key', keyFiles[1], '--json']))
+    for (const rev of ['HEAD~1', 'main~1', 'HEAD@{1}', 'v1^{commit}']) {
+      expect(await check(rev), rev).toMatchObject({ commit: await git(['rev-parse', '--verify', `${rev}^{commit}`], { cwd: repo }) })
+    }
+  })
+
   it('exits 2 with a clear error for bad input', async () => {
     const garbage = path.join(tmp.dir, 'garbage.pub')
     await writeFile(garbage, 'not a key')
     const cases: [string[], string][] = [
-      [['HEAD~1', '--dir', repo, '--key', keyFiles[1]], 'HEAD~1 is not a branch, tag or commit id'],
+      [['HEAD~999', '--dir', repo, '--key', keyFiles[1]], '"HEAD~999" is not a revision in'],
+      [['--dir', repo, '--key', keyFiles[1], '--', '--output=x'], '"--output=x" is not a revision in'],
       [['--dir', tmp.dir, '--key', keyFiles[1]], `${tmp.dir} is not inside a git checkout`],
       [['--dir', repo, '--key', garbage], `${garbage} holds neither an OpenPGP key nor SSH public keys or allowed_signers lines`],
       [['--dir', repo], 'Missing required flag key'],
