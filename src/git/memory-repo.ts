@@ -49,12 +49,16 @@ export class MemoryRepo {
   private fetched?: { tip: string; depth: number; capabilities: ReadonlySet<string> }
   private readonly read: ErrorContext
 
+  private readonly url: string
+
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly http: HttpClient,
     tokenEnv?: string,
   ) {
     this.read = { phase: 'read', tokenEnv }
+    // git keeps a repo's base without trailing slashes (`x.git//info/refs` fails on some servers).
+    this.url = url.replace(/\/+$/, '')
   }
 
   /**
@@ -208,6 +212,7 @@ export class MemoryRepo {
       if (cause.code !== 'network' && cause.code !== 'timeout') throw cause
       throw new RemoteError(cause.code, `${cause.message}; the push was sent and may or may not have landed`, {
         hint: 'run again: a repo that got the pin reports unchanged',
+        outcomeUnknown: true,
         cause,
       })
     }
