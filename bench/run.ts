@@ -4,6 +4,7 @@
  * bench/RESULTS.md. Ratios come from one run on one machine; absolute times do not travel.
  *
  *   npm run bench -- [--delay MS] [--quick] [--concurrency N (default: the cascade's, 32)]
+ *                    [--fleet N (the sharded fleet, default 2000)] [--fleet-only]
  */
 import { spawn } from 'node:child_process'
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -22,6 +23,9 @@ const flag = (name: string, fallback: number) => {
 const quick = args.includes('--quick')
 const delayMs = flag('delay', 50)
 const concurrency = flag('concurrency', DEFAULT_CONCURRENCY)
+const fleetOnly = args.includes('--fleet-only')
+const fleetSize = flag('fleet', quick ? 40 : 2000)
+const SHARDS = 4
 const root = path.resolve(import.meta.dirname, '..')
 const work = path.join(root, 'bench', '.work')
 const cli = path.join(root, 'bin', 'run.js')
@@ -29,6 +33,8 @@ const cli = path.join(root, 'bin', 'run.js')
 interface Run {
   ms: number
   rssMb?: number
+  /** User + system CPU of the process (GNU time), in ms. */
+  cpuMs?: number
   requests?: number
 }
 
@@ -37,7 +43,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 /** Run a command; wall time and (via GNU time) peak RSS of the process tree's largest process. */
 async function timed(cmd: string, cmdArgs: string[], env: Record<string, string> = {}, allowedExit = [0]): Promise<Run & { stdout: string; code: number }> {
   const started = performance.now()
-  const child = spawn('/usr/bin/time', ['-f', '__RSS_KB=%M', cmd, ...cmdArgs], {
+  const child = spawn('/usr/bin/time', ['-f', '__RSS_KB=%M __CPU_S=%U+%S', cmd, ...cmdArgs], {
     env: { ...process.env, ...GIT_ENV, ...env },
   })
   let stdout = ''
@@ -47,10 +53,11 @@ async function timed(cmd: string, cmdArgs: string[], env: Record<string, string>
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)))
   const ms = performance.now() - started
   const rss = /__RSS_KB=(\d+)/.exec(stderr)
+  const cpu = /__CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr)
   if (!allowedExit.includes(code)) {
     throw new Error(`${cmd} ${cmdArgs.slice(0, 3).join(' ')} exited ${code}: ${stderr.slice(-2000)}`)
   }
-  return { ms, rssMb: rss ? Number(rss[1]) / 1024 : undefined, stdout, code }
+  return { ms, rssMb: rss ? Number(rss[1]) / 1024 : undefined, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined, stdout, code }
 }
 
 const TEMPLATE_FILES = (() => {
@@ -123,7 +130,7 @@ async function main(): Promise<void> {
   }
 
   console.log(`pinbot bench: delay ${delayMs} ms per request, concurrency ${concurrency}${quick ? ' (quick)' : ''}\n`)
-  const sizes = quick ? [9] : [9, 50, 200]
+  const sizes = fleetOnly ? [] : quick ? [9] : [9, 50, 200]
   for (const n of sizes) {
     // The sequential loops take minutes at N=200: run them once there; the rest three times.
     const runs = quick ? 1 : 3
@@ -166,8 +173,47 @@ async function main(): Promise<void> {
     note(`N=${n}: re-run, nothing to change: seed / shallow / pinbot`, `${sec(m(seedRerun))} / ${sec(m(shallowRerun))} / ${sec(m(pinbotRerun))}`, `seed/pinbot ${x(m(seedRerun), m(pinbotRerun))}, shallow/pinbot ${x(m(shallowRerun), m(pinbotRerun))}`)
   }
 
-  // verify-pins against a sequential clone + cat loop (once: it takes a minute at N=200).
+  // A fleet past one runner: one process against SHARDS shards run one after another and
+  // merged (report merge), on fresh copies of the same fleet; and pinbot's own CPU per repo.
   {
+    const n = fleetSize
+    interface Outcomes {
+      results: Array<{ repo: string; outcome: string; reason: string | null }>
+      counts: Record<string, number>
+    }
+    const outcomes = (report: Outcomes) => JSON.stringify([report.results.map((r) => [r.repo, r.outcome, r.reason]), report.counts])
+    let names = await fleet.reset(n)
+    const file = await manifest(names, path.join(work, 'fleet.json'))
+    const pinArgs = ['cascade', '--manifest', file, '--version', '3.0.0', '--concurrency', String(concurrency), '--json']
+    forge.latencyMs = delayMs
+    const single = await timed('node', [cli, ...pinArgs], signingEnv)
+    forge.latencyMs = 0
+    names = await fleet.reset(n)
+    const shards: Run[] = []
+    const reports: string[] = []
+    forge.latencyMs = delayMs
+    for (let k = 1; k <= SHARDS; k++) {
+      const run = await timed('node', [cli, ...pinArgs, '--shard', `${k}/${SHARDS}`], signingEnv)
+      reports.push(path.join(work, `shard-${k}.json`))
+      await writeFile(reports[k - 1], run.stdout)
+      shards.push(run)
+    }
+    forge.latencyMs = 0
+    const merged = await timed('node', [cli, 'report', 'merge', ...reports, '--json'])
+    const one = JSON.parse(single.stdout) as Outcomes
+    const same = outcomes(one) === outcomes(JSON.parse(merged.stdout) as Outcomes)
+    if (!same) throw new Error(`N=${n}: the merged shard reports differ from the single run's`)
+    const shardMs = shards.reduce((sum, r) => sum + r.ms, 0)
+    const pinned = one.counts.updated
+    note(`N=${n}: pinbot cascade, one process`, sec(single.ms), `${one.counts.updated} updated, ${one.counts.failed} failed`)
+    note(`N=${n}: ${SHARDS} shards one after another + report merge`, sec(shardMs + merged.ms), `same outcomes and counts: ${same ? 'yes' : 'NO'}; shards ${shards.map((r) => sec(r.ms)).join(' + ')}`)
+    note(`N=${n}: pinbot CPU per pinned repo (user+sys / repos), one process`, `${(single.cpuMs! / pinned).toFixed(1)} ms`, `${sec(single.cpuMs!)} CPU for ${pinned} repos`)
+    note(`N=${n}: pinbot CPU per pinned repo, ${SHARDS} shards`, `${(shards.reduce((sum, r) => sum + r.cpuMs!, 0) / pinned).toFixed(1)} ms`, `report merge: ${merged.cpuMs!.toFixed(0)} ms CPU`)
+    note(`N=${n}: pinbot peak RSS, one process / largest shard`, `${single.rssMb!.toFixed(0)} / ${Math.max(...shards.map((r) => r.rssMb!)).toFixed(0)} MB`)
+  }
+
+  // verify-pins against a sequential clone + cat loop (once: it takes a minute at N=200).
+  if (!fleetOnly) {
     const n = quick ? 9 : 200
     const names = await fleet.reset(n)
     const file = await manifest(names, path.join(work, 'audit.json'))
@@ -183,7 +229,7 @@ async function main(): Promise<void> {
   }
 
   // History independence: per-repo time, one repo at a time.
-  {
+  if (!fleetOnly) {
     const n = quick ? 3 : 10
     const perRepo: Record<number, number> = {}
     for (const commits of [1, 5000]) {
@@ -197,7 +243,7 @@ async function main(): Promise<void> {
   }
 
   // The hook's cost on every commit.
-  {
+  if (!fleetOnly) {
     const pin = path.join(work, '.runtime-version')
     await writeFile(pin, '1.2.3\n')
     const node: number[] = []
@@ -215,8 +261,9 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, ${await git(['--version'])}`
   const table = ['| measurement | median | ratio |', '| --- | ---: | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
   const doc = `# pinbot benchmark results\n\nMachine: ${machine}.\nRun: ${new Date().toISOString().slice(0, 10)}, delay ${delayMs} ms per HTTP request, concurrency ${concurrency}${quick ? ', --quick' : ''}. Template repos: 300 commits, ${Object.keys(TEMPLATE_FILES).length} files. Medians of ${quick ? 1 : '3 runs (the seed loop and the clone loop run once at N=200)'}.\n\n${table}\n`
-  if (!quick) await writeFile(path.join(root, 'bench', 'RESULTS.md'), doc)
-  console.log(`\n${quick ? 'quick run: RESULTS.md not written' : 'written to bench/RESULTS.md'}`)
+  const partial = quick || fleetOnly
+  if (!partial) await writeFile(path.join(root, 'bench', 'RESULTS.md'), doc)
+  console.log(`\n${partial ? 'partial run: RESULTS.md not written' : 'written to bench/RESULTS.md'}`)
 }
 
 await main()

@@ -20,6 +20,9 @@ export const remoteFlags = {
   timeout: Flags.string({ helpValue: 'SECONDS', description: `give up on a request that stalls this long (default ${DEFAULT_TIMEOUT_MS / 1000})` }),
 }
 
+/** A day: beyond it, a stalled request is not worth waiting for (and Node's timers overflow at ~24.8 days). */
+export const MAX_TIMEOUT_SECONDS = 86_400
+
 export interface RemoteSettings {
   auth: ForgeAuth
   timeoutMs: number
@@ -29,8 +32,8 @@ export interface RemoteSettings {
 export function remoteSettings(flags: { 'token-env'?: string; 'token-user'?: string; timeout?: string }): RemoteSettings {
   const text = flags.timeout ?? String(DEFAULT_TIMEOUT_MS / 1000)
   const seconds = Number(text)
-  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0)) {
-    throw new UsageError('invalid-timeout', `--timeout expects a positive number of seconds, got "${text}"`, { hint: 'for example --timeout 30' })
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > MAX_TIMEOUT_SECONDS) {
+    throw new UsageError('invalid-timeout', `--timeout expects a positive number of seconds up to ${MAX_TIMEOUT_SECONDS}, got "${text}"`, { hint: 'for example --timeout 30' })
   }
   return { auth: resolveAuth({ tokenEnv: flags['token-env'], tokenUser: flags['token-user'] }), timeoutMs: Math.round(seconds * 1000) }
 }

@@ -69,7 +69,7 @@ describe('HTTP transport', () => {
   it('retries a read after 502 and 503 (honouring Retry-After), each attempt in the repo log', async () => {
     await forge.createRepo('acme/flaky')
     forge.inject({ kind: 'status', status: 502, repo: 'acme/flaky', service: 'git-upload-pack', nth: 1 })
-    forge.inject({ kind: 'status', status: 503, retryAfter: '1', repo: 'acme/flaky', service: 'git-upload-pack', nth: 2 })
+    forge.inject({ kind: 'status', status: 503, headers: { 'retry-after': '1' }, repo: 'acme/flaky', service: 'git-upload-pack', nth: 2 })
     const http = createHttpClient({ token: forge.tokens.readWrite, retryDelayMs: 10 })
     const log: string[] = []
     const result = await pinRemote({

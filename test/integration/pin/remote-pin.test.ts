@@ -2,8 +2,7 @@
 import path from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { resolveAuth } from '../../../src/git/auth.js'
-import { loadSigningKey } from '../../../src/identity/keys.js'
-import { createSigner } from '../../../src/identity/signing.js'
+import { loadSigningKey } from '../../../src/identity/signing-key.js'
 import { createHttpClient, type GitHttpRequest, type HttpClient } from '../../../src/git/http.js'
 import { clearSecrets } from '../../../src/redact.js'
 import { pinRemote, type PinRemoteOptions, type PinResult } from '../../../src/pin/remote-pin.js'
@@ -171,7 +170,7 @@ describe('pinRemote: signed', () => {
     const key = await makeTestKey('ed25519')
     const signingKey = await loadSigningKey({ env: signingEnv(key, false) })
     const { name } = await repo()
-    expect(await pin(name, '0.2.0', { signer: createSigner(signingKey), identity: BOT })).toMatchObject({ outcome: 'updated' })
+    expect(await pin(name, '0.2.0', { signer: signingKey.sign, identity: BOT })).toMatchObject({ outcome: 'updated' })
     const gnupg = await createGnupgHome()
     try {
       await gnupg.importKey(key.publicKeyArmored)
