@@ -164,12 +164,15 @@ function parseForge(value: unknown, path: JsonPath, report: Report): string | un
 }
 
 function parseRepoRef(value: unknown, path: JsonPath, report: Report, forge: string): Omit<ManifestRepo, 'branch'> | undefined {
-  const text = string(value, path, report)
-  if (text === undefined) return undefined
-  if (text.includes('://')) {
+  const given = string(value, path, report)
+  if (given === undefined) return undefined
+  if (given.includes('://')) {
+    // git drops a clone URL's trailing slashes (`x.git/` must not become `x.git//info/refs`).
+    const stripped = given.replace(/\/+$/, '')
+    const text = /:\/\/./.test(stripped) ? stripped : given
     const url = httpUrl(text, path, report)
     if (!url) return undefined
-    if (text.endsWith('/') || url.pathname === '/') {
+    if (url.pathname === '/') {
       report(path, `expected a repository URL such as ${forge || 'https://forge'}/OWNER/NAME.git, found ${describe(text)}`)
       return undefined
     }
@@ -177,6 +180,7 @@ function parseRepoRef(value: unknown, path: JsonPath, report: Report, forge: str
     const name = bare.startsWith(`${forge}/`) ? bare.slice(forge.length + 1) : url.pathname.slice(1).replace(/\.git$/, '')
     return { name, url: text }
   }
+  const text = given
   if (!REPO_NAME.test(text)) {
     report(path, `expected OWNER/NAME or an http(s) URL, found ${describe(text)}`)
     return undefined

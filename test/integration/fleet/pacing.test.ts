@@ -85,7 +85,7 @@ describe('pacing', () => {
     await Promise.all(names.map((name) => forge.createRepo(name)))
     // The forge's answers to the first three pushes say "slow down, 2 s" (pushes: reads may
     // also be retried by the HTTP client itself, a push never is).
-    for (let i = 0; i < 3; i++) forge.inject({ kind: 'status', status: 429, retryAfter: '2', service: 'git-receive-pack', method: 'POST', nth: 1 })
+    for (let i = 0; i < 3; i++) forge.inject({ kind: 'status', status: 429, headers: { 'retry-after': '2' }, service: 'git-receive-pack', method: 'POST', nth: 1 })
     const sent: Sent[] = []
     const waits: OriginWait[] = []
     const inner = recordingClient(sent, { reads: 0, maxReads: 0 })
@@ -122,7 +122,7 @@ describe('pacing', () => {
     await Promise.all(names.map((name) => forge.createRepo(name)))
     const manifest = path.join(work.dir, 'paced.json')
     await writeFile(manifest, JSON.stringify({ forge: forge.url, repos: names, pace: { maxPushesPerMinute: 30 } }))
-    forge.inject({ kind: 'status', status: 429, retryAfter: '1', service: 'git-receive-pack', method: 'POST', nth: 1 })
+    forge.inject({ kind: 'status', status: 429, headers: { 'retry-after': '1' }, service: 'git-receive-pack', method: 'POST', nth: 1 })
     const summary = path.join(work.dir, 'paced-summary.md')
     await writeFile(summary, '')
     const run = await runCli(['cascade', '--manifest', manifest, '--version', '0.1.8', '--max-pushes-per-minute', '120', '--json'], {
