@@ -1,15 +1,15 @@
 import * as Flags from '@oclif/core/flags'
-import { appendStepSummary, inActions } from '../src/report/actions.js'
+import { inActions } from '../src/report/actions.js'
 import { DEFAULT_CONCURRENCY, failedRepos, rerunCommand, runCascade, type PinOne } from '../src/fleet/cascade.js'
 import { createBlockView, createLiveView } from '../src/fleet/cascade-progress.js'
-import { formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
+import { cascadeOutputs, formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
 import { UsageError } from '../src/errors.js'
 import { createHttpClient } from '../src/git/http.js'
 import { loadManifest, MAX_CONCURRENCY, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
 import { redact } from '../src/redact.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
 import { probeToken } from '../src/git/token-probe.js'
-import { BaseCommand } from './_base.js'
+import { BaseCommand, reportFlags } from './_base.js'
 import type { RemotePinJson } from './_pin-remote.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
 import { botCommitSettings, signingFlags } from './_signing-flags.js'
@@ -26,7 +26,7 @@ export default class Cascade extends BaseCommand {
   static override summary = 'Pin every repo of a manifest to a runtime version: concurrently, signed, never forced'
   static override description = `Reads the manifest (see manifest.schema.json) and checks VERSION, the manifest and the signing key before any request; the token is checked by one authenticated request sent alongside the first reads, and a rejected token stops the run (exit 2) before any repo is reported. Then pins each repo as \`pin --remote\` does, --concurrency at a time. One repo's failure never stops the others; every repo ends updated, unchanged, skipped (with a reason) or failed (with a code: auth, forbidden, not-found, rejected, network, timeout, http).
 On a terminal, a live view shows repos in flight and done; otherwise each repo's block is printed whole when it finishes. Then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
-With --json: { version, dryRun, results: [one pin --json object per repo], counts: { updated, unchanged, skipped, failed } } on stdout (progress goes to stderr). In GitHub or Gitea Actions, a Markdown summary is appended to $GITHUB_STEP_SUMMARY and each failed repo gets an ::error annotation.
+With --json: { version, dryRun, results: [one pin --json object per repo], counts: { updated, unchanged, skipped, failed } } on stdout (progress goes to stderr). In GitHub or Gitea Actions, each repo's block is a log group, each failed repo gets an ::error annotation (on stderr), a Markdown summary with the commits (linked by the manifest's commitUrl) is appended to $GITHUB_STEP_SUMMARY, and the counts, the failed repos and the --report path are step outputs ($GITHUB_OUTPUT); a run stopped by bad input reports its error the same way.
 Exit 0 when no repo failed; 1 when any failed, after printing the command that re-runs only those (--only); 2 for bad input, before any repo is touched. Re-running with the same version pushes nothing.`
   static override examples = [
     'PINBOT_TOKEN=... PINBOT_SIGNING_KEY="$(cat bot.asc)" <%= config.bin %> cascade --manifest cascade.json --version 0.1.8',
@@ -49,12 +49,14 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     only: Flags.string({ multiple: true, helpValue: 'REPO', description: 'pin only these manifest repos (OWNER/NAME or URL); for re-runs' }),
     ...remoteFlags,
     ...signingFlags,
+    ...reportFlags,
     // No default here, so that the manifest's message applies unless the flag is given.
     message: Flags.string({ helpValue: 'TEMPLATE', description: 'commit subject template; {version} is replaced (default: the manifest\'s, else "chore: pin runtime to {version}")' }),
   }
 
   async run(): Promise<CascadeJson> {
     const { flags } = await this.parse(Cascade)
+    this.reportFile = flags.report
     const json = this.jsonEnabled()
     const env = process.env
 
@@ -109,7 +111,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     write(`cascade ${version}: ${repos.length} ${repos.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
     const progress = stream.isTTY
       ? createLiveView({ write, total: repos.length, columns: stream.columns || 80, rows: Math.max(3, Math.min(12, (stream.rows || 24) - 4)) })
-      : createBlockView(write)
+      : createBlockView(write, { groups: inActions(env) })
     const report = await runCascade({ repos, version, concurrency, dryRun, pinOne, preflight: tokenChecked, onEvent: (event) => progress.onEvent(event) }).finally(() => {
       progress.finish()
       http.destroy()
@@ -119,9 +121,10 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const rerun = failed.length ? rerunCommand(this.argv, failed, `${this.config.bin} cascade`) : undefined
     if (!json) this.out(`\n${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
     if (rerun) this.err(renderFailures(report.results, rerun))
-    await appendStepSummary(renderStepSummary(report, rerun), env)
-    if (inActions(env)) for (const line of renderAnnotations(report.results)) (json ? this.err(line) : this.out(line))
     process.exitCode = failed.length ? 1 : 0
-    return { version, dryRun, results: report.results.map((result) => remotePinJson(result)), counts: report.counts }
+    const document: CascadeJson = { version, dryRun, results: report.results.map((result) => remotePinJson(result)), counts: report.counts }
+    const summary = renderStepSummary(report, { rerun, links: { commitUrl: manifest.commitUrl, forge: manifest.forge } })
+    this.publish({ annotations: renderAnnotations(report.results), outputs: cascadeOutputs(report), summary }, document)
+    return document
   }
 }

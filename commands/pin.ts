@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import { prepareBotCommit } from '../src/identity/bot-commit.js'
 import { pinLocal, type LocalPinResult } from '../src/pin/local-pin.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
+import { renderAnnotations } from '../src/fleet/cascade-report.js'
 import { BaseCommand } from './_base.js'
 import { remotePinExitCode, remotePinFlags, remotePinJson, remotePinSettings, renderRemotePin, runRemotePin, type RemotePinJson } from './_pin-remote.js'
 import { botCommitSettings, signingFlags } from './_signing-flags.js'
@@ -53,6 +54,8 @@ With --remote URL (or OWNER/NAME and --forge), no checkout is needed: the branch
     const log: string[] = []
     const result = await runRemotePin(version, flags, settings, setup.commit(version), (line) => log.push(line))
     process.exitCode = remotePinExitCode(result)
+    const document = remotePinJson(result, flags['dry-run'])
+    this.publish({ annotations: renderAnnotations([result], 'pin'), outputs: { outcome: result.outcome, commit: result.commit ?? '', 'exit-code': process.exitCode } }, document)
     if (!this.jsonEnabled()) {
       const line = renderRemotePin(result, { dryRun: flags['dry-run'], fingerprint: setup.fingerprint })
       if (result.outcome !== 'failed') this.out(line)
@@ -62,7 +65,7 @@ With --remote URL (or OWNER/NAME and --forge), no checkout is needed: the branch
         if (result.error?.hint) this.err(`Hint: ${result.error.hint}`)
       }
     }
-    return remotePinJson(result, flags['dry-run'])
+    return document
   }
 }
 

@@ -1,11 +1,10 @@
 import * as Flags from '@oclif/core/flags'
-import { appendStepSummary, inActions } from '../src/report/actions.js'
 import { DEFAULT_MAX_DEPTH } from '../src/audit/audit.js'
-import { renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../src/audit/audit-report.js'
+import { auditOutputs, renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../src/audit/audit-report.js'
 import { loadManifest, selectRepos, MAX_CONCURRENCY, MIN_CONCURRENCY } from '../src/fleet/manifest.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
 import { DEFAULT_AUDIT_CONCURRENCY, verifyPins } from '../src/audit/verify-pins.js'
-import { BaseCommand } from './_base.js'
+import { BaseCommand, reportFlags } from './_base.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
 
 export default class VerifyPins extends BaseCommand {
@@ -13,7 +12,7 @@ export default class VerifyPins extends BaseCommand {
   static override description = `For every repo of the manifest, concurrently and in memory (no clone on disk): the default branch (or the manifest's branch), the .runtime-version there (missing, invalid with the contract's problems, or its version), and its status against --expect (ok, behind, ahead). Without --expect the highest version in the fleet is the reference.
 With --key, the commit that last changed the pin file is found (the shallow history is deepened step by step, at most --max-depth commits) and its signature checked against the bot's public key(s): signed-by-bot, unsigned, signed-by-other-key, bad-signature, expired-key or revoked-key, with its author and committer. A pin hand-edited after the bot's commit shows as unsigned (or signed by another key), and is reported as a hand edit of the bot's signed pin it replaced.
 Without --key one repo costs 2 HTTP requests. Remote failures are reported per repo (auth, forbidden, not-found, network, timeout, http). The token is read from PINBOT_TOKEN (or the variable named by --token-env).
-When GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it.
+In GitHub or Gitea Actions, each repo that is not ok gets an ::error annotation (on stderr), a Markdown summary with the pin commits (linked by the manifest's commitUrl) is appended to $GITHUB_STEP_SUMMARY, and the verdict, the counts, the repos that need attention and the --report path are step outputs ($GITHUB_OUTPUT).
 Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2 for bad input (nothing fetched).`
   static override examples = [
     'PINBOT_TOKEN=... <%= config.bin %> verify-pins --manifest templates.json',
@@ -29,10 +28,12 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     concurrency: Flags.integer({ min: MIN_CONCURRENCY, max: MAX_CONCURRENCY, helpValue: 'N', description: `repos audited at once (default: the manifest's, else ${DEFAULT_AUDIT_CONCURRENCY})` }),
     only: Flags.string({ multiple: true, helpValue: 'REPO', description: 'audit only these repos of the manifest (repeatable)' }),
     ...remoteFlags,
+    ...reportFlags,
   }
 
   async run() {
     const { flags } = await this.parse(VerifyPins)
+    this.reportFile = flags.report
     // Every input is checked before any request: bad input exits 2 with nothing fetched.
     const expect = flags.expect === undefined ? undefined : parseVersionArg(flags.expect)
     const remote = remoteSettings(flags)
@@ -52,10 +53,10 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
       ...remote,
     })
     if (!audit.passed) process.exitCode = 1
-    const view = { now: Date.now(), pinFile: manifest.pinFile, signaturesChecked: Boolean(publicKeys) }
-    await appendStepSummary(renderAuditStepSummary(audit, view))
-    if (inActions(process.env)) for (const line of renderAuditAnnotations(audit, view)) this.err(line)
+    const view = { now: Date.now(), pinFile: manifest.pinFile, signaturesChecked: Boolean(publicKeys), commitUrl: manifest.commitUrl, forge: manifest.forge }
     if (!this.jsonEnabled()) this.out(renderAuditReport(audit, view))
-    return toJsonReport(audit)
+    const document = toJsonReport(audit)
+    this.publish({ annotations: renderAuditAnnotations(audit, view), outputs: auditOutputs(audit, view), summary: renderAuditStepSummary(audit, view) }, document)
+    return document
   }
 }

@@ -36,6 +36,8 @@ export interface Manifest {
   coAuthors: string[]
   message?: string
   concurrency?: number
+  /** How the forge links a commit, e.g. `{forge}/{repo}/commit/{commit}`; reports link commit ids with it. */
+  commitUrl?: string
 }
 
 export interface ManifestProblem {
@@ -74,6 +76,8 @@ const RELATIVE_PATH = /^(?!\/)(?!.*\/$)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))(?!(.*\/)
 const PERSON_NAME = /^[^<>\n\r\0]*[^<>\s\0][^<>\n\r\0]*$/
 const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/
 const CO_AUTHOR = /^[^<>\n\r\0]*[^<>\s\0][^<>\n\r\0]*<[^\s<>@]+@[^\s<>@]+>$/
+// An http(s) URL (or one starting at {forge}) naming {commit}; its only placeholders are {forge}, {repo}, {commit}.
+const COMMIT_URL = /^(?:https?:\/\/|\{forge\}\/)(?=.*\{commit\})(?!.*\{(?!(?:forge|repo|commit)\})[^{}]*\})[^\s<>"\\]+$/
 const MESSAGE = /^(?=.*\{version\})(?!.*\{(?!version\})[^{}]*\})[^\r\n]+$/
 
 type Report = (path: JsonPath, message: string) => void
@@ -268,6 +272,8 @@ const TOP_LEVEL = {
     return undefined
   },
   concurrency: parseConcurrency,
+  commitUrl: (value, path, report) =>
+    matching(value, path, report, COMMIT_URL, 'a URL template with {commit} (and optionally {forge}, {repo}), such as "{forge}/{repo}/commit/{commit}"'),
 } satisfies Record<string, Parser>
 
 export const MANIFEST_KEYS = Object.keys(TOP_LEVEL) as Array<keyof typeof TOP_LEVEL>
@@ -295,7 +301,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
   }
   if (problems.length) throw new ManifestError(file, problems)
 
-  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency } = parsed
+  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, commitUrl } = parsed
   return {
     forge,
     repos,
@@ -305,6 +311,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
     coAuthors,
     ...(message !== undefined && { message }),
     ...(concurrency !== undefined && { concurrency }),
+    ...(commitUrl !== undefined && { commitUrl }),
   }
 }
 
