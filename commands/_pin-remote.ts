@@ -7,6 +7,7 @@ import * as Flags from '@oclif/core/flags'
 import type { BotCommit } from '../src/identity/bot-commit.js'
 import type { PinResult } from '../src/pin/pin-result.js'
 import { DEFAULT_RETRIES, pinRemote } from '../src/pin/remote-pin.js'
+import { checkBranchArg } from '../src/git/branch-name.js'
 import { parseForgeUrl, resolveRepo } from '../src/git/repo-ref.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
 
@@ -58,6 +59,7 @@ export interface RemotePinJson {
 /** Flags checked and the token read (exit 2 on bad input) before any request. */
 export function remotePinSettings(flags: RemotePinFlags & { remote: string }) {
   const forge = flags.forge === undefined ? undefined : parseForgeUrl(flags.forge)
+  if (flags.branch !== undefined) checkBranchArg(flags.branch, '--branch')
   return { repo: resolveRepo(flags.remote, forge), ...remoteSettings(flags) }
 }
 

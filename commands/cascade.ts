@@ -6,19 +6,21 @@ import { cascadeOutputs, formatCounts, renderAnnotations, renderFailures, render
 import { UsageError } from '../src/errors.js'
 import { createHttpClient } from '../src/git/http.js'
 import { loadManifest, MAX_CONCURRENCY, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
+import { fleetRunInfo, formatShard, isSharded, selectShard, type FleetRunInfo } from '../src/fleet/shard.js'
 import { redact } from '../src/redact.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
 import { probeToken } from '../src/git/token-probe.js'
 import { BaseCommand, reportFlags } from './_base.js'
 import type { RemotePinJson } from './_pin-remote.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
+import { shardFlags, shardSetting } from './_shard-flag.js'
 import { botCommitSettings, signingFlags } from './_signing-flags.js'
 
-/** The documented `cascade --json` object. */
-export interface CascadeJson {
+/** The documented `cascade --json` object (plus the run's shard, manifest digest and arguments, for `report merge`). */
+export interface CascadeJson extends FleetRunInfo<'cascade'> {
   version: string
   dryRun: boolean
-  results: RemotePinJson[]
+  results: Array<RemotePinJson & { durationMs: number }>
   counts: { updated: number; unchanged: number; skipped: number; failed: number }
 }
 
@@ -27,6 +29,7 @@ export default class Cascade extends BaseCommand {
   static override description = `Reads the manifest (see manifest.schema.json) and checks VERSION, the manifest and the signing key before any request; the token is checked by one authenticated request sent alongside the first reads, and a rejected token stops the run (exit 2) before any repo is reported. Then pins each repo as \`pin --remote\` does, --concurrency at a time. One repo's failure never stops the others; every repo ends updated, unchanged, skipped (with a reason) or failed (with a code: auth, forbidden, not-found, rejected, network, timeout, http).
 On a terminal, a live view shows repos in flight and done; otherwise each repo's block is printed whole when it finishes. Then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
 With --json: { version, dryRun, results: [one pin --json object per repo], counts: { updated, unchanged, skipped, failed } } on stdout (progress goes to stderr). In GitHub or Gitea Actions, each repo's block is a log group, each failed repo gets an ::error annotation (on stderr), a Markdown summary with the commits (linked by the manifest's commitUrl) is appended to $GITHUB_STEP_SUMMARY, and the counts, the failed repos and the --report path are step outputs ($GITHUB_OUTPUT); a run stopped by bad input reports its error the same way.
+With --shard K/N (one job of a CI matrix), only the repos of shard K: each repo's shard is a hash of its name, the same on every runner; \`report merge\` makes one report of the shards' --json reports.
 Exit 0 when no repo failed; 1 when any failed, after printing the command that re-runs only those (--only); 2 for bad input, before any repo is touched. Re-running with the same version pushes nothing.`
   static override examples = [
     'PINBOT_TOKEN=... PINBOT_SIGNING_KEY="$(cat bot.asc)" <%= config.bin %> cascade --manifest cascade.json --version 0.1.8',
@@ -47,6 +50,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     'dry-run': Flags.boolean({ default: false, description: 'do everything except the pushes' }),
     'allow-downgrade': Flags.boolean({ default: false, description: 'lower repos pinned to a higher version (default: skip them)' }),
     only: Flags.string({ multiple: true, helpValue: 'REPO', description: 'pin only these manifest repos (OWNER/NAME or URL); for re-runs' }),
+    ...shardFlags,
     ...remoteFlags,
     ...signingFlags,
     ...reportFlags,
@@ -62,8 +66,10 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
 
     // Preflight: every check that can fail before a repo is touched, cheapest first.
     const version = parseVersionArg(flags.version)
+    const shard = shardSetting(flags)
     const manifest = await loadManifest(flags.manifest)
-    const repos = selectRepos(manifest.repos, flags.only ?? [])
+    const selected = selectRepos(manifest.repos, flags.only ?? [])
+    const repos = selectShard(selected, shard)
     const { auth, timeoutMs } = remoteSettings(flags)
     const dryRun = flags['dry-run']
     if (!auth.token && !dryRun) {
@@ -78,7 +84,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     // The token check's round trip overlaps the first repos' fetches (reads); a rejected
     // token ends the run with exit 2 before any repo is reported (a push with that token
     // could only be refused).
-    const tokenChecked = auth.token
+    const tokenChecked = auth.token && repos.length
       ? probeToken({ url: repos[0].url, token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenSource: auth.tokenEnv })
       : undefined
     tokenChecked?.catch(() => {}) // runCascade awaits it
@@ -98,6 +104,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         ...commit,
         pinFile: manifest.pinFile,
         requireFile: manifest.requireFile,
+        consumer: manifest.consumer,
         allowDowngrade: flags['allow-downgrade'],
         retries: flags.retries,
         dryRun,
@@ -108,7 +115,8 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const stream = json ? process.stderr : process.stdout
     const write = (text: string) => stream.write(redact(text))
     const signed = setup.fingerprint ? `signed by key ${setup.fingerprint}` : 'unsigned'
-    write(`cascade ${version}: ${repos.length} ${repos.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
+    const inShard = isSharded(shard) ? `shard ${formatShard(shard)}, ${repos.length} of ${selected.length}` : `${repos.length}`
+    write(`cascade ${version}: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
     const progress = stream.isTTY
       ? createLiveView({ write, total: repos.length, columns: stream.columns || 80, rows: Math.max(3, Math.min(12, (stream.rows || 24) - 4)) })
       : createBlockView(write, { groups: inActions(env) })
@@ -122,8 +130,9 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     if (!json) this.out(`\n${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
     if (rerun) this.err(renderFailures(report.results, rerun))
     process.exitCode = failed.length ? 1 : 0
-    const document: CascadeJson = { version, dryRun, results: report.results.map((result) => remotePinJson(result)), counts: report.counts }
-    const summary = renderStepSummary(report, { rerun, links: { commitUrl: manifest.commitUrl, forge: manifest.forge } })
+    const { command, ...run } = fleetRunInfo('cascade', manifest, repos, shard, this.argv)
+    const document: CascadeJson = { command, version, dryRun, results: report.results.map((result) => ({ ...remotePinJson(result), durationMs: result.durationMs })), counts: report.counts, ...run }
+    const summary = renderStepSummary(report, { rerun, links: { commitUrl: manifest.commitUrl, forge: manifest.forge }, shard })
     this.publish({ annotations: renderAnnotations(report.results), outputs: cascadeOutputs(report), summary }, document)
     return document
   }

@@ -10,6 +10,7 @@ import { MemoryRepo, type TreeEntry } from '../git/memory-repo.js'
 import { pinHistory, type PinHistory } from './pin-history.js'
 import { verifyPinCommit, type PinCommit, type SignatureStatus, type VerifySignature } from './pin-signature.js'
 import { readPinState, type PinState } from '../pin/pin-state.js'
+import { consumesPin, type PinConsumer } from '../pin/pin-consumer.js'
 import { classifyRemoteError } from '../git/remote-errors.js'
 import type { VersionProblem } from '../contract/runtime-version.js'
 
@@ -42,6 +43,8 @@ export interface RepoAudit {
   replacedBotPin: { oid: string; distance: number; version: string | null } | null
   /** Set when the repo is not expected to be pinned, as cascade would skip it. */
   skipped: 'missing-required-file' | null
+  /** With a manifest `consumer`: whether the template's build reads the pin (cascade skips it as not-consumed otherwise). */
+  consumer: (PinConsumer & { reads: boolean }) | null
   error: { code: string; message: string; hint?: string } | null
 }
 
@@ -50,6 +53,8 @@ export interface AuditOptions {
   pinFile: string
   /** A repo without this file at the tip is skipped, as cascade skips it (manifest `requireFile`). */
   requireFile?: string
+  /** Check that this file reads the pin (manifest `consumer`). */
+  consumer?: PinConsumer
   /** Without it, only the tip is fetched (depth 1) and no signature is checked. */
   verify?: VerifySignature
   maxDepth: number
@@ -89,6 +94,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     commit: null,
     replacedBotPin: null,
     skipped: null,
+    consumer: null,
     error: null,
   }
   try {
@@ -103,6 +109,7 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
       result.skipped = 'missing-required-file'
       return result
     }
+    if (options.consumer) result.consumer = { ...options.consumer, reads: await consumesPin(repo, tip, options.consumer) }
     if (!options.verify || !entry) return result
 
     const history = pinHistory(repo, {

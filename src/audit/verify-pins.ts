@@ -9,6 +9,7 @@ import type { ForgeAuth } from '../git/auth.js'
 import { DEFAULT_CONCURRENCY } from '../fleet/cascade.js'
 import { createHttpClient } from '../git/http.js'
 import { runPool } from '../pool.js'
+import type { PinConsumer } from '../pin/pin-consumer.js'
 
 /**
  * Repos audited at once when neither the flag nor the manifest says. Twice the cascade's:
@@ -23,6 +24,8 @@ export interface VerifyPinsOptions {
   pinFile: string
   /** Repos without this file are skipped, as cascade skips them. */
   requireFile?: string
+  /** Check that each template's build reads the pin. */
+  consumer?: PinConsumer
   /** The version every repo should be on; default: the highest found. */
   expect?: string
   /** The bot's public keys; when given, the last pin change of every repo is verified. */
@@ -46,7 +49,7 @@ export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit
   const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs })
   try {
     const outcomes = await runPool(options.repos, options.concurrency, async (repo, index) => {
-      const audit = await auditRepo(repo, { http, pinFile: options.pinFile, requireFile: options.requireFile, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv })
+      const audit = await auditRepo(repo, { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv })
       options.onAudit?.(audit, index)
       return audit
     })

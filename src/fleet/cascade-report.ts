@@ -7,6 +7,7 @@ import { annotationTitle, commitMarkdown, markdownCell, markdownTable, type Anno
 import type { CascadeCounts, CascadeReport } from './cascade.js'
 import { PIN_OUTCOMES, type PinOutcome, type PinResult } from '../pin/pin-result.js'
 import { renderTable } from '../report/table.js'
+import { formatShard, isSharded, WHOLE_FLEET, type Shard } from './shard.js'
 
 export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`
@@ -146,10 +147,10 @@ function fence(text: string): string {
 }
 
 /** Markdown appended to `$GITHUB_STEP_SUMMARY` (GitHub and Gitea Actions): each repo with its commit, linked when the manifest says how. */
-export function renderStepSummary(report: CascadeReport, options: { rerun?: string; links?: CommitLinks } = {}): string {
-  const { rerun, links = { forge: '' } } = options
+export function renderStepSummary(report: CascadeReport, options: { rerun?: string; links?: CommitLinks; shard?: Shard } = {}): string {
+  const { rerun, links = { forge: '' }, shard = WHOLE_FLEET } = options
   const lines = [
-    `## pinbot cascade ${markdownCell(report.version)}${report.dryRun ? ' (dry run)' : ''}`,
+    `## pinbot cascade ${markdownCell(report.version)}${isSharded(shard) ? `, shard ${formatShard(shard)}` : ''}${report.dryRun ? ' (dry run)' : ''}`,
     '',
     markdownCell(formatCounts(report.counts)),
     '',

@@ -6,11 +6,13 @@
  * keys repeated in one object) live in the same place. `manifest.schema.json` documents
  * the same rules for editors; a unit test keeps the two in agreement.
  */
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
 import { formatJsonPath, JsonSyntaxError, parseJson, type JsonPath } from './json-parse.js'
 import { redact } from '../redact.js'
 import { PIN_FILE } from '../contract/runtime-version.js'
+import type { PinConsumer } from '../pin/pin-consumer.js'
 
 export interface ManifestRepo {
   /** OWNER/NAME (or the URL's path), as shown in reports and matched by `--only`. */
@@ -32,6 +34,7 @@ export interface Manifest {
   repos: ManifestRepo[]
   pinFile: string
   requireFile?: string
+  consumer?: PinConsumer
   author?: ManifestAuthor
   coAuthors: string[]
   message?: string
@@ -66,10 +69,11 @@ export class ManifestError extends UsageError {
   }
 }
 
-// The same rules as the patterns in manifest.schema.json (the drift test compares them).
+// The same rules as the patterns in manifest.schema.json (the drift test compares them);
+// BRANCH is git/branch-name.ts's rule as a pattern (a unit test compares them).
 const HTTP_URL = /^https?:\/\//
 const REPO_NAME = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/
-const BRANCH = /^(?![-/.])(?!.*(\.\.|@\{|\/\/|\/\.|\.lock\/))(?!.*(\.lock|\/|\.)$)(?!@$)[^\x00-\x20~^:?*[\\\x7f]+$/
+const BRANCH = /^(?![-/.])(?!.*(\.\.|@\{|\/\/|\/\.|\.lock\/))(?!.*(\.lock|\/|\.)$)(?!(@|HEAD)$)[^\x00-\x20~^:?*[\\\x7f]+$/
 const PIN_FILE_NAME = /^(?!\.\.?$)(?!\.[gG][iI][tT]$)[^/\\\x00-\x1f\x7f]+$/
 const RELATIVE_PATH = /^(?!\/)(?!.*\/$)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))(?!(.*\/)?\.[gG][iI][tT](\/|$))[^\\\x00-\x1f\x7f]+$/
 // Identity and message rules no looser than src/identity/commit-message.ts applies to the same flags.
@@ -78,6 +82,7 @@ const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/
 const CO_AUTHOR = /^[^<>\n\r\0]*[^<>\s\0][^<>\n\r\0]*<[^\s<>@]+@[^\s<>@]+>$/
 // An http(s) URL (or one starting at {forge}) naming {commit}; its only placeholders are {forge}, {repo}, {commit}.
 const COMMIT_URL = /^(?:https?:\/\/|\{forge\}\/)(?=.*\{commit\})(?!.*\{(?!(?:forge|repo|commit)\})[^{}]*\})[^\s<>"\\]+$/
+const ONE_LINE = /^[^\r\n]+$/
 const MESSAGE = /^(?=.*\{version\})(?!.*\{(?!version\})[^{}]*\})[^\r\n]+$/
 
 type Report = (path: JsonPath, message: string) => void
@@ -223,6 +228,19 @@ function parseRepos(value: unknown, path: JsonPath, report: Report, forge: strin
 }
 
 export const AUTHOR_KEYS = ['name', 'email'] as const
+export const CONSUMER_KEYS = ['file', 'contains'] as const
+
+/** `consumer` as written; the defaults (requireFile, the pin file's name) are applied once every key is read. */
+function parseConsumer(value: unknown, path: JsonPath, report: Report): Partial<PinConsumer> | undefined {
+  if (!isObject(value)) {
+    report(path, `expected { "file": ..., "contains": ... } (both optional), found ${describe(value)}`)
+    return undefined
+  }
+  checkKeys(value, path, report, CONSUMER_KEYS, [])
+  const file = Object.hasOwn(value, 'file') ? matching(value.file, [...path, 'file'], report, RELATIVE_PATH, 'a path inside the repository, such as ".github/workflows/build.yml"') : undefined
+  const contains = Object.hasOwn(value, 'contains') ? matching(value.contains, [...path, 'contains'], report, ONE_LINE, 'one line of text, such as ".runtime-version"') : undefined
+  return { ...(file !== undefined && { file }), ...(contains !== undefined && { contains }) }
+}
 
 function parseAuthor(value: unknown, path: JsonPath, report: Report): ManifestAuthor | undefined {
   if (!isObject(value)) {
@@ -262,6 +280,7 @@ const TOP_LEVEL = {
   pinFile: (value, path, report) => matching(value, path, report, PIN_FILE_NAME, 'a file name at the repository root, such as ".runtime-version"'),
   requireFile: (value, path, report) =>
     matching(value, path, report, RELATIVE_PATH, 'a path inside the repository (relative, no "." ".." or ".git" parts), such as ".github/workflows/build.yml"'),
+  consumer: parseConsumer,
   author: parseAuthor,
   coAuthors: parseCoAuthors,
   message: (value, path, report) => {
@@ -299,14 +318,20 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
   for (const key of MANIFEST_KEYS) {
     if (Object.hasOwn(data, key)) Object.assign(parsed, { [key]: TOP_LEVEL[key](data[key], [key], report, parsed.forge ?? '') })
   }
+  const consumerFile = parsed.consumer?.file ?? parsed.requireFile
+  if (parsed.consumer && consumerFile === undefined && !Object.hasOwn(data, 'requireFile')) {
+    report(['consumer', 'file'], 'required when "requireFile" is not set (the file that must read the pin, e.g. the build workflow)')
+  }
   if (problems.length) throw new ManifestError(file, problems)
 
   const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, commitUrl } = parsed
+  const consumer = parsed.consumer && { file: consumerFile!, contains: parsed.consumer.contains ?? pinFile }
   return {
     forge,
     repos,
     pinFile,
     ...(requireFile !== undefined && { requireFile }),
+    ...(consumer && { consumer }),
     ...(author !== undefined && { author }),
     coAuthors,
     ...(message !== undefined && { message }),
@@ -343,4 +368,13 @@ export function selectRepos(repos: ManifestRepo[], only: readonly string[]): Man
     })
   }
   return repos.filter(matches)
+}
+
+/**
+ * A fingerprint of what the manifest says (not of its bytes, so a runner that checks the
+ * file out with other line endings agrees): the reports of a matrix's shards carry it, and
+ * `report merge` refuses reports of different manifests.
+ */
+export function manifestDigest(manifest: Manifest): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(manifest)).digest('hex')}`
 }

@@ -5,12 +5,27 @@
  * in-memory pin needs: no haves (nothing is kept between runs), no negotiation.
  */
 import { FLUSH, pktLine, readPktLines } from './pkt-line.js'
+import { serverText } from './server-text.js'
 
 /** The answer is not what a git smart-HTTP server sends. */
 export class MalformedAnswerError extends Error {}
 
-/** The server's own refusal: an `ERR` line, or a fatal message on side band 3. */
-export class ServerRefusalError extends Error {}
+/** The server's own refusal: an `ERR` line, or a fatal message on side band 3 (its words, sanitised). */
+export class ServerRefusalError extends Error {
+  constructor(words: Uint8Array | string) {
+    super(serverText(typeof words === 'string' ? words.trim() : Buffer.from(words).toString('utf8').trim()))
+  }
+}
+
+/** Not a git smart-HTTP answer at all (no service header): the URL is likely wrong. */
+export class NotSmartHttpError extends Error {}
+
+/** A repository in an object format pinbot does not speak (sha256). */
+export class UnsupportedObjectFormatError extends Error {
+  constructor(readonly format: string) {
+    super(`object format ${format}`)
+  }
+}
 
 export interface RefAdvertisement {
   /** Full ref name (and `HEAD`) to object id. */
@@ -26,7 +41,7 @@ const OID = /^[0-9a-f]{40}$/
 export function parseRefAdvertisement(body: Uint8Array): RefAdvertisement {
   const lines = pktLinesOf(body)
   if (lines[0]?.toString().replace(/\n$/, '') !== '# service=git-upload-pack' || lines[1] !== null) {
-    throw new MalformedAnswerError('no "# service=git-upload-pack" header')
+    throw new NotSmartHttpError('no "# service=git-upload-pack" header')
   }
   const advertised: RefAdvertisement = { refs: new Map(), symrefs: new Map(), capabilities: new Set() }
   for (const [i, line] of lines.slice(2).entries()) {
@@ -41,10 +56,13 @@ export function parseRefAdvertisement(body: Uint8Array): RefAdvertisement {
           const [from, to] = capability.slice('symref='.length).split(':')
           advertised.symrefs.set(from, to)
         }
+        if (capability.startsWith('object-format=') && capability !== 'object-format=sha1') {
+          throw new UnsupportedObjectFormatError(serverText(capability.slice('object-format='.length), 40))
+        }
       }
     }
     const [oid, name] = [ref.slice(0, 40), ref.slice(41)]
-    if (!OID.test(oid) || ref[40] !== ' ' || !name) throw new MalformedAnswerError(`not a ref line: ${JSON.stringify(text.slice(0, 80))}`)
+    if (!OID.test(oid) || ref[40] !== ' ' || !name) throw new MalformedAnswerError(`not a ref line: ${serverText(text, 80)}`)
     // An empty repository advertises only its capabilities, on a placeholder.
     if (name !== 'capabilities^{}' && !name.endsWith('^{}')) advertised.refs.set(name, oid)
   }
@@ -81,7 +99,7 @@ export function parseUploadPackAnswer(body: Uint8Array): UploadPackAnswer {
     const text = lines[at]!.toString().replace(/\n$/, '')
     refusal(text)
     if (text.startsWith('shallow ')) shallow.push(text.slice('shallow '.length))
-    else if (!text.startsWith('unshallow ')) throw new MalformedAnswerError(`unexpected line before the pack: ${JSON.stringify(text.slice(0, 80))}`)
+    else if (!text.startsWith('unshallow ')) throw new MalformedAnswerError(`unexpected line before the pack: ${serverText(text, 80)}`)
   }
   const acknowledgement = lines[++at]?.toString().replace(/\n$/, '') ?? ''
   refusal(acknowledgement)
@@ -90,7 +108,7 @@ export function parseUploadPackAnswer(body: Uint8Array): UploadPackAnswer {
   for (const frame of lines.slice(at + 1)) {
     if (frame === null) break
     if (frame[0] === 1) pack.push(frame.subarray(1))
-    else if (frame[0] === 3) throw new ServerRefusalError(frame.subarray(1).toString().trim())
+    else if (frame[0] === 3) throw new ServerRefusalError(frame.subarray(1))
     else if (frame[0] !== 2) throw new MalformedAnswerError('not a side-band frame')
   }
   return { shallow, pack: Buffer.concat(pack) }
@@ -98,7 +116,7 @@ export function parseUploadPackAnswer(body: Uint8Array): UploadPackAnswer {
 
 /** A server that gives up says so with `ERR <message>` in place of the next line. */
 function refusal(line: string): void {
-  if (line.startsWith('ERR ')) throw new ServerRefusalError(line.slice('ERR '.length).trim())
+  if (line.startsWith('ERR ')) throw new ServerRefusalError(line.slice('ERR '.length))
 }
 
 function pktLinesOf(body: Uint8Array): (Buffer | null)[] {

@@ -19,11 +19,13 @@ import { UsageError } from '../errors.js'
 import { createHttpClient, type HttpClient } from '../git/http.js'
 import type { BotIdentity } from '../identity/commit-message.js'
 import { MemoryRepo } from '../git/memory-repo.js'
+import { consumesPin, notConsumedMessage, type PinConsumer } from './pin-consumer.js'
 import { currentPinOf, decidePin, refusedPinError } from './pin-decision.js'
 import { pinFailure, type PinResult } from './pin-result.js'
 import { redact } from '../redact.js'
 import { RemoteError, isRace } from '../git/remote-errors.js'
 import { resolveRepo, type RepoRef } from '../git/repo-ref.js'
+import { checkBranchArg } from '../git/branch-name.js'
 import { PIN_FILE, formatVersion, parseVersionArg } from '../contract/runtime-version.js'
 import type { Signer } from '../identity/signing.js'
 
@@ -48,6 +50,8 @@ export interface PinRemoteOptions {
   pinFile?: string
   /** Skip the repo (reason `missing-required-file`) when this path is absent at the tip. */
   requireFile?: string
+  /** Skip the repo (reason `not-consumed`) when this file does not read the pin. */
+  consumer?: PinConsumer
   allowDowngrade?: boolean
   /** Re-attempts after a lost race (default 3). */
   retries?: number
@@ -74,6 +78,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
   const version = parseVersionArg(options.version)
   const pinFile = checkPath(options.pinFile ?? PIN_FILE, 'pin file')
   const requireFile = options.requireFile === undefined ? undefined : checkPath(options.requireFile, '--require-file')
+  if (options.branch !== undefined) checkBranchArg(options.branch, 'branch')
   const retries = options.retries ?? DEFAULT_RETRIES
   if (!Number.isInteger(retries) || retries < 0) throw new UsageError('invalid-retries', `retries must be a whole number >= 0, got ${retries}`)
   if (!options.message.trim()) throw new UsageError('invalid-message', 'the commit message is empty')
@@ -108,6 +113,11 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
       }
       const current = await currentPinOf(await memory.lookup(tip, pinFile), (oid) => memory.readBlob(oid))
       const decision = decidePin(current, version, { allowDowngrade: options.allowDowngrade })
+      if (options.consumer && !(await consumesPin(memory, tip, options.consumer))) {
+        log(`${notConsumedMessage(options.consumer)}: skipping`)
+        const before = 'before' in decision ? decision.before : undefined
+        return result({ outcome: 'skipped', reason: 'not-consumed', before, after: before })
+      }
       if (decision.action === 'refuse') throw refusedPinError(`${pinFile} at the tip of ${branch}`, decision.found)
       if (decision.action === 'keep') {
         log(decision.outcome === 'unchanged' ? `already at ${version}` : `holds ${decision.before}, higher than ${version}: not lowering it`)

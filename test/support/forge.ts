@@ -147,8 +147,8 @@ export class Forge {
   }
 
   /** Run git inside a repo's bare directory. */
-  git(fullName: string, args: string[]): Promise<string> {
-    return git(args, { cwd: this.repoPath(fullName) })
+  git(fullName: string, args: string[], input?: string | Buffer): Promise<string> {
+    return git(args, { cwd: this.repoPath(fullName), input })
   }
 
   async createRepo(fullName: string, fixture: RepoFixture = {}): Promise<{ tip?: string }> {
@@ -166,6 +166,20 @@ export class Forge {
     const files = fixture.files ?? { '.runtime-version': '0.1.0\n' }
     await git(['fast-import', '--quiet'], { cwd: dir, input: fastImportStream(branch, files, fixture.commits ?? 1) })
     return { tip: await git(['rev-parse', `refs/heads/${branch}`], { cwd: dir }) }
+  }
+
+  /** Write an object into a repo as given, even one git would refuse to write (`--literally`): crafted trees. */
+  writeObject(fullName: string, type: 'blob' | 'tree' | 'commit', content: Buffer): Promise<string> {
+    return this.git(fullName, ['hash-object', '-t', type, '--literally', '-w', '--stdin'], content)
+  }
+
+  /** A repo whose default branch is one commit of the root tree `tree` (raw tree bytes, written as given). */
+  async createRepoWithTree(fullName: string, tree: Buffer, fixture: Omit<RepoFixture, 'files' | 'commits' | 'empty'> = {}): Promise<{ tip: string }> {
+    await this.createRepo(fullName, { ...fixture, empty: true })
+    const root = await this.writeObject(fullName, 'tree', tree)
+    const tip = await this.git(fullName, ['commit-tree', root, '-m', 'crafted tree'])
+    await this.git(fullName, ['update-ref', `refs/heads/${fixture.defaultBranch ?? 'main'}`, tip])
+    return { tip }
   }
 
   /** Content of a file at a ref, or undefined when it is absent. */

@@ -25,6 +25,7 @@ export const GOOD_MANIFESTS: Array<{ name: string; text: string }> = [
       repos: ['acme/api', 'https://elsewhere.test/group/sub/web.git', { repo: 'acme/go', branch: 'trunk' }, { repo: 'acme/.github' }],
       pinFile: '.runtime-version',
       requireFile: '.github/workflows/publish image.yml',
+      consumer: { contains: 'runtime-version' },
       author: { name: 'pinbot', email: 'pinbot@example.com' },
       coAuthors: ['Release Manager <release@example.com>'],
       message: 'chore(runtime): {version}',
@@ -56,6 +57,13 @@ export const BAD_MANIFESTS: BadManifest[] = [
       ['$.repos', 'required key is missing'],
     ],
   },
+  {
+    name: 'consumer without a file nor requireFile',
+    text: manifest({ consumer: { contains: 'VERSION' } }),
+    problems: [['$.consumer.file', 'required when "requireFile" is not set']],
+    schemaCannotTell: true,
+  },
+  { name: 'consumer with an unknown key', text: manifest({ consumer: { file: 'a.yml', reads: 'x' } }), problems: [['$.consumer.reads', 'unknown key']] },
   { name: 'misspelt key', text: manifest({ concurency: 4 }), problems: [['$.concurency', 'did you mean "concurrency"?']] },
   {
     name: 'wrong top-level types',
