@@ -267,9 +267,9 @@ describe('pinbot verify-pins', () => {
     const markdown = await readFile(summary, 'utf8')
     expect(markdown.startsWith('# earlier step\n## pinbot verify-pins: pins need attention\n')).toBe(true)
     expect(markdown).toContain('| repo | branch | version | status | signature | last pin commit | age |')
-    expect(markdown).toMatch(/\| acme\/signed \| main \| 0\.3\.0 \| ok \| signed-by-bot \| [0-9a-f]{10} Pin Bot \| \d+d \|/)
+    expect(markdown).toMatch(/\| acme\/signed \| main \| 0\.3\.0 \| ok \| signed-by-bot \| `[0-9a-f]{10}` Pin Bot \| \d+d \|/)
     expect(markdown).toContain('- **acme/invalid**: .runtime-version:1:6: Windows line ending')
-    expect(result.stderr).toMatch(/^::error title=verify-pins acme\/invalid::\.runtime-version:1:6: /m)
+    expect(result.stderr).toMatch(/^::error title=pinbot verify-pins%3A acme\/invalid::\.runtime-version:1:6: /m)
     expect(result.stderr).not.toContain('acme/signed')
   })
 
