@@ -99,12 +99,16 @@ function packageVersion(): string {
 export const USER_AGENT = `pinbot/${packageVersion()}`
 
 /*
- * The two parts of undici used here, loaded on their own: undici's index also loads fetch,
+ * The parts of undici used here, loaded on their own: undici's index also loads fetch,
  * WebSocket, caches and mocks, which cost ~120 ms of CPU at every start (measured: index
- * 170-230 ms, these two 60-80 ms, node:http 10-20 ms); every request goes through them.
+ * 170-230 ms, these parts 60-80 ms, node:http 10-20 ms); every request goes through them.
+ * The index also gives every dispatcher its `connect` method, which the proxy agent calls
+ * to open a CONNECT tunnel: that one method is attached here as the index would.
  */
 const undiciModule = createRequire(import.meta.url)
 const EnvHttpProxyAgent = undiciModule('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentType
+const DispatcherBase = undiciModule('undici/lib/dispatcher/dispatcher.js') as { prototype: { connect?: unknown } }
+DispatcherBase.prototype.connect ??= undiciModule('undici/lib/api/api-connect.js')
 const dispatchRequest = undiciModule('undici/lib/api/api-request.js') as (
   this: Dispatcher,
   options: Dispatcher.RequestOptions,
