@@ -55,6 +55,8 @@ export interface RemotePinJson {
   commit: string | null
   attempts: number
   dryRun?: true
+  /** The URL the forge redirected the repo to: update the manifest (or --remote). */
+  movedTo?: string
   error?: PinResult['error']
 }
 
@@ -99,6 +101,7 @@ export function remotePinJson(result: PinResult, dryRun = false): RemotePinJson 
     commit: result.commit ?? null,
     attempts: result.attempts,
     ...(dryRun && { dryRun: true as const }),
+    ...(result.movedTo && { movedTo: result.movedTo }),
     ...(result.error && { error: result.error }),
   }
 }

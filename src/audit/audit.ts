@@ -106,12 +106,16 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     const { branch, tip } = await repo.fetch(target.branch, { depth })
     Object.assign(result, { branch, tip })
     const entry = await repo.lookup(tip, options.pinFile)
-    Object.assign(result, await readPinState(repo, entry))
-    if (options.requireFile && !(await repo.lookup(tip, options.requireFile))) {
+    const required = !options.requireFile || Boolean(await repo.lookup(tip, options.requireFile))
+    // Both blobs asked for at once, so that a repo fetched without blobs can get them in one request.
+    const consumer = required ? options.consumer : undefined
+    const [state, reads] = await Promise.all([readPinState(repo, entry), consumer && consumesPin(repo, tip, consumer)])
+    Object.assign(result, state)
+    if (!required) {
       result.skipped = 'missing-required-file'
       return result
     }
-    if (options.consumer) result.consumer = { ...options.consumer, reads: await consumesPin(repo, tip, options.consumer) }
+    if (consumer) result.consumer = { ...consumer, reads: reads! }
     if (!options.verify || !entry) return result
 
     const history = pinHistory(repo, {

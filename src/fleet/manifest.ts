@@ -41,6 +41,8 @@ export interface Manifest {
   concurrency?: number
   /** Pushes a minute at most, spread evenly (`--max-pushes-per-minute` overrides it). */
   pace?: { maxPushesPerMinute: number }
+  /** How the forge links a commit, e.g. `{forge}/{repo}/commit/{commit}`; reports link commit ids with it. */
+  commitUrl?: string
 }
 
 export interface ManifestProblem {
@@ -82,6 +84,8 @@ const RELATIVE_PATH = /^(?!\/)(?!.*\/$)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))(?!(.*\/)
 const PERSON_NAME = /^[^<>\n\r\0]*[^<>\s\0][^<>\n\r\0]*$/
 const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/
 const CO_AUTHOR = /^[^<>\n\r\0]*[^<>\s\0][^<>\n\r\0]*<[^\s<>@]+@[^\s<>@]+>$/
+// An http(s) URL (or one starting at {forge}) naming {commit}; its only placeholders are {forge}, {repo}, {commit}.
+const COMMIT_URL = /^(?:https?:\/\/|\{forge\}\/)(?=.*\{commit\})(?!.*\{(?!(?:forge|repo|commit)\})[^{}]*\})[^\s<>"\\]+$/
 const ONE_LINE = /^[^\r\n]+$/
 const MESSAGE = /^(?=.*\{version\})(?!.*\{(?!version\})[^{}]*\})[^\r\n]+$/
 
@@ -164,12 +168,15 @@ function parseForge(value: unknown, path: JsonPath, report: Report): string | un
 }
 
 function parseRepoRef(value: unknown, path: JsonPath, report: Report, forge: string): Omit<ManifestRepo, 'branch'> | undefined {
-  const text = string(value, path, report)
-  if (text === undefined) return undefined
-  if (text.includes('://')) {
+  const given = string(value, path, report)
+  if (given === undefined) return undefined
+  if (given.includes('://')) {
+    // git drops a clone URL's trailing slashes (`x.git/` must not become `x.git//info/refs`).
+    const stripped = given.replace(/\/+$/, '')
+    const text = /:\/\/./.test(stripped) ? stripped : given
     const url = httpUrl(text, path, report)
     if (!url) return undefined
-    if (text.endsWith('/') || url.pathname === '/') {
+    if (url.pathname === '/') {
       report(path, `expected a repository URL such as ${forge || 'https://forge'}/OWNER/NAME.git, found ${describe(text)}`)
       return undefined
     }
@@ -177,6 +184,7 @@ function parseRepoRef(value: unknown, path: JsonPath, report: Report, forge: str
     const name = bare.startsWith(`${forge}/`) ? bare.slice(forge.length + 1) : url.pathname.slice(1).replace(/\.git$/, '')
     return { name, url: text }
   }
+  const text = given
   if (!REPO_NAME.test(text)) {
     report(path, `expected OWNER/NAME or an http(s) URL, found ${describe(text)}`)
     return undefined
@@ -305,6 +313,8 @@ const TOP_LEVEL = {
   },
   concurrency: parseConcurrency,
   pace: parsePace,
+  commitUrl: (value, path, report) =>
+    matching(value, path, report, COMMIT_URL, 'a URL template with {commit} (and optionally {forge}, {repo}), such as "{forge}/{repo}/commit/{commit}"'),
 } satisfies Record<string, Parser>
 
 export const MANIFEST_KEYS = Object.keys(TOP_LEVEL) as Array<keyof typeof TOP_LEVEL>
@@ -336,7 +346,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
   }
   if (problems.length) throw new ManifestError(file, problems)
 
-  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, pace } = parsed
+  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, pace, commitUrl } = parsed
   const consumer = parsed.consumer && { file: consumerFile!, contains: parsed.consumer.contains ?? pinFile }
   return {
     forge,
@@ -349,6 +359,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
     ...(message !== undefined && { message }),
     ...(concurrency !== undefined && { concurrency }),
     ...(pace !== undefined && { pace }),
+    ...(commitUrl !== undefined && { commitUrl }),
   }
 }
 

@@ -61,13 +61,17 @@ export class MemoryRepo {
   private readonly read: ErrorContext
   private readonly limits: Limits
 
+  private readonly url: string
+
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly http: HttpClient,
     tokenEnv?: string,
     limits: Partial<Limits> = {},
   ) {
     this.read = { phase: 'read', tokenEnv }
+    // git keeps a repo's base without trailing slashes (`x.git//info/refs` fails on some servers).
+    this.url = url.replace(/\/+$/, '')
     this.limits = { ...DEFAULT_LIMITS, ...limits }
   }
 
@@ -285,6 +289,7 @@ export class MemoryRepo {
       if (cause.code !== 'network' && cause.code !== 'timeout') throw cause
       throw new RemoteError(cause.code, `${cause.message}; the push was sent and may or may not have landed`, {
         hint: 'run again: a repo that got the pin reports unchanged',
+        outcomeUnknown: true,
         cause,
       })
     }
