@@ -37,3 +37,22 @@ export function remoteSettings(flags: { 'token-env'?: string; 'token-user'?: str
   }
   return { auth: resolveAuth({ tokenEnv: flags['token-env'], tokenUser: flags['token-user'] }), timeoutMs: Math.round(seconds * 1000) }
 }
+
+/** The fleet commands' per-repo deadline: past it a repo fails `timeout`, whatever its server does. */
+export function repoTimeoutFlag(defaultMs: number) {
+  return {
+    'repo-timeout': Flags.string({
+      helpValue: 'SECONDS',
+      description: `give up on one repo after this long in all, even if its server keeps sending (default ${defaultMs / 1000})`,
+    }),
+  }
+}
+
+export function repoTimeoutMs(flags: { 'repo-timeout'?: string }, defaultMs: number): number {
+  const text = flags['repo-timeout'] ?? String(defaultMs / 1000)
+  const seconds = Number(text)
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > MAX_TIMEOUT_SECONDS) {
+    throw new UsageError('invalid-repo-timeout', `--repo-timeout expects a positive number of seconds up to ${MAX_TIMEOUT_SECONDS}, got "${text}"`, { hint: 'for example --repo-timeout 300' })
+  }
+  return Math.round(seconds * 1000)
+}
