@@ -16,6 +16,9 @@ export const remoteFlags = {
     helpValue: 'USER',
     description: `Basic-auth user sent with the token (default ${DEFAULT_TOKEN_USER}; GitLab wants oauth2)`,
   }),
+  'allow-token-over-http': Flags.boolean({
+    description: 'send the token over plain http to a host that is not loopback (it travels in clear text); default: refuse, exit 2',
+  }),
   // No oclif default, so that commands can make these flags depend on another one.
   timeout: Flags.string({ helpValue: 'SECONDS', description: `give up on a request that stalls this long (default ${DEFAULT_TIMEOUT_MS / 1000})` }),
 }

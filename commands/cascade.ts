@@ -11,6 +11,7 @@ import { fleetRunInfo, formatShard, isSharded, selectShard, type FleetRunInfo } 
 import { redact } from '../src/redact.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
 import { checkToken } from '../src/git/token-probe.js'
+import { tokenScope } from '../src/git/auth.js'
 import { BaseCommand } from './_base.js'
 import type { RemotePinJson } from './_pin-remote.js'
 import { remoteFlags, remoteSettings, repoTimeoutFlag, repoTimeoutMs } from './_remote-flags.js'
@@ -91,13 +92,18 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const { prepareBotCommit } = await import('../src/identity/bot-commit.js')
     const setup = await prepareBotCommit(botCommitSettings(flags, manifest))
     for (const warning of setup.warnings) this.warnUser(warning)
+    // The token goes to the forge and the origins the manifest names for it; elsewhere, reads are anonymous.
+    const tokenOrigins = tokenScope([manifest.forge, ...(manifest.tokenOrigins ?? [])], {
+      token: auth.token,
+      allowHttp: flags['allow-token-over-http'] || manifest.allowTokenOverHttp === true,
+    })
     // One client for every repo: its keep-alive connections (and TLS sessions) serve them all.
-    const client = createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs })
+    const client = createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenOrigins: [...tokenOrigins] })
     // The token check (one request per origin) overlaps the first repos' reads; no push is
     // sent before every origin answered, so a refused token ends the run (exit 2) with
     // nothing pushed anywhere, and an origin that could not confirm it gets no push.
     const tokenCheck = auth.token && repos.length
-      ? checkToken({ urls: repos.map((repo) => repo.url), http: client, tokenSource: auth.tokenEnv, deadlineMs: repoDeadlineMs })
+      ? checkToken({ urls: repos.map((repo) => repo.url), http: client, tokenOrigins, tokenSource: auth.tokenEnv, deadlineMs: repoDeadlineMs })
       : undefined
     const [{ pinRemote }, { remotePinJson }] = await Promise.all([import('../src/pin/remote-pin.js'), import('./_pin-remote.js')])
 

@@ -41,6 +41,10 @@ export interface Manifest {
   concurrency?: number
   /** Pushes a minute at most, spread evenly (`--max-pushes-per-minute` overrides it). */
   pace?: { maxPushesPerMinute: number }
+  /** Origins besides the forge's that the token is sent to; repos elsewhere are read anonymously. */
+  tokenOrigins?: string[]
+  /** The opt-in to send the token over plain http to a host that is not loopback. */
+  allowTokenOverHttp?: boolean
 }
 
 export interface ManifestProblem {
@@ -284,6 +288,25 @@ function parsePace(value: unknown, path: JsonPath, report: Report): Manifest['pa
   return undefined
 }
 
+function parseTokenOrigins(value: unknown, path: JsonPath, report: Report): string[] | undefined {
+  if (!Array.isArray(value)) {
+    report(path, `expected an array of origins such as ["https://mirror.example"], found ${describe(value)}`)
+    return undefined
+  }
+  return value.flatMap((item, index) => {
+    const text = string(item, [...path, index], report)
+    const url = text === undefined ? undefined : httpUrl(text, [...path, index], report)
+    if (url && url.pathname !== '/') report([...path, index], `expected an origin (scheme, host and port only), found ${describe(text)}`)
+    return url && url.pathname === '/' ? [url.origin] : []
+  })
+}
+
+function parseBoolean(value: unknown, path: JsonPath, report: Report): boolean | undefined {
+  if (typeof value === 'boolean') return value
+  report(path, `expected true or false, found ${describe(value)}`)
+  return undefined
+}
+
 type Parser = (value: unknown, path: JsonPath, report: Report, forge: string) => unknown
 
 /**
@@ -309,6 +332,8 @@ const TOP_LEVEL = {
   },
   concurrency: parseConcurrency,
   pace: parsePace,
+  tokenOrigins: parseTokenOrigins,
+  allowTokenOverHttp: parseBoolean,
 } satisfies Record<string, Parser>
 
 export const MANIFEST_KEYS = Object.keys(TOP_LEVEL) as Array<keyof typeof TOP_LEVEL>
@@ -340,7 +365,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
   }
   if (problems.length) throw new ManifestError(file, problems)
 
-  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, pace } = parsed
+  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, pace, tokenOrigins, allowTokenOverHttp } = parsed
   const consumer = parsed.consumer && { file: consumerFile!, contains: parsed.consumer.contains ?? pinFile }
   return {
     forge,
@@ -353,6 +378,8 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
     ...(message !== undefined && { message }),
     ...(concurrency !== undefined && { concurrency }),
     ...(pace !== undefined && { pace }),
+    ...(tokenOrigins !== undefined && { tokenOrigins }),
+    ...(allowTokenOverHttp !== undefined && { allowTokenOverHttp }),
   }
 }
 

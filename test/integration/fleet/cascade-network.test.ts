@@ -55,7 +55,8 @@ describe('cascade on a hostile network', () => {
       await Promise.all(['ok/a', 'ok/b', 'ok/c'].map((name) => forge.createRepo(name)))
       await slow.createRepo('far/x')
       forge.clearLog()
-      const file = await manifest({ forge: forge.url, repos: ['ok/a', 'ok/b', 'ok/c', slow.repoUrl('far/x')] })
+      // The second origin is named for the token: it is sent there, and checked there.
+      const file = await manifest({ forge: forge.url, repos: ['ok/a', 'ok/b', 'ok/c', slow.repoUrl('far/x')], tokenOrigins: [slow.url] })
       const run = await runCli(['cascade', '--manifest', file, '--version', '0.2.0', ...author], { env: { PINBOT_TOKEN: forge.tokens.readWrite } })
       expect(run.code).toBe(2)
       expect(run.stderr).toMatch(/rejected the token \(HTTP 401[^\n]*nothing was pushed/)
@@ -66,6 +67,27 @@ describe('cascade on a hostile network', () => {
       expect(slow.requests.filter((r) => r.method === 'GET' && r.service === 'git-receive-pack')).toHaveLength(1)
     } finally {
       await slow.stop()
+    }
+  })
+
+  it('sends the token only to the forge and the origins named for it; plain http elsewhere needs an opt-in', async () => {
+    const other = await Forge.start()
+    try {
+      await forge.createRepo('scope/a')
+      await other.createRepo('scope/b', { public: true })
+      const file = await manifest({ forge: forge.url, repos: ['scope/a', other.repoUrl('scope/b')] })
+      const run = await runCli(['cascade', '--manifest', file, '--version', '0.2.0', '--json', ...author], { env: { PINBOT_TOKEN: forge.tokens.readWrite } })
+      const report = json<Report>(run)
+      expect(report.results.map((r) => [r.outcome, r.reason])).toEqual([['updated', null], ['failed', 'auth']])
+      expect(other.requests.length).toBeGreaterThan(0)
+      expect(other.requests.every((r) => !r.auth)).toBe(true)
+
+      const remote = await manifest({ forge: 'http://git.example.invalid', repos: ['scope/a'] })
+      const refused = await runCli(['cascade', '--manifest', remote, '--version', '0.2.0', '--json', ...author], { env: { PINBOT_TOKEN: forge.tokens.readWrite } })
+      expect(refused.code).toBe(2)
+      expect(json<{ error: { code: string; hint: string } }>(refused).error).toMatchObject({ code: 'token-over-http', hint: expect.stringContaining('--allow-token-over-http') })
+    } finally {
+      await other.stop()
     }
   })
 
