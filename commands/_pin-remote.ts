@@ -9,7 +9,7 @@ import type { PinResult } from '../src/pin/pin-result.js'
 import { DEFAULT_RETRIES, pinRemote } from '../src/pin/remote-pin.js'
 import { checkBranchArg } from '../src/git/branch-name.js'
 import { parseForgeUrl, resolveRepo } from '../src/git/repo-ref.js'
-import { remoteFlags, remoteSettings } from './_remote-flags.js'
+import { limitFlag, remoteFlags, remoteSettings } from './_remote-flags.js'
 import { tokenScope } from '../src/git/auth.js'
 
 const onlyRemote = { dependsOn: ['remote'] }
@@ -29,6 +29,7 @@ export const remotePinFlags = {
   'token-user': { ...remoteFlags['token-user'], ...onlyRemote },
   timeout: { ...remoteFlags.timeout, ...onlyRemote },
   'allow-token-over-http': { ...remoteFlags['allow-token-over-http'], ...onlyRemote },
+  limit: limitFlag(onlyRemote),
 }
 
 export interface RemotePinFlags {
@@ -43,6 +44,7 @@ export interface RemotePinFlags {
   'token-user'?: string
   timeout?: string
   'allow-token-over-http'?: boolean
+  limit?: string[]
 }
 
 /** The documented `pin --json` object, local and remote (and each of `cascade --json`'s results). */
@@ -84,6 +86,7 @@ export async function runRemotePin(
     branch: flags.branch,
     auth: settings.auth,
     timeoutMs: settings.timeoutMs,
+    limits: settings.limits,
     ...commit,
     requireFile: flags['require-file'],
     allowDowngrade: flags['allow-downgrade'],

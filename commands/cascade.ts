@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags'
-import { appendStepSummary, inActions } from '../src/report/actions.js'
+import { inActions } from '../src/report/actions.js'
 import { DEFAULT_CONCURRENCY, DEFAULT_REPO_TIMEOUT_MS, failedRepos, interruptedError, rerunCommand, runCascade, type PinOne } from '../src/fleet/cascade.js'
 import { createBlockView, createLiveView } from '../src/fleet/cascade-progress.js'
-import { formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
+import { cascadeOutputs, formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
 import { UsageError } from '../src/errors.js'
 import { createHttpClient, withRequestScope } from '../src/git/http.js'
 import { loadManifest, MAX_CONCURRENCY, MAX_PUSHES_PER_MINUTE, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
@@ -12,7 +12,7 @@ import { redact } from '../src/redact.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
 import { checkToken } from '../src/git/token-probe.js'
 import { tokenScope } from '../src/git/auth.js'
-import { BaseCommand } from './_base.js'
+import { BaseCommand, reportFlags } from './_base.js'
 import type { RemotePinJson } from './_pin-remote.js'
 import { remoteFlags, remoteSettings, repoTimeoutFlag, repoTimeoutMs } from './_remote-flags.js'
 import { shardFlags, shardSetting } from './_shard-flag.js'
@@ -32,7 +32,7 @@ export default class Cascade extends BaseCommand {
   static override summary = 'Pin every repo of a manifest to a runtime version: concurrently, signed, never forced'
   static override description = `Reads the manifest (see manifest.schema.json) and checks VERSION, the manifest and the signing key before any request; the token is checked by one authenticated request sent alongside the first reads, and a rejected token stops the run (exit 2) before any repo is reported. Then pins each repo as \`pin --remote\` does, --concurrency at a time. One repo's failure never stops the others; every repo ends updated, unchanged, skipped (with a reason) or failed (with a code: auth, forbidden, not-found, rejected, network, timeout, http).
 On a terminal, a live view shows repos in flight and done; otherwise each repo's block is printed whole when it finishes. Then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
-With --json: { version, dryRun, results: [one pin --json object per repo], counts: { updated, unchanged, skipped, failed } } on stdout (progress goes to stderr). In GitHub or Gitea Actions, a Markdown summary is appended to $GITHUB_STEP_SUMMARY and each failed repo gets an ::error annotation.
+With --json: { version, dryRun, results: [one pin --json object per repo], counts: { updated, unchanged, skipped, failed } } on stdout (progress goes to stderr). In GitHub or Gitea Actions, each repo's block is a log group, each failed repo gets an ::error annotation (on stderr), a Markdown summary with the commits (linked by the manifest's commitUrl) is appended to $GITHUB_STEP_SUMMARY, and the counts, the failed repos and the --report path are step outputs ($GITHUB_OUTPUT); a run stopped by bad input reports its error the same way.
 With --shard K/N (one job of a CI matrix), only the repos of shard K: each repo's shard is a hash of its name, the same on every runner; \`report merge\` makes one report of the shards' --json reports.
 With --max-pushes-per-minute N (or the manifest's pace), pushes are spread evenly, at most N a minute, while reads go on concurrently. An answer asking to slow down (429, or 403 with Retry-After or an exhausted rate limit) pauses every request to that forge for the time asked (at most 2 minutes) and sends the request again instead of failing the repo; each wait is logged, counted in the summary and listed in --json (waits).
 Exit 0 when no repo failed; 1 when any failed, after printing the command that re-runs only those (--only); 2 for bad input, before any repo is touched. Re-running with the same version pushes nothing.`
@@ -65,12 +65,14 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     ...remoteFlags,
     ...repoTimeoutFlag(DEFAULT_REPO_TIMEOUT_MS),
     ...signingFlags,
+    ...reportFlags,
     // No default here, so that the manifest's message applies unless the flag is given.
     message: Flags.string({ helpValue: 'TEMPLATE', description: 'commit subject template; {version} is replaced (default: the manifest\'s, else "chore: pin runtime to {version}")' }),
   }
 
   async run(): Promise<CascadeJson> {
     const { flags } = await this.parse(Cascade)
+    this.reportFile = flags.report
     const json = this.jsonEnabled()
     const env = process.env
 
@@ -80,7 +82,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const manifest = await loadManifest(flags.manifest)
     const selected = selectRepos(manifest.repos, flags.only ?? [])
     const repos = selectShard(selected, shard)
-    const { auth, timeoutMs } = remoteSettings(flags)
+    const { auth, timeoutMs, limits } = remoteSettings(flags)
     const repoDeadlineMs = repoTimeoutMs(flags, DEFAULT_REPO_TIMEOUT_MS)
     const dryRun = flags['dry-run']
     if (!auth.token && !dryRun) {
@@ -126,6 +128,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         version,
         auth,
         http,
+        limits,
         ...commit,
         pinFile: manifest.pinFile,
         requireFile: manifest.requireFile,
@@ -146,7 +149,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     write(`cascade ${version}: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time${paced}, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
     const progress = stream.isTTY
       ? createLiveView({ write, total: repos.length, columns: stream.columns || 80, rows: Math.max(3, Math.min(12, (stream.rows || 24) - 4)) })
-      : createBlockView(write)
+      : createBlockView(write, { groups: inActions(env) })
     const interrupt = this.interruptible(write)
     const report = await runCascade({
       repos,
@@ -171,11 +174,12 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     if (!json) this.out(`\n${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
     if (waits.length) (json ? this.err(formatWaits(waits)) : this.out(formatWaits(waits)))
     if (rerun) this.err(renderFailures(report.results, rerun))
-    await appendStepSummary(renderStepSummary(report, rerun, shard) + renderWaitsMarkdown(waits), env)
-    if (inActions(env)) for (const line of renderAnnotations(report.results)) (json ? this.err(line) : this.out(line))
     process.exitCode = interrupt.exitCode() ?? (failed.length ? 1 : 0)
     const { command, ...run } = fleetRunInfo('cascade', manifest, repos, shard, this.argv)
-    return { command, version, dryRun, results: report.results.map((result) => ({ ...remotePinJson(result), durationMs: result.durationMs })), counts: report.counts, waits, ...run }
+    const document: CascadeJson = { command, version, dryRun, results: report.results.map((result) => ({ ...remotePinJson(result), durationMs: result.durationMs })), counts: report.counts, waits, ...run }
+    const summary = renderStepSummary(report, { rerun, links: { commitUrl: manifest.commitUrl, forge: manifest.forge }, shard }) + renderWaitsMarkdown(waits)
+    this.publish({ annotations: renderAnnotations(report.results), outputs: cascadeOutputs(report), summary }, document)
+    return document
   }
 
   /**

@@ -4,6 +4,7 @@ import { isPinbotError } from '../src/errors.js'
 import { prepareBotCommit, type BotCommitSettings, type BotCommitSetup } from '../src/identity/bot-commit.js'
 import { pinLocal, type LocalPinResult } from '../src/pin/local-pin.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
+import { renderAnnotations } from '../src/fleet/cascade-report.js'
 import { BaseCommand } from './_base.js'
 import { remotePinExitCode, remotePinFlags, remotePinJson, remotePinSettings, renderRemotePin, runRemotePin, type RemotePinJson } from './_pin-remote.js'
 import { botCommitSettings, signingFlags } from './_signing-flags.js'
@@ -60,6 +61,8 @@ With --json, local or remote: { repo, branch, outcome, reason, before, after, co
     const log: string[] = []
     const result = await runRemotePin(version, flags, settings, setup.commit(version), (line) => log.push(line))
     process.exitCode = remotePinExitCode(result)
+    const document = remotePinJson(result, flags['dry-run'])
+    this.publish({ annotations: renderAnnotations([result], 'pin'), outputs: { outcome: result.outcome, commit: result.commit ?? '', 'exit-code': process.exitCode } }, document)
     if (!this.jsonEnabled()) {
       const line = renderRemotePin(result, { dryRun: flags['dry-run'], fingerprint: setup.fingerprint })
       if (result.outcome !== 'failed') this.out(line)
@@ -69,7 +72,7 @@ With --json, local or remote: { repo, branch, outcome, reason, before, after, co
         if (result.error?.hint) this.err(`Hint: ${result.error.hint}`)
       }
     }
-    return remotePinJson(result, flags['dry-run'])
+    return document
   }
 }
 

@@ -1,14 +1,13 @@
 import * as Flags from '@oclif/core/flags'
-import { appendStepSummary, inActions } from '../src/report/actions.js'
 import { DEFAULT_MAX_DEPTH } from '../src/audit/audit.js'
-import { renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../src/audit/audit-report.js'
+import { auditOutputs, renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../src/audit/audit-report.js'
 import { loadManifest, selectRepos, MAX_CONCURRENCY, MIN_CONCURRENCY } from '../src/fleet/manifest.js'
 import { rerunCommand } from '../src/fleet/cascade.js'
 import { formatWait, formatWaits, renderWaitsMarkdown, type OriginWait } from '../src/fleet/pacing.js'
 import { fleetRunInfo, formatShard, isSharded, selectShard } from '../src/fleet/shard.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
 import { DEFAULT_AUDIT_CONCURRENCY, verifyPins } from '../src/audit/verify-pins.js'
-import { BaseCommand } from './_base.js'
+import { BaseCommand, reportFlags } from './_base.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
 import { shardFlags, shardSetting } from './_shard-flag.js'
 
@@ -18,7 +17,7 @@ export default class VerifyPins extends BaseCommand {
 With --key, the commit that last changed the pin file is found (the shallow history is deepened step by step, at most --max-depth commits) and its signature (OpenPGP, or SSH as git's gpg.format=ssh makes it) checked against the bot's public key(s) or allowed_signers file: signed-by-bot, unsigned, signed-by-other-key, bad-signature, expired-key or revoked-key, with its author and committer. A pin hand-edited after the bot's commit shows as unsigned (or signed by another key), and is reported as a hand edit of the bot's signed pin it replaced.
 Without --key one repo costs 2 HTTP requests. Remote failures are reported per repo (auth, forbidden, not-found, network, timeout, http). The token is read from PINBOT_TOKEN (or the variable named by --token-env).
 With --shard K/N (one job of a CI matrix), only the repos of shard K (a hash of each repo's name, the same on every runner); \`report merge\` makes one report of the shards' --json reports. Without --expect, each shard compares with its own highest version: give --expect to shards.
-When GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it.
+In GitHub or Gitea Actions, each repo that is not ok gets an ::error annotation (on stderr), a Markdown summary with the pin commits (linked by the manifest's commitUrl) is appended to $GITHUB_STEP_SUMMARY, and the verdict, the counts, the repos that need attention and the --report path are step outputs ($GITHUB_OUTPUT).
 A repo that could not be read (failed) is listed with the command that re-runs only those (--only).
 An answer asking to slow down (429, or 403 with Retry-After or an exhausted rate limit) pauses every request to that forge for the time asked (at most 2 minutes) instead of failing the repo; each wait is logged and listed in --json (waits).
 Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2 for bad input (nothing fetched).`
@@ -37,10 +36,12 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     only: Flags.string({ multiple: true, helpValue: 'REPO', description: 'audit only these repos of the manifest (repeatable)' }),
     ...shardFlags,
     ...remoteFlags,
+    ...reportFlags,
   }
 
   async run() {
     const { flags } = await this.parse(VerifyPins)
+    this.reportFile = flags.report
     // Every input is checked before any request: bad input exits 2 with nothing fetched.
     const expect = flags.expect === undefined ? undefined : parseVersionArg(flags.expect)
     const remote = remoteSettings(flags)
@@ -68,9 +69,7 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
       ...remote,
     })
     if (!audit.passed) process.exitCode = 1
-    const view = { now: Date.now(), pinFile: manifest.pinFile, signaturesChecked: Boolean(keys), shard }
-    await appendStepSummary(renderAuditStepSummary(audit, view) + renderWaitsMarkdown(waits))
-    if (inActions(process.env)) for (const line of renderAuditAnnotations(audit, view)) this.err(line)
+    const view = { now: Date.now(), pinFile: manifest.pinFile, signaturesChecked: Boolean(keys), shard, commitUrl: manifest.commitUrl, forge: manifest.forge }
     const failed = audit.results.filter((result) => result.status === 'failed').map((result) => result.repo)
     if (!this.jsonEnabled()) {
       if (isSharded(shard)) this.out(`verify-pins: shard ${formatShard(shard)}, ${repos.length} of ${selected.length} ${selected.length === 1 ? 'repo' : 'repos'}\n`)
@@ -79,6 +78,8 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     if (waits.length) this.err(formatWaits(waits))
     if (failed.length) this.err(`Re-run only the failed repos with:\n  ${rerunCommand(this.argv, failed, `${this.config.bin} verify-pins`)}`)
     const { command, ...run } = fleetRunInfo('verify-pins', manifest, repos, shard, this.argv)
-    return { command, ...toJsonReport(audit), waits, ...run }
+    const document = { command, ...toJsonReport(audit), waits, ...run }
+    this.publish({ annotations: renderAuditAnnotations(audit, view), outputs: auditOutputs(audit, view), summary: renderAuditStepSummary(audit, view) + renderWaitsMarkdown(waits) }, document)
+    return document
   }
 }

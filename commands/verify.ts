@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { PIN_FILE } from '../src/contract/runtime-version.js'
 import { emitVerify, renderVerify, verifyPin } from '../src/contract/verify.js'
+import { inActions } from '../src/report/actions.js'
 import { BaseCommand } from './_base.js'
 
 export default class Verify extends BaseCommand {
@@ -10,6 +11,8 @@ export default class Verify extends BaseCommand {
   static override description = `The file must contain one strict SemVer 2.0 version, optionally followed by a single newline: no "v", no spaces, no CRLF, no BOM, no second line, no comment, and it must be a regular file (not a symlink or a directory). Each problem is printed as FILE:LINE:COLUMN: what was found; how to fix it.
 
 --staged checks the copy staged in the git index (what the commit in progress will contain) instead of the working tree; this is what the pre-commit hook runs. It only reads: no stash, no checkout, nothing in the working tree or index changes.
+
+In GitHub or Gitea Actions, each problem is also an ::error annotation on the file, line and column, and valid, version and exit-code are step outputs.
 
 Exit codes: 0 valid, 1 invalid (or missing), 2 bad usage (flags, not in a repository).`
 
@@ -35,6 +38,6 @@ Exit codes: 0 valid, 1 invalid (or missing), 2 bad usage (flags, not in a reposi
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Verify)
     const result = await verifyPin({ file: args.file, staged: flags.staged, allowMissing: flags['allow-missing'] })
-    emitVerify(renderVerify(result, { json: this.jsonEnabled(), print: flags.print }))
+    emitVerify(renderVerify(result, { json: this.jsonEnabled(), print: flags.print, annotations: inActions() }))
   }
 }

@@ -5,7 +5,7 @@ import { BaseCommand } from '../_base.js'
 export default class HookUninstall extends BaseCommand {
   static override summary = 'Remove the pinbot pre-commit hook and put back the hook it chained'
 
-  static override description = `Removes only what \`pinbot hook install\` wrote: its pre-commit hook (the chained hook, if any, becomes the pre-commit hook again), or its block in husky's .husky/pre-commit. Running it when nothing is installed changes nothing.`
+  static override description = `Removes only what \`pinbot hook install\` wrote: its pre-commit hook (the chained hook, if any, becomes the pre-commit hook again), its block in husky's .husky/pre-commit or a hooks folder's pre-commit, its command in lefthook.yml, and a pinbot hook displaced to pre-commit.old. Running it when nothing is installed changes nothing.`
 
   static override examples = [
     { description: 'Uninstall from the repository around the current directory', command: '<%= config.bin %> <%= command.id %>' },

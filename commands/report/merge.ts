@@ -1,9 +1,8 @@
 import * as Args from '@oclif/core/args'
 import { failedRepos, rerunCommand } from '../../src/fleet/cascade.js'
-import { formatCounts, renderFailures, renderStepSummary, renderSummaryTable } from '../../src/fleet/cascade-report.js'
-import { renderAuditReport, renderAuditStepSummary, toJsonReport } from '../../src/audit/audit-report.js'
+import { cascadeOutputs, formatCounts, renderFailures, renderStepSummary, renderSummaryTable } from '../../src/fleet/cascade-report.js'
+import { auditOutputs, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../../src/audit/audit-report.js'
 import { mergeReports, readReportFiles } from '../../src/audit/report-merge.js'
-import { appendStepSummary } from '../../src/report/actions.js'
 import { formatWaits, renderWaitsMarkdown } from '../../src/fleet/pacing.js'
 import { BaseCommand } from '../_base.js'
 import { remotePinJson } from '../_pin-remote.js'
@@ -36,10 +35,11 @@ Refused with exit 2, naming the files: reports of different commands, manifests 
       if (!json) this.out(`${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${report.dryRun ? ' (dry run: nothing was pushed)' : ''}`)
       if (waited) (json ? this.err(waited) : this.out(waited))
       if (rerun) this.err(renderFailures(report.results, rerun))
-      await appendStepSummary(renderStepSummary(report, rerun) + renderWaitsMarkdown(waits))
       process.exitCode = failed.length ? 1 : 0
       const { command, ...rest } = run
       const results = report.results.map((result) => ({ ...remotePinJson(result), durationMs: result.durationMs }))
+      // The shards' jobs annotated each failure already: the merge adds outputs and the summary only.
+      this.publish({ annotations: [], outputs: cascadeOutputs(report), summary: renderStepSummary(report, { rerun }) + renderWaitsMarkdown(waits) })
       return { command, version: report.version, dryRun: report.dryRun, results, counts: report.counts, waits, ...rest }
     }
     const { audit, run, signaturesChecked } = merged
@@ -48,8 +48,8 @@ Refused with exit 2, naming the files: reports of different commands, manifests 
     if (!json) this.out(renderAuditReport(audit, view))
     if (waited) this.err(waited)
     if (failed.length) this.err(`Re-run only the failed repos with:\n  ${rerunCommand(run.argv, failed, `${this.config.bin} verify-pins`)}`)
-    await appendStepSummary(renderAuditStepSummary(audit, view) + renderWaitsMarkdown(waits))
     process.exitCode = audit.passed ? 0 : 1
+    this.publish({ annotations: [], outputs: auditOutputs(audit, view), summary: renderAuditStepSummary(audit, view) + renderWaitsMarkdown(waits) })
     const { command, ...rest } = run
     return { command, ...toJsonReport(audit), waits, ...rest }
   }

@@ -3,7 +3,7 @@
  * wrong with each repo that is not ok (with the fix), the Markdown step summary and the
  * Actions annotations. Pure functions of the audit.
  */
-import { errorAnnotation, markdownCell, markdownTable } from '../report/actions.js'
+import { annotationTitle, commitMarkdown, markdownCell, markdownTable, type Annotation, type MarkdownText, type Outputs } from '../report/actions.js'
 import type { AuditResult, FleetAudit } from './audit-fleet.js'
 import { formatProblem } from '../contract/runtime-version.js'
 import { notConsumedMessage } from '../pin/pin-consumer.js'
@@ -91,7 +91,7 @@ export function describeFindings(result: AuditResult, audit: FleetAudit, pinFile
 }
 
 /** The table, the counts, then every repo that needs attention with what to do. */
-export function renderAuditReport(audit: FleetAudit, options: { now: number; pinFile: string; signaturesChecked: boolean }): string {
+export function renderAuditReport(audit: FleetAudit, options: AuditView): string {
   const sections = [renderAuditTable(audit, options.now), '', formatAuditCounts(audit)]
   if (!options.signaturesChecked) sections.push('signatures not checked: pass --key BOT.pub to check who signed each pin')
   const findings = audit.results.flatMap((r) => {
@@ -127,15 +127,35 @@ export function toJsonReport(audit: FleetAudit) {
   }
 }
 
+export interface AuditView {
+  now: number
+  pinFile: string
+  signaturesChecked: boolean
+  /** The manifest's `commitUrl` template and forge, to link commit ids in the step summary. */
+  commitUrl?: string
+  forge?: string
+  shard?: Shard
+}
+
+function markdownRow(result: AuditResult, options: AuditView): (string | MarkdownText)[] {
+  const cells: (string | MarkdownText)[] = tableRow(result, options.now)
+  const commit = result.commit
+  if (commit) {
+    const link = commitMarkdown(commit.oid, { template: options.commitUrl, forge: options.forge ?? '', repo: result.repo })
+    cells[5] = { markdown: `${link.markdown} ${markdownCell(commit.author?.name ?? '?')}` }
+  }
+  return cells
+}
+
 /** Markdown appended to `$GITHUB_STEP_SUMMARY` (GitHub and Gitea Actions). */
-export function renderAuditStepSummary(audit: FleetAudit, options: { now: number; pinFile: string; signaturesChecked: boolean; shard?: Shard }): string {
+export function renderAuditStepSummary(audit: FleetAudit, options: AuditView): string {
   const shard = options.shard && isSharded(options.shard) ? ` (shard ${formatShard(options.shard)})` : ''
   const lines = [
     `## pinbot verify-pins${shard}: ${audit.passed ? 'all pins ok' : 'pins need attention'}`,
     '',
     markdownCell(formatAuditCounts(audit)),
     '',
-    ...markdownTable(TABLE_HEADERS, audit.results.map((r) => tableRow(r, options.now))),
+    ...markdownTable(TABLE_HEADERS, audit.results.map((r) => markdownRow(r, options))),
   ]
   const findings = audit.results.map((r) => [r, describeFindings(r, audit, options.pinFile, options.signaturesChecked)] as const).filter(([, l]) => l.length)
   if (findings.length) {
@@ -145,10 +165,24 @@ export function renderAuditStepSummary(audit: FleetAudit, options: { now: number
   return `${lines.join('\n')}\n`
 }
 
-/** One `::error` annotation per repo that is not ok, for the Actions run page. */
-export function renderAuditAnnotations(audit: FleetAudit, options: { pinFile: string; signaturesChecked: boolean }): string[] {
+/** One annotation per repo that is not ok, for the Actions run page. */
+export function renderAuditAnnotations(audit: FleetAudit, options: { pinFile: string; signaturesChecked: boolean }): Annotation[] {
   return audit.results.flatMap((r) => {
     const found = describeFindings(r, audit, options.pinFile, options.signaturesChecked)
-    return found.length ? [errorAnnotation(`verify-pins ${r.repo}`, found.join('\n'))] : []
+    return found.length ? [{ title: annotationTitle('verify-pins', r.repo), message: found.join('\n') }] : []
   })
+}
+
+/** The step outputs of an audit: the verdict, the counts, the repos that need attention (one per line). */
+export function auditOutputs(audit: FleetAudit, options: { pinFile: string; signaturesChecked: boolean }): Outputs {
+  const { signatures: _signatures, total: _total, ...statuses } = audit.counts
+  const attention = audit.results.filter((r) => describeFindings(r, audit, options.pinFile, options.signaturesChecked).length > 0).map((r) => r.repo)
+  return {
+    ...statuses,
+    counts: JSON.stringify(audit.counts),
+    passed: audit.passed,
+    expected: audit.expected,
+    'failed-repos': attention.join('\n'),
+    'exit-code': audit.passed ? 0 : 1,
+  }
 }

@@ -8,6 +8,7 @@ import { summarizeFleet, type FleetAudit } from './audit-fleet.js'
 import type { ForgeAuth } from '../git/auth.js'
 import { DEFAULT_CONCURRENCY } from '../fleet/cascade.js'
 import { createHttpClient } from '../git/http.js'
+import type { Limits } from '../git/limits.js'
 import { runPool } from '../pool.js'
 import { pacedHttpClient, type OriginWait } from '../fleet/pacing.js'
 import type { PinConsumer } from '../pin/pin-consumer.js'
@@ -35,6 +36,8 @@ export interface VerifyPinsOptions {
   concurrency: number
   auth: ForgeAuth
   timeoutMs?: number
+  /** Size caps on what servers send (default: DEFAULT_LIMITS). */
+  limits?: Partial<Limits>
   /** Called each time the forge asks to slow down and its origin waits (fleet/pacing.ts). */
   onWait?: (wait: OriginWait) => void
   /** Called as each repo finishes, in completion order. */
@@ -52,7 +55,7 @@ export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit
   const http = pacedHttpClient(createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs }), { onWait: options.onWait })
   try {
     const outcomes = await runPool(options.repos, options.concurrency, async (repo, index) => {
-      const audit = await auditRepo(repo, { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv })
+      const audit = await auditRepo(repo, { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv, limits: options.limits })
       options.onAudit?.(audit, index)
       return audit
     })

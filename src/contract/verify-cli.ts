@@ -7,6 +7,7 @@
  * messages and usage text come from one place.
  */
 import { emitVerify, renderVerify, verifyPin } from './verify.js'
+import { inActions } from '../report/actions.js'
 
 const FLAGS = { '--staged': 'staged', '--allow-missing': 'allowMissing', '--print': 'print', '--json': 'json' } as const
 
@@ -42,6 +43,6 @@ export async function runVerifyFastPath(argv: string[], env = process.env): Prom
   if (!options) return false
   const result = await verifyPin(options).catch(() => undefined)
   if (!result) return false
-  emitVerify(renderVerify(result, options))
+  emitVerify(renderVerify(result, { ...options, annotations: inActions(env) }))
   return true
 }

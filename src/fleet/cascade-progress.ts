@@ -5,6 +5,7 @@
  * time of a stuck repo honest (timers never keep the process alive). Elsewhere (CI logs),
  * one block per repo, written whole when it finishes, so parallel repos never interleave.
  */
+import { actionsGroup } from '../report/actions.js'
 import { countOutcomes, type CascadeEvent } from './cascade.js'
 import { redrawRegion, renderDoneLine, renderLiveRegion, renderRepoBlock, type LiveState } from './cascade-report.js'
 
@@ -68,11 +69,16 @@ export function createLiveView(options: LiveViewOptions): CascadeProgress {
   }
 }
 
-export function createBlockView(write: (text: string) => void): CascadeProgress {
+/** One block per finished repo; in Actions (`groups`), each block is a collapsible group titled by its outcome line. */
+export function createBlockView(write: (text: string) => void, options: { groups?: boolean } = {}): CascadeProgress {
   let done = 0
   return {
     onEvent(event) {
-      if (event.type === 'done') write(`${renderRepoBlock(event.result, { done: ++done, total: event.total, log: event.log })}\n`)
+      if (event.type !== 'done') return
+      const block = renderRepoBlock(event.result, { done: ++done, total: event.total, log: event.log })
+      if (!options.groups) return write(`${block}\n`)
+      const [title, ...details] = block.split('\n')
+      write(actionsGroup(title, details.join('\n')))
     },
     finish() {},
   }

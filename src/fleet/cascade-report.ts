@@ -3,7 +3,7 @@
  * printed when a repo finishes, the live TTY view, the final table, the Markdown step
  * summary and the Actions annotations. No I/O here (src/fleet/cascade-progress.ts does the drawing).
  */
-import { errorAnnotation, markdownCell, markdownTable } from '../report/actions.js'
+import { annotationTitle, commitMarkdown, markdownCell, markdownTable, type Annotation, type MarkdownText, type Outputs } from '../report/actions.js'
 import type { CascadeCounts, CascadeReport } from './cascade.js'
 import { PIN_OUTCOMES, type PinOutcome, type PinResult } from '../pin/pin-result.js'
 import { renderTable } from '../report/table.js'
@@ -105,10 +105,22 @@ export function redrawRegion(previousLines: number, permanent: string[], region:
 }
 
 const TABLE_HEADERS = ['repo', 'branch', 'before -> after', 'outcome', 'reason', 'attempts', 'time']
-const MARKDOWN_HEADERS = ['Repo', 'Branch', 'Before → After', 'Outcome', 'Reason', 'Attempts', 'Time']
+const MARKDOWN_HEADERS = ['Repo', 'Branch', 'Before → After', 'Commit', 'Outcome', 'Reason', 'Attempts', 'Time']
 
 function tableRow(result: PinResult, arrow: string): string[] {
   return [result.repo, result.branch || '-', formatChange(result, arrow), result.outcome, reasonOf(result), String(result.attempts), formatDuration(result.durationMs)]
+}
+
+/** How step summaries link a commit: the manifest's `commitUrl` template and forge. */
+export interface CommitLinks {
+  commitUrl?: string
+  forge: string
+}
+
+function markdownRow(result: PinResult, links: CommitLinks): (string | MarkdownText)[] {
+  const [repo, branch, change, ...rest] = tableRow(result, '→')
+  const commit = result.commit ? commitMarkdown(result.commit, { template: links.commitUrl, forge: links.forge, repo: result.repo }) : '-'
+  return [repo, branch, change, commit, ...rest]
 }
 
 export function renderSummaryTable(results: readonly PinResult[]): string {
@@ -134,14 +146,15 @@ function fence(text: string): string {
   return '`'.repeat(Math.max(3, longest + 1))
 }
 
-/** Markdown appended to `$GITHUB_STEP_SUMMARY` (GitHub and Gitea Actions). */
-export function renderStepSummary(report: CascadeReport, rerun?: string, shard: Shard = WHOLE_FLEET): string {
+/** Markdown appended to `$GITHUB_STEP_SUMMARY` (GitHub and Gitea Actions): each repo with its commit, linked when the manifest says how. */
+export function renderStepSummary(report: CascadeReport, options: { rerun?: string; links?: CommitLinks; shard?: Shard } = {}): string {
+  const { rerun, links = { forge: '' }, shard = WHOLE_FLEET } = options
   const lines = [
     `## pinbot cascade ${markdownCell(report.version)}${isSharded(shard) ? `, shard ${formatShard(shard)}` : ''}${report.dryRun ? ' (dry run)' : ''}`,
     '',
     markdownCell(formatCounts(report.counts)),
     '',
-    ...markdownTable(MARKDOWN_HEADERS, report.results.map((result) => tableRow(result, '→'))),
+    ...markdownTable(MARKDOWN_HEADERS, report.results.map((result) => markdownRow(result, links))),
   ]
   const failed = report.results.filter((result) => result.outcome === 'failed')
   if (failed.length) {
@@ -154,13 +167,24 @@ export function renderStepSummary(report: CascadeReport, rerun?: string, shard: 
   return `${lines.join('\n')}\n`
 }
 
-/** One `::error` annotation line per failed repo. */
-export function renderAnnotations(results: readonly PinResult[]): string[] {
+/** One annotation per failed repo (`command` names who pinned it: cascade, or pin for `pin --remote`). */
+export function renderAnnotations(results: readonly PinResult[], command = 'cascade'): Annotation[] {
   return results
     .filter((result) => result.outcome === 'failed')
     .map((result) => {
       const what = failureOf(result) || 'failed'
-      const message = result.error?.hint ? `${what}\nHint: ${result.error.hint}` : what
-      return errorAnnotation(`pinbot cascade: ${title(result)} failed`, message)
+      return { title: annotationTitle(command, title(result)), message: result.error?.hint ? `${what}\nHint: ${result.error.hint}` : what }
     })
+}
+
+/** The step outputs of a cascade: the counts, the failed repos (one per line), the JSON report's path. */
+export function cascadeOutputs(report: CascadeReport, reportFile?: string): Outputs {
+  const failed = report.results.filter((result) => result.outcome === 'failed').map((result) => result.repo)
+  return {
+    ...report.counts,
+    counts: JSON.stringify(report.counts),
+    'failed-repos': failed.join('\n'),
+    'exit-code': failed.length ? 1 : 0,
+    report: reportFile,
+  }
 }

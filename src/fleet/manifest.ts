@@ -45,6 +45,8 @@ export interface Manifest {
   tokenOrigins?: string[]
   /** The opt-in to send the token over plain http to a host that is not loopback. */
   allowTokenOverHttp?: boolean
+  /** How the forge links a commit, e.g. `{forge}/{repo}/commit/{commit}`; reports link commit ids with it. */
+  commitUrl?: string
 }
 
 export interface ManifestProblem {
@@ -86,6 +88,8 @@ const RELATIVE_PATH = /^(?!\/)(?!.*\/$)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))(?!(.*\/)
 const PERSON_NAME = /^[^<>\n\r\0]*[^<>\s\0][^<>\n\r\0]*$/
 const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/
 const CO_AUTHOR = /^[^<>\n\r\0]*[^<>\s\0][^<>\n\r\0]*<[^\s<>@]+@[^\s<>@]+>$/
+// An http(s) URL (or one starting at {forge}) naming {commit}; its only placeholders are {forge}, {repo}, {commit}.
+const COMMIT_URL = /^(?:https?:\/\/|\{forge\}\/)(?=.*\{commit\})(?!.*\{(?!(?:forge|repo|commit)\})[^{}]*\})[^\s<>"\\]+$/
 const ONE_LINE = /^[^\r\n]+$/
 const MESSAGE = /^(?=.*\{version\})(?!.*\{(?!version\})[^{}]*\})[^\r\n]+$/
 
@@ -334,6 +338,8 @@ const TOP_LEVEL = {
   pace: parsePace,
   tokenOrigins: parseTokenOrigins,
   allowTokenOverHttp: parseBoolean,
+  commitUrl: (value, path, report) =>
+    matching(value, path, report, COMMIT_URL, 'a URL template with {commit} (and optionally {forge}, {repo}), such as "{forge}/{repo}/commit/{commit}"'),
 } satisfies Record<string, Parser>
 
 export const MANIFEST_KEYS = Object.keys(TOP_LEVEL) as Array<keyof typeof TOP_LEVEL>
@@ -365,7 +371,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
   }
   if (problems.length) throw new ManifestError(file, problems)
 
-  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, pace, tokenOrigins, allowTokenOverHttp } = parsed
+  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, pace, commitUrl, tokenOrigins, allowTokenOverHttp } = parsed
   const consumer = parsed.consumer && { file: consumerFile!, contains: parsed.consumer.contains ?? pinFile }
   return {
     forge,
@@ -378,6 +384,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
     ...(message !== undefined && { message }),
     ...(concurrency !== undefined && { concurrency }),
     ...(pace !== undefined && { pace }),
+    ...(commitUrl !== undefined && { commitUrl }),
     ...(tokenOrigins !== undefined && { tokenOrigins }),
     ...(allowTokenOverHttp !== undefined && { allowTokenOverHttp }),
   }

@@ -59,7 +59,7 @@ export function slowDownMs(res: Pick<GitHttpResponse, 'statusCode' | 'headers'>,
 }
 
 /** The client `http` with pushes paced and slow-down answers waited out per origin. */
-export function pacedHttpClient<C extends HttpClient>(http: C, options: PacingOptions): C {
+export function pacedHttpClient(http: HttpClient & { destroy(): void }, options: PacingOptions): HttpClient & { destroy(): void } {
   const pushIntervalMs = options.maxPushesPerMinute ? 60_000 / options.maxPushesPerMinute : 0
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS
   const pausedUntil = new Map<string, number>()
@@ -88,12 +88,12 @@ export function pacedHttpClient<C extends HttpClient>(http: C, options: PacingOp
       const res = await http.request({ ...req, ...(body && { body }) })
       const waitMs = slowDownMs(res)
       if (waitMs === undefined || waitMs > maxWaitMs || slowdowns >= MAX_SLOWDOWNS_PER_REQUEST) return res
-      await collectBytes(res.body).catch(() => {}) // free the connection; the answer is not used
       pausedUntil.set(url.origin, Math.max(pausedUntil.get(url.origin) ?? 0, Date.now() + waitMs))
+      await collectBytes(res.body).catch(() => {}) // free the connection; the answer is not used
       options.onWait?.({ origin: url.origin, path: url.pathname.replace(/\/(info\/refs|git-upload-pack|git-receive-pack)$/, ''), status: res.statusCode, waitMs })
     }
   }
-  return { ...http, request }
+  return { request, destroy: () => http.destroy() }
 }
 
 /** One line per wait, for the log. */

@@ -234,8 +234,8 @@ function applyDelta(source: Buffer, delta: Buffer, offset: number, checkSize: (s
   const sourceSize = varint()
   const targetSize = varint()
   if (sourceSize !== source.length) corrupt(`base is ${source.length} bytes, not ${sourceSize}`)
-  // One instruction byte makes at most 64 KB: refuse a size no delta this long can make.
-  if (targetSize > (delta.length - at) * 0x10000) corrupt(`target size ${targetSize} is out of reach`)
+  // Two instruction bytes copy at most 0xff0000 bytes: refuse a size no delta this long can make.
+  if (targetSize > Math.ceil((delta.length - at) / 2) * 0xffffff) corrupt(`target size ${targetSize} is out of reach`)
   checkSize(targetSize)
   const target = Buffer.allocUnsafe(targetSize)
   let out = 0

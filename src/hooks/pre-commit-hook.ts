@@ -7,8 +7,8 @@
 import { PIN_FILE } from '../contract/runtime-version.js'
 
 const HOOK_MARKER = 'pinbot-managed-hook'
-const BLOCK_BEGIN = `# >>> ${HOOK_MARKER}: ${PIN_FILE} check, added by \`pinbot hook install\` >>>`
-const BLOCK_END = `# <<< ${HOOK_MARKER} <<<`
+export const BLOCK_BEGIN = `# >>> ${HOOK_MARKER}: ${PIN_FILE} check, added by \`pinbot hook install\` >>>`
+export const BLOCK_END = `# <<< ${HOOK_MARKER} <<<`
 /** A foreign hook that pinbot's hook replaced is kept beside it under this name, and run. */
 export const CHAINED_SUFFIX = '.pinbot-chained'
 
@@ -16,8 +16,7 @@ export const CHAINED_SUFFIX = '.pinbot-chained'
  * Runs `pinbot verify --staged` when the pin file is part of the commit. A subshell, so
  * that its `exit` ends only this check when the block sits inside another hook file.
  */
-export const CHECK_BLOCK = `${BLOCK_BEGIN}
-# Skip once with PINBOT_SKIP_HOOK=1 git commit ... (or git commit --no-verify).
+export const CHECK_SCRIPT = `# Skip once with PINBOT_SKIP_HOOK=1 git commit ... (or git commit --no-verify).
 (
   if [ "\${PINBOT_SKIP_HOOK:-}" = 1 ]; then
     echo "pinbot: PINBOT_SKIP_HOOK=1: not checking ${PIN_FILE}" >&2
@@ -37,8 +36,9 @@ export const CHECK_BLOCK = `${BLOCK_BEGIN}
   echo "pinbot: fix it, run git add ${PIN_FILE}, and commit again (or skip once with PINBOT_SKIP_HOOK=1 git commit ...)." >&2
   exit 1
 ) || exit $?
-${BLOCK_END}
 `
+
+export const CHECK_BLOCK = `${BLOCK_BEGIN}\n${CHECK_SCRIPT}${BLOCK_END}\n`
 
 /** The whole `pre-commit` file pinbot writes into a hooks directory. */
 export const HOOK_SCRIPT = `#!/bin/sh

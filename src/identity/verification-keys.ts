@@ -15,7 +15,6 @@ const OPENSSH_PRIVATE = '-----BEGIN OPENSSH PRIVATE KEY-----'
 export async function readVerificationKeys(files: string[]): Promise<VerificationKeys> {
   const keys: VerificationKeys = { openpgp: [], ssh: [] }
   for (const file of files) {
-    const before = keys.openpgp.length + keys.ssh.length
     let bytes: Buffer
     try {
       bytes = await readFile(file)
@@ -35,12 +34,14 @@ export async function readVerificationKeys(files: string[]): Promise<Verificatio
           hint: 'Expected SSH public key lines ("ssh-ed25519 AAAA... comment") or git allowed_signers lines ("principal [options] ssh-ed25519 AAAA...").',
         })
       }
+    } else if (!text.includes('-----BEGIN PGP') && !(bytes[0]! & 0x80)) {
+      // Binary OpenPGP starts with a packet tag, whose top bit is always set.
+      throw new UsageError('key-invalid', `${file} holds neither an OpenPGP key nor SSH public keys or allowed_signers lines`, {
+        hint: 'Pass the .pub file written by `pinbot key generate` (either format), `gpg --export --armor KEYID`, or a git allowed_signers file.',
+      })
     } else {
       const { readOpenPgpPublicKeys } = await import('./keys.js')
       keys.openpgp.push(...(await readOpenPgpPublicKeys(bytes, file)))
-    }
-    if (keys.openpgp.length + keys.ssh.length === before) {
-      throw new UsageError('key-invalid', `${file} holds no key`, { hint: 'Pass an OpenPGP public key, an SSH .pub file or a git allowed_signers file.' })
     }
   }
   return keys

@@ -20,6 +20,7 @@ import { UsageError } from '../errors.js'
 import { createHttpClient, type HttpClient } from '../git/http.js'
 import type { BotIdentity } from '../identity/commit-message.js'
 import { MemoryRepo } from '../git/memory-repo.js'
+import type { Limits } from '../git/limits.js'
 import { consumesPin, notConsumedMessage, type PinConsumer } from './pin-consumer.js'
 import { currentPinOf, decidePin, refusedPinError } from './pin-decision.js'
 import { pinFailure, type PinResult } from './pin-result.js'
@@ -44,6 +45,8 @@ export interface PinRemoteOptions {
   http?: HttpClient
   /** Idle timeout per request, for the client created here. */
   timeoutMs?: number
+  /** Size caps on what the server sends (default: DEFAULT_LIMITS). */
+  limits?: Partial<Limits>
   identity: BotIdentity
   message: string
   /** Signs the commit payload (armored detached signature); undefined: unsigned commit. */
@@ -102,7 +105,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
   let unconfirmed: { commit: string; error: RemoteError; updated: () => PinResult } | undefined
 
   try {
-    const memory = new MemoryRepo(repo.url, http, options.auth?.tokenEnv)
+    const memory = new MemoryRepo(repo.url, http, options.auth?.tokenEnv, options.limits)
     for (;;) {
       attempts++
       // After a lost answer, a failed re-read leaves the push's outcome unknown: say so.
@@ -122,9 +125,13 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
         log(`${requireFile} is absent: skipping`)
         return result({ outcome: 'skipped', reason: 'missing-required-file' })
       }
-      const current = await currentPinOf(await memory.lookup(tip, pinFile), (oid) => memory.readBlob(oid))
+      // Both blobs asked for at once, so that a repo fetched without blobs can get them in one request.
+      const [current, consumed] = await Promise.all([
+        currentPinOf(await memory.lookup(tip, pinFile), (oid) => memory.readBlob(oid)),
+        !options.consumer || consumesPin(memory, tip, options.consumer),
+      ])
       const decision = decidePin(current, version, { allowDowngrade: options.allowDowngrade })
-      if (options.consumer && !(await consumesPin(memory, tip, options.consumer))) {
+      if (options.consumer && !consumed) {
         log(`${notConsumedMessage(options.consumer)}: skipping`)
         const before = 'before' in decision ? decision.before : undefined
         return result({ outcome: 'skipped', reason: 'not-consumed', before, after: before })

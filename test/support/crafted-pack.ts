@@ -105,14 +105,14 @@ export function zlibBomb(announcedMiB: number): Buffer {
   const block = zlib.deflateRawSync(Buffer.alloc(1 << 20), { finishFlush: zlib.constants.Z_FULL_FLUSH })
   const blocks = Buffer.concat(Array.from({ length: announcedMiB }, () => block))
   const data = Buffer.concat([Buffer.from([0x78, 0x9c]), blocks, zlib.deflateRawSync(Buffer.alloc(0)), Buffer.alloc(4)])
-  return craftPack([{ code: OBJ.blob, data, deflated: true, size: announcedMiB << 20 }])
+  return craftPack([{ code: OBJ.blob, data, deflated: true, size: announcedMiB * 2 ** 20 }])
 }
 
 /**
- * A delta bomb: a 64 KiB blob and `count` deltas on it, each a few hundred bytes that
+ * A delta fan: a 64 KiB blob and `count` deltas on it, each a few hundred bytes that
  * copy the blob `copies` times (one instruction byte per 64 KiB copy).
  */
-export function deltaBomb(count: number, copies: number): Buffer {
+export function deltaFan(count: number, copies: number): Buffer {
   const base = Buffer.alloc(0x10000, 'b')
   const entries: Entry[] = [{ code: OBJ.blob, data: base }]
   for (let i = 0; i < count; i++) {
@@ -121,4 +121,42 @@ export function deltaBomb(count: number, copies: number): Buffer {
     entries.push({ code: OBJ.ofsDelta, data: delta(0x10000, 2 + copies * 0x10000, ops), baseIndex: 0 })
   }
   return craftPack(entries)
+}
+
+/**
+ * A delta bomb of a few hundred bytes: a 64 KiB blob, a delta making 19 MiB of it (300
+ * one-byte copies of 64 KiB), and a delta on that one making about 1.2 GiB (copies of
+ * 16 MiB, five bytes each).
+ */
+export function deltaBomb(): Buffer {
+  const base = Buffer.alloc(0x10000, 'b')
+  const first = Array.from({ length: 300 }, (): [number, number] => [0, 0x10000])
+  const block = 0xffff00
+  const second = Array.from({ length: 80 }, (): [number, number] => [0, block])
+  return craftPack([
+    { code: OBJ.blob, data: base },
+    { code: OBJ.ofsDelta, data: delta(0x10000, 300 * 0x10000, first), baseIndex: 0 },
+    { code: OBJ.ofsDelta, data: delta(300 * 0x10000, 80 * block, second), baseIndex: 1 },
+  ])
+}
+
+/** A tree's raw bytes from [mode, name, oid] rows, in the order given. */
+export function treeBytes(rows: [string, string | Buffer, string][]): Buffer {
+  return Buffer.concat(rows.map(([mode, name, oid]) => Buffer.concat([Buffer.from(`${mode} `), Buffer.from(name), Buffer.from([0]), Buffer.from(oid, 'hex')])))
+}
+
+/** A root commit of `tree`, as git writes one. */
+export function commitBytes(tree: string, message = 'crafted\n'): Buffer {
+  const who = 'Crafter <crafter@example.com> 1700000000 +0000'
+  return Buffer.from(`tree ${tree}\nauthor ${who}\ncommitter ${who}\n\n${message}`)
+}
+
+/** A one-commit repo as a pack: a commit of a root tree holding `files` (plus any raw tree rows), and the commit's id. */
+export function repoPack(files: Record<string, string>, extraRows: [string, string | Buffer, string][] = []): { pack: Buffer; tip: string } {
+  const blobs = Object.entries(files).map(([name, text]) => ({ name, data: Buffer.from(text) }))
+  const rows = [...blobs.map(({ name, data }): [string, string, string] => ['100644', name, objectId('blob', data)]), ...extraRows]
+  const tree = treeBytes(rows.sort((a, b) => Buffer.compare(Buffer.from(a[1]), Buffer.from(b[1]))))
+  const commit = commitBytes(objectId('tree', tree))
+  const pack = craftPack([{ code: OBJ.commit, data: commit }, { code: OBJ.tree, data: tree }, ...blobs.map(({ data }) => ({ code: OBJ.blob, data }))])
+  return { pack, tip: objectId('commit', commit) }
 }

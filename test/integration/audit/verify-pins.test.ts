@@ -267,9 +267,9 @@ describe('pinbot verify-pins', () => {
     const markdown = await readFile(summary, 'utf8')
     expect(markdown.startsWith('# earlier step\n## pinbot verify-pins: pins need attention\n')).toBe(true)
     expect(markdown).toContain('| repo | branch | version | status | signature | last pin commit | age |')
-    expect(markdown).toMatch(/\| acme\/signed \| main \| 0\.3\.0 \| ok \| signed-by-bot \| [0-9a-f]{10} Pin Bot \| \d+d \|/)
+    expect(markdown).toMatch(/\| acme\/signed \| main \| 0\.3\.0 \| ok \| signed-by-bot \| `[0-9a-f]{10}` Pin Bot \| \d+d \|/)
     expect(markdown).toContain('- **acme/invalid**: .runtime-version:1:6: Windows line ending')
-    expect(result.stderr).toMatch(/^::error title=verify-pins acme\/invalid::\.runtime-version:1:6: /m)
+    expect(result.stderr).toMatch(/^::error title=pinbot verify-pins%3A acme\/invalid::\.runtime-version:1:6: /m)
     expect(result.stderr).not.toContain('acme/signed')
   })
 
@@ -289,7 +289,7 @@ describe('pinbot verify-pins', () => {
     const cases: [string[], string][] = [
       [['--expect', 'v0.3.0'], 'invalid version "v0.3.0"'],
       [['--key', path.join(tmp.dir, 'absent.pub')], 'cannot be read'],
-      [['--key', garbageKey], 'does not hold an OpenPGP public key'],
+      [['--key', garbageKey], 'holds neither an OpenPGP key nor SSH public keys or allowed_signers lines'],
       [['--max-depth', '0'], 'max-depth'],
       [['--concurrency', '0'], 'concurrency'],
       [['--only', 'acme/unknown'], 'not in the manifest'],

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_CONCURRENCY } from '../../../src/fleet/cascade.js'
 import { DEFAULT_RETRIES } from '../../../src/pin/remote-pin.js'
+import { parseOutputs } from '../../support/actions.js'
 import { json, runCli } from '../../support/cli.js'
 import { useSigningForge } from '../../support/fixtures.js'
 import type { Forge } from '../../support/forge.js'
@@ -111,10 +112,12 @@ describe('pinbot cascade: a mixed fleet', () => {
       concurrency: 4,
     })
     const summary = path.join(work.dir, 'step-summary.md')
+    const outputs = path.join(work.dir, 'step-outputs')
+    const reportFile = path.join(work.dir, 'report.json')
     await writeFile(summary, '# earlier step\n')
     // The hang is injected and never answers; every other request has this long, which a loaded machine never needs.
-    const args = ['cascade', '--manifest', manifest, '--version', '0.1.8', '--timeout', String(TIMEOUT_SECONDS), '--json']
-    const run = await runCli(args, { env: env({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary }) })
+    const args = ['cascade', '--manifest', manifest, '--version', '0.1.8', '--timeout', String(TIMEOUT_SECONDS), '--json', '--report', reportFile]
+    const run = await runCli(args, { env: env({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: outputs }) })
 
     expect(run.code, run.stderr).toBe(1)
     const report = json<CascadeOutput>(run)
@@ -156,25 +159,38 @@ describe('pinbot cascade: a mixed fleet', () => {
     expect(await forge.readFile(fleet.downgrade, '.runtime-version')).toBe('0.2.0\n')
     await expectNoForcePush()
 
-    // stderr: one whole block per repo, never interleaved; failures; the re-run command; annotations.
-    const blocks = run.stderr.split('\n').filter((line) => /^\[\d+\/13\] /.test(line))
+    // stderr: one whole block per repo (a log group in Actions), never interleaved; failures; the re-run command; annotations.
+    const blocks = run.stderr.split('\n').filter((line) => /^::group::\[\d+\/13\] /.test(line))
     expect(blocks).toHaveLength(13)
-    expect(run.stderr).toMatch(/\[\d+\/13\] fleet\/raced \(main\): updated\n(  \| .*\n)*  \| attempt 2: /)
+    expect(run.stderr.split('\n').filter((line) => line === '::endgroup::')).toHaveLength(13)
+    expect(run.stderr).toMatch(/::group::\[\d+\/13\] fleet\/raced \(main\): updated\n(  \| .*\n)*  \| attempt 2: /)
     expect(run.stderr).toContain('5 repos failed:')
     const rerun = /^  (pinbot cascade .*)$/m.exec(run.stderr.split('Re-run only the failed repos with:\n')[1])?.[1]
     expect(rerun).toBe(
-      `pinbot cascade --manifest ${manifest} --version 0.1.8 --timeout ${TIMEOUT_SECONDS} --json ${[fleet.missing, fleet.readOnly, fleet.hook, fleet.error500, fleet.hang].map((name) => `--only ${name}`).join(' ')}`,
+      `pinbot cascade --manifest ${manifest} --version 0.1.8 --timeout ${TIMEOUT_SECONDS} --json --report ${reportFile} ${[fleet.missing, fleet.readOnly, fleet.hook, fleet.error500, fleet.hang].map((name) => `--only ${name}`).join(' ')}`,
     )
     const annotations = run.stderr.split('\n').filter((line) => line.startsWith('::error '))
     expect(annotations).toHaveLength(5)
-    expect(annotations).toContain(`::error title=pinbot cascade%3A ${fleet.missing} failed::${byRepo[fleet.missing].error!.code}: ${byRepo[fleet.missing].error!.message}%0AHint: ${byRepo[fleet.missing].error!.hint}`)
+    expect(annotations).toContain(`::error title=pinbot cascade%3A ${fleet.missing}::${byRepo[fleet.missing].error!.code}: ${byRepo[fleet.missing].error!.message}%0AHint: ${byRepo[fleet.missing].error!.hint}`)
 
     const markdown = await readFile(summary, 'utf8')
     for (const secret of [forge.tokens.readWrite, TEST_PASSPHRASE]) expect(`${run.stdout}${run.stderr}${markdown}`).not.toContain(secret)
     expect(markdown.startsWith('# earlier step\n## pinbot cascade 0.1.8\n')).toBe(true)
     expect(markdown).toContain('13 repos: 5 updated, 1 unchanged, 2 skipped, 5 failed')
-    expect(markdown).toMatch(/^\| fleet\/raced \| main \| 0\.1\.0 → 0\.1\.8 \| updated \|  \| 2 \| \d+\.\ds \|$/m)
-    expect(markdown).toMatch(/^\| fleet\/hangs \| - \| - \| failed \| timeout \| 1 \| \d+\.\ds \|$/m)
+    expect(markdown).toContain(`| fleet/raced | main | 0.1.0 → 0.1.8 | \`${byRepo[fleet.race].commit!.slice(0, 10)}\` | updated |  | 2 | `)
+    expect(markdown).toMatch(/^\| fleet\/hangs \| - \| - \| - \| failed \| timeout \| 1 \| \d+\.\ds \|$/m)
+    // Step outputs: the counts, the failed repos, the JSON report (the --json document) and its path.
+    expect(parseOutputs(await readFile(outputs, 'utf8'))).toEqual({
+      updated: '5',
+      unchanged: '1',
+      skipped: '2',
+      failed: '5',
+      counts: JSON.stringify(report.counts),
+      'failed-repos': [fleet.missing, fleet.readOnly, fleet.hook, fleet.error500, fleet.hang].join('\n'),
+      'exit-code': '1',
+      report: reportFile,
+    })
+    expect(JSON.parse(await readFile(reportFile, 'utf8'))).toEqual(report)
 
     // The re-run command, once the faults are gone, touches only the failed repos.
     forge.clearFaults()

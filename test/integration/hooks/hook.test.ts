@@ -235,7 +235,7 @@ describe('pinbot hook install / uninstall', () => {
     expect(await snapshot(repo.hooks)).toEqual(before)
     const again = await pinbot(repo, ['hook', 'uninstall', '--json'])
     expect(again.code).toBe(0)
-    expect(JSON.parse(again.stdout)).toEqual({ action: 'not-installed', hook: path.join(repo.hooks, 'pre-commit'), chained: null, husky: false })
+    expect(JSON.parse(again.stdout)).toEqual({ action: 'not-installed', hook: path.join(repo.hooks, 'pre-commit'), chained: null, husky: false, manager: 'git', displaced: null, changes: [] })
     expect(await snapshot(repo.hooks)).toEqual(before)
   })
 
@@ -276,7 +276,8 @@ describe('pinbot hook install / uninstall', () => {
     await mkdir(path.join(repo.dir, 'sub'))
     const result = await pinbot(repo, ['hook', 'install', '--dir', 'sub', '--json'])
     expect(result.code).toBe(0)
-    expect(JSON.parse(result.stdout)).toEqual({ action: 'installed', hook: path.join(repo.dir, 'tools/hooks/pre-commit'), chained: null, husky: false })
+    const hook = path.join(repo.dir, 'tools/hooks/pre-commit')
+    expect(JSON.parse(result.stdout)).toEqual({ action: 'installed', hook, chained: null, husky: false, manager: 'hooks-folder', displaced: null, changes: [{ file: hook, change: 'created', tracked: false }] })
     await expect(stat(path.join(repo.hooks, 'pre-commit'))).rejects.toMatchObject({ code: 'ENOENT' })
     await stagePin(repo, '1.2\n')
     const refused = await commit(repo)
@@ -351,7 +352,7 @@ describe('with husky 9 (real husky)', () => {
     await stagePin(repo, '1.2.3\n')
     expect((await commit(repo)).code).toBe(0)
 
-    expect((await pinbot(repo, ['hook', 'uninstall'])).stdout).toBe(`Removed the pinbot check from husky's hook file ${path.join(repo.dir, '.husky/pre-commit')}\n`)
+    expect((await pinbot(repo, ['hook', 'uninstall'])).stdout).toContain(`Removed the pinbot check from husky's hook file ${path.join(repo.dir, '.husky/pre-commit')}\n`)
     expect(await readFile(path.join(repo.dir, '.husky/pre-commit'), 'utf8')).toBe(userHook)
   })
 
@@ -366,3 +367,90 @@ describe('with husky 9 (real husky)', () => {
     await expect(stat(path.join(repo.dir, '.husky/pre-commit'))).rejects.toMatchObject({ code: 'ENOENT' })
   })
 })
+
+describe('beside other hook managers and hooks folders', () => {
+  const LEFTHOOK_BIN = path.join(ROOT, 'node_modules/.bin/lefthook')
+  const HUSKY_BIN = path.join(ROOT, 'node_modules/husky/bin.js')
+  const lefthook = (repo: Repo, args: string[]) => spawnSync(LEFTHOOK_BIN, args, { cwd: repo.dir, env: { ...process.env, ...repo.env }, encoding: 'utf8' })
+  const LEFTHOOK_YML = 'pre-commit:\n  commands:\n    team-check:\n      run: echo "team check ran" >&2\n'
+
+  it('lefthook install displaces pinbot (a bad pin commits); hook install repairs it into lefthook.yml, which survives lefthook (re)installs; uninstall finds it', async () => {
+    const repo = await newRepo()
+    await install(repo)
+    await writeFile(path.join(repo.dir, 'lefthook.yml'), LEFTHOOK_YML)
+    expect(lefthook(repo, ['install']).status).toBe(0)
+    expect(isPinbotFile(await readFile(path.join(repo.hooks, 'pre-commit.old'), 'utf8'))).toBe(true)
+    await stagePin(repo, 'v1.0.0\n')
+    const unguarded = await commit(repo)
+    expect(unguarded.code, 'the displaced hook did not run').toBe(0)
+
+    const repaired = await pinbot(repo, ['hook', 'install'])
+    expect(repaired.code, repaired.stderr).toBe(0)
+    expect(repaired.stdout).toContain(`Found pinbot's hook displaced to ${path.join(repo.hooks, 'pre-commit.old')} (lefthook never runs it): removed it`)
+    expect(repaired.stdout).toContain(`lefthook's configuration ${path.join(repo.dir, 'lefthook.yml')}`)
+    await expect(stat(path.join(repo.hooks, 'pre-commit.old'))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(lefthook(repo, ['validate']).status).toBe(0)
+    for (const reinstall of [false, true]) {
+      if (reinstall) expect(lefthook(repo, ['install', '--force']).status).toBe(0)
+      await stagePin(repo, 'v1.0.1\n')
+      const refused = await commit(repo)
+      expect(refused.code, `after ${reinstall ? 'lefthook install again' : 'the repair'}`).not.toBe(0)
+      expect(refused.stderr).toContain('team check ran')
+      expect(refused.stderr).toContain('leading "v" is not allowed')
+    }
+
+    const removed = await pinbot(repo, ['hook', 'uninstall'])
+    expect(removed.stdout).toContain('Removed the pinbot check from lefthook')
+    expect(await readFile(path.join(repo.dir, 'lefthook.yml'), 'utf8')).toBe(LEFTHOOK_YML)
+    expect((await commit(repo)).code).toBe(0)
+  })
+
+  it('husky: the check added to .husky/pre-commit still refuses a bad pin after husky installs again', async () => {
+    const repo = await newRepo()
+    const husky = () => expect(spawnSync(process.execPath, [HUSKY_BIN], { cwd: repo.dir, env: { ...process.env, ...repo.env } }).status).toBe(0)
+    husky()
+    await install(repo)
+    husky()
+    await stagePin(repo, '01.2.3\n')
+    const refused = await commit(repo)
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain(REFUSED)
+  })
+
+  it('a tracked hooks folder (core.hooksPath=.githooks): only its tracked pre-commit changes, and the output says so', async () => {
+    const repo = await newRepo()
+    const team = '#!/bin/sh\necho "team hook ran" >&2\n'
+    await mkdir(path.join(repo.dir, '.githooks'))
+    await writeFile(path.join(repo.dir, '.githooks/pre-commit'), team, { mode: 0o755 })
+    await run(repo, ['add', '.githooks'])
+    await commit(repo)
+    await run(repo, ['config', 'core.hooksPath', '.githooks'])
+    const hook = path.join(repo.dir, '.githooks/pre-commit')
+    const out = await install(repo)
+    expect(out).toContain(`Added the pinbot check to ${hook}`)
+    expect(out).toContain(`changed ${hook} (tracked: commit the change so everyone using this repository runs the check)`)
+    expect((await run(repo, ['status', '--porcelain'])).stdout).toBe(' M .githooks/pre-commit\n')
+    await stagePin(repo, '1.2.3 \n')
+    const refused = await commit(repo)
+    expect(refused.stderr).toContain('team hook ran')
+    expect(refused.stderr).toContain(REFUSED)
+    await run(repo, ['reset', '-q'])
+    expect((await pinbot(repo, ['hook', 'uninstall'])).code).toBe(0)
+    expect(await readFile(hook, 'utf8')).toBe(team)
+    expect((await run(repo, ['status', '--porcelain'])).stdout).toBe('?? .runtime-version\n')
+  })
+
+  it('reports a non-executable existing hook as git treats it: kept, but not run', async () => {
+    const repo = await newRepo()
+    await writeFile(path.join(repo.hooks, 'pre-commit'), '#!/bin/sh\necho "plain file ran" >&2\n', { mode: 0o644 })
+    const out = await install(repo)
+    expect(out).toContain(`Kept the existing hook as ${path.join(repo.hooks, 'pre-commit.pinbot-chained')}; it is not executable, so git did not run it and pinbot's hook does not either`)
+    await stagePin(repo, '1.2.3\n')
+    const result = await commit(repo)
+    expect([result.code, result.stderr]).toEqual([0, '.runtime-version (staged): valid, 1.2.3\n'])
+  })
+})
+
+function isPinbotFile(text: string): boolean {
+  return text.startsWith('#!/bin/sh\n# pinbot-managed-hook:')
+}

@@ -10,6 +10,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { json, runCli } from '../../support/cli.js'
 import { Forge } from '../../support/forge.js'
+import { readVerificationKeys } from '../../../src/identity/verification-keys.js'
+import { verifyCommit as verifyCommitInProcess } from '../../../src/identity/verify-commit.js'
 import { git, gitRun } from '../../support/git.js'
 import { allowedSigner, gitSshSigningEnv, makeSshKey, sshKeygenVerify, writeAllowedSigners, type SshTestKey } from '../../support/ssh.js'
 import { tempDir, type TempDir } from '../../support/tmp.js'
@@ -86,6 +88,16 @@ describe('commits pinbot signs with an SSH key', () => {
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toContain(`(signed by key ${locked.fingerprint})`)
     await expectGitAndSshKeygenAccept(await clone(name), 'HEAD')
+    // A wrong passphrase is bad input: exit 2 before any request. Secrets stay secret.
+    forge.clearLog()
+    const wrong = await runCli(['pin', '0.3.0', '--remote', forge.repoUrl(name), ...AUTHOR], { env: { ...env, PINBOT_SIGNING_PASSPHRASE: 'wrong' } })
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toContain(`Error: wrong passphrase for signing key ${locked.fingerprint}`)
+    expect(forge.requestsFor(name)).toEqual([])
+    const privateLines = env.PINBOT_SIGNING_KEY.split('\n').filter((line) => line.length >= 16 && !line.startsWith('-----'))
+    for (const output of [result, wrong]) {
+      for (const secret of [...privateLines, locked.passphrase!]) expect(output.stdout + output.stderr).not.toContain(secret)
+    }
   })
 
   it('cascade: every pushed commit verifies', async () => {
@@ -127,41 +139,45 @@ describe('commits git signs with SSH keys, judged by pinbot', () => {
     await writeFile(manifest, JSON.stringify({ forge: forge.url, repos: [name] }))
   })
 
-  const verifyCommit = async (rev: string, keyFile = allowed) => {
-    const result = await runCli(['verify-commit', rev, '--dir', dir, '--key', keyFile, '--json'])
-    return { code: result.code, ...json(result) }
-  }
+  /** pinbot's verdict, in-process (the CLI is sampled once below). */
+  const verifyCommit = async (rev: string, keyFile = allowed) => verifyCommitInProcess({ dir, rev, keys: await readVerificationKeys([keyFile]) })
   const gitVerdict = async (rev: string, signers = allowed) =>
     (await gitRun(['-c', 'gpg.format=ssh', '-c', `gpg.ssh.allowedSignersFile=${signers}`, 'verify-commit', rev], { cwd: dir })).code
 
   it('without and with a passphrase: good, as git says', async () => {
     for (const [rev, key] of [[commits.plain, bot], [commits.locked, locked]] as const) {
       expect(await gitVerdict(rev)).toBe(0)
-      expect(await verifyCommit(rev)).toEqual({ code: 0, commit: rev, status: 'good', format: 'ssh', fingerprint: key.fingerprint, principal: 'pinbot@example.com' })
+      expect(await verifyCommit(rev)).toEqual({ commit: rev, status: 'good', format: 'ssh', fingerprint: key.fingerprint, principal: 'pinbot@example.com' })
     }
-    expect(await verifyCommit(commits.plain, `${bot.file}.pub`)).toMatchObject({ code: 0, status: 'good', format: 'ssh' })
+    expect(await verifyCommit(commits.plain, `${bot.file}.pub`)).toMatchObject({ status: 'good', format: 'ssh' })
+    const cli = await runCli(['verify-commit', commits.locked, '--dir', dir, '--key', allowed, '--json'])
+    expect(cli.code, cli.stderr).toBe(0)
+    expect(json(cli)).toEqual({ commit: commits.locked, status: 'good', format: 'ssh', fingerprint: locked.fingerprint, principal: 'pinbot@example.com' })
+    const human = await runCli(['verify-commit', commits.stranger, '--dir', dir, '--key', allowed])
+    expect(human.code).toBe(1)
+    expect(human.stdout).toBe(`${commits.stranger}: unknown-key (SSH key ${stranger.fingerprint}): the commit was signed by a key that is not among the given keys\n`)
   })
 
   it('a tampered payload is bad-signature; another key is unknown-key; git fails both', async () => {
     expect(await gitVerdict(commits.tampered)).not.toBe(0)
-    expect(await verifyCommit(commits.tampered)).toMatchObject({ code: 1, status: 'bad-signature', format: 'ssh', fingerprint: bot.fingerprint })
+    expect(await verifyCommit(commits.tampered)).toMatchObject({ status: 'bad-signature', format: 'ssh', fingerprint: bot.fingerprint })
     expect(await gitVerdict(commits.stranger)).not.toBe(0)
-    expect(await verifyCommit(commits.stranger)).toMatchObject({ code: 1, status: 'unknown-key', format: 'ssh', fingerprint: stranger.fingerprint })
+    expect(await verifyCommit(commits.stranger)).toMatchObject({ status: 'unknown-key', format: 'ssh', fingerprint: stranger.fingerprint })
   })
 
   it('an allowed_signers entry outside its validity at the committer time is expired-key, as git refuses it', async () => {
     const expired = await writeAllowedSigners(path.join(work.dir, 'allowed-expired'), [allowedSigner(bot, 'pinbot@example.com', 'valid-before="20240601115959Z"')])
     expect(await gitVerdict(commits.plain, expired)).not.toBe(0)
-    expect(await verifyCommit(commits.plain, expired)).toMatchObject({ code: 1, status: 'expired-key', format: 'ssh', principal: 'pinbot@example.com' })
+    expect(await verifyCommit(commits.plain, expired)).toMatchObject({ status: 'expired-key', format: 'ssh', principal: 'pinbot@example.com' })
     const notYet = await writeAllowedSigners(path.join(work.dir, 'allowed-not-yet'), [allowedSigner(bot, 'pinbot@example.com', 'valid-after="20240602"')])
     expect(await gitVerdict(commits.plain, notYet)).not.toBe(0)
     expect(await verifyCommit(commits.plain, notYet)).toMatchObject({ status: 'expired-key' })
     const inside = await writeAllowedSigners(path.join(work.dir, 'allowed-inside'), [allowedSigner(bot, 'pinbot@example.com', 'valid-after="20240101",valid-before="20240601120000Z"')])
     expect(await gitVerdict(commits.plain, inside)).toBe(0)
-    expect(await verifyCommit(commits.plain, inside)).toMatchObject({ code: 0, status: 'good' })
+    expect(await verifyCommit(commits.plain, inside)).toMatchObject({ status: 'good' })
     const otherNamespace = await writeAllowedSigners(path.join(work.dir, 'allowed-file-ns'), [allowedSigner(bot, 'pinbot@example.com', 'namespaces="file"')])
     expect(await gitVerdict(commits.plain, otherNamespace)).not.toBe(0)
-    expect(await verifyCommit(commits.plain, otherNamespace)).toMatchObject({ code: 1, status: 'unknown-key' })
+    expect(await verifyCommit(commits.plain, otherNamespace)).toMatchObject({ status: 'unknown-key' })
   })
 
   it('verify-pins --key allowed_signers: the pin git signed is signed-by-bot, with the format', async () => {

@@ -173,7 +173,7 @@ describe('pinbot verify-commit', () => {
       [['HEAD~999', '--dir', repo, '--key', keyFiles[1]], '"HEAD~999" is not a revision in'],
       [['--dir', repo, '--key', keyFiles[1], '--', '--output=x'], '"--output=x" is not a revision in'],
       [['--dir', tmp.dir, '--key', keyFiles[1]], `${tmp.dir} is not inside a git checkout`],
-      [['--dir', repo, '--key', garbage], `${garbage} does not hold an OpenPGP public key`],
+      [['--dir', repo, '--key', garbage], `${garbage} holds neither an OpenPGP key nor SSH public keys or allowed_signers lines`],
       [['--dir', repo], 'Missing required flag key'],
       [[`${await git(['rev-parse', 'HEAD^{tree}'], { cwd: repo })}`, '--dir', repo, '--key', keyFiles[1]], 'names a tree, not a commit'],
     ]

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { RepoAudit } from '../../../src/audit/audit.js'
 import { summarizeFleet } from '../../../src/audit/audit-fleet.js'
-import { describeFindings, formatAge, formatAuditCounts, renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../../../src/audit/audit-report.js'
+import { errorAnnotation } from '../../../src/report/actions.js'
+import { auditOutputs, describeFindings, formatAge, formatAuditCounts, renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../../../src/audit/audit-report.js'
 
 const NOW = Date.parse('2026-01-10T12:00:00Z')
 const person = (name: string, email: string, date = '2026-01-07T12:00:00Z') => ({ name, email, date })
@@ -74,13 +75,22 @@ describe('audit report', () => {
     expect(markdown).toContain('| acme/bad\\|pipe | main | - | invalid | bad-signature |')
     expect(markdown).toContain('- **acme/bad\\|pipe**: .runtime-version:1:1: leading "v" is not allowed')
     expect(markdown.split('\n').filter((l) => l.startsWith('| acme/'))).toHaveLength(5)
+    expect(markdown).toMatch(/^\| acme\/ok \| main \| 1\.2\.0 \| ok \| signed-by-bot \| `abcdef0123` Pin Bot \| 3d \|$/m)
+    const linked = renderAuditStepSummary(fleet, { ...view, commitUrl: '{forge}/{repo}/commit/{commit}', forge: 'https://git.example.com' })
+    expect(linked).toContain('| acme/ok | main | 1.2.0 | ok | signed-by-bot | [`abcdef0123`](https://git.example.com/acme/ok/commit/abcdef0123456789abcdef0123456789abcdef01) Pin Bot | 3d |')
+  })
+
+  it('gives the verdict, the counts and the repos that need attention as step outputs', () => {
+    const outputs = auditOutputs(fleet, view)
+    expect(outputs).toMatchObject({ passed: false, expected: '1.2.0', ok: 2, 'exit-code': 1 })
+    expect(String(outputs['failed-repos']).split('\n')).toHaveLength(4)
   })
 
   it('annotates each repo that needs attention, on one line each', () => {
-    const lines = renderAuditAnnotations(fleet, view)
+    const lines = renderAuditAnnotations(fleet, view).map(errorAnnotation)
     expect(lines).toHaveLength(4)
     expect(lines[0]).toBe(
-      "::error title=verify-pins acme/hand::pinned 1.1.0, expected 1.2.0%0Athe last change to .runtime-version, abcdef0123 by Jane <jane@example.com>, is not signed%0Aa hand edit after the bot's signed pin 0123456789 (1.2.0)%0Ahint: re-pin with `pinbot cascade` (or `pinbot pin`) so the pin is the bot's again, or revert the edit",
+      "::error title=pinbot verify-pins%3A acme/hand::pinned 1.1.0, expected 1.2.0%0Athe last change to .runtime-version, abcdef0123 by Jane <jane@example.com>, is not signed%0Aa hand edit after the bot's signed pin 0123456789 (1.2.0)%0Ahint: re-pin with `pinbot cascade` (or `pinbot pin`) so the pin is the bot's again, or revert the edit",
     )
   })
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { CascadeReport } from '../../../src/fleet/cascade.js'
 import {
+  cascadeOutputs,
   formatCounts,
   formatDuration,
   redrawRegion,
@@ -13,6 +14,7 @@ import {
   renderSummaryTable,
 } from '../../../src/fleet/cascade-report.js'
 import type { PinResult } from '../../../src/pin/pin-result.js'
+import { errorAnnotation } from '../../../src/report/actions.js'
 
 const updated: PinResult = { repo: 'acme/api', branch: 'main', outcome: 'updated', before: '0.1.7', after: '0.1.8', commit: '1a2b3c4d5e6f7a8b9c0d', attempts: 2, durationMs: 1234 }
 const unchanged: PinResult = { repo: 'acme/web', branch: 'trunk', outcome: 'unchanged', before: '0.1.8', after: '0.1.8', attempts: 1, durationMs: 300 }
@@ -131,15 +133,15 @@ describe('summary', () => {
 
 describe('GitHub/Gitea Actions', () => {
   it('writes a Markdown step summary whose cells cannot break the table', () => {
-    const markdown = renderStepSummary({ ...report, dryRun: true }, "pinbot cascade --manifest 'a b.json' --only acme/locked")
+    const markdown = renderStepSummary({ ...report, dryRun: true }, { rerun: "pinbot cascade --manifest 'a b.json' --only acme/locked" })
     const lines = markdown.split('\n')
     expect(lines[0]).toBe('## pinbot cascade 0.1.8 (dry run)')
     expect(markdown).toContain('4 repos: 1 updated, 1 unchanged, 1 skipped, 1 failed')
-    expect(lines).toContain('| Repo | Branch | Before → After | Outcome | Reason | Attempts | Time |')
-    expect(lines).toContain('| acme/api | main | 0.1.7 → 0.1.8 | updated |  | 2 | 1.2s |')
-    expect(lines).toContain('| acme/locked | - | - | failed | forbidden | 1 | 1m02s |')
-    // Every table row has exactly the header's 8 pipes.
-    for (const row of lines.filter((line) => line.startsWith('| '))) expect(row.replace(/\\\|/g, '').split('|')).toHaveLength(9)
+    expect(lines).toContain('| Repo | Branch | Before → After | Commit | Outcome | Reason | Attempts | Time |')
+    expect(lines).toContain('| acme/api | main | 0.1.7 → 0.1.8 | `1a2b3c4d5e` | updated |  | 2 | 1.2s |')
+    expect(lines).toContain('| acme/locked | - | - | - | failed | forbidden | 1 | 1m02s |')
+    // Every table row has exactly the header's 9 pipes.
+    for (const row of lines.filter((line) => line.startsWith('| '))) expect(row.replace(/\\\|/g, '').split('|')).toHaveLength(10)
     expect(markdown).toContain('- **acme/locked**: forbidden: push to acme/locked refused (403)<br>remote: no write access (hint: give the bot write access, 100% needed)')
     expect(markdown).toContain("```sh\npinbot cascade --manifest 'a b.json' --only acme/locked\n```\n")
     expect(markdown.endsWith('\n')).toBe(true)
@@ -148,14 +150,39 @@ describe('GitHub/Gitea Actions', () => {
   it('escapes Markdown and HTML in repo names, reasons and messages', () => {
     const odd: PinResult = { ...skipped, repo: 'acme/a_b', reason: 'needs `x` | <y> & *z* [w]' }
     const markdown = renderStepSummary({ ...report, results: [odd] })
-    expect(markdown).toContain('| acme/a\\_b | main | 0.1.7 → 0.1.7 | skipped | needs \\`x\\` \\| \\<y\\> &amp; \\*z\\* \\[w\\] | 1 | 0.1s |')
+    expect(markdown).toContain('| acme/a\\_b | main | 0.1.7 → 0.1.7 | - | skipped | needs \\`x\\` \\| \\<y\\> &amp; \\*z\\* \\[w\\] | 1 | 0.1s |')
     expect(markdown).not.toContain('### Failed')
   })
 
-  it('emits one ::error annotation per failed repo, escaped as workflow commands require', () => {
-    expect(renderAnnotations(report.results)).toEqual([
-      '::error title=pinbot cascade%3A acme/locked failed::forbidden: push to acme/locked refused (403)%0Aremote: no write access%0AHint: give the bot write access, 100%25 needed',
+  it('links each commit id when the manifest gives a commitUrl template (Gitea, GitHub, GitLab shapes)', () => {
+    const shapes = [
+      ['{forge}/{repo}/commit/{commit}', 'https://git.example.com/acme/api/commit/1a2b3c4d5e6f7a8b9c0d'],
+      ['https://github.com/{repo}/commit/{commit}', 'https://github.com/acme/api/commit/1a2b3c4d5e6f7a8b9c0d'],
+      ['{forge}/{repo}/-/commit/{commit}', 'https://git.example.com/acme/api/-/commit/1a2b3c4d5e6f7a8b9c0d'],
+    ]
+    for (const [commitUrl, url] of shapes) {
+      const markdown = renderStepSummary(report, { links: { commitUrl, forge: 'https://git.example.com' } })
+      expect(markdown).toContain(`| acme/api | main | 0.1.7 → 0.1.8 | [\`1a2b3c4d5e\`](${url}) | updated |`)
+    }
+  })
+
+  it('emits one annotation per failed repo, titled pinbot COMMAND: REPO, escaped as workflow commands require', () => {
+    expect(renderAnnotations(report.results).map(errorAnnotation)).toEqual([
+      '::error title=pinbot cascade%3A acme/locked::forbidden: push to acme/locked refused (403)%0Aremote: no write access%0AHint: give the bot write access, 100%25 needed',
     ])
     expect(renderAnnotations([updated, unchanged, skipped])).toEqual([])
+  })
+
+  it('gives the counts, the failed repos and the report path as step outputs', () => {
+    expect(cascadeOutputs(report, '/tmp/report.json')).toEqual({
+      updated: 1,
+      unchanged: 1,
+      skipped: 1,
+      failed: 1,
+      counts: '{"updated":1,"unchanged":1,"skipped":1,"failed":1}',
+      'failed-repos': 'acme/locked',
+      'exit-code': 1,
+      report: '/tmp/report.json',
+    })
   })
 })

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { deflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CorruptPackError, objectId, readPack, writePack, type GitObject, type ObjectType } from '../../../src/git/pack-file.js'
-import { OBJ, craftPack, delta, deltaBomb, deltaChain, zlibBomb } from '../../support/crafted-pack.js'
+import { OBJ, craftPack, delta, deltaBomb, deltaChain, deltaFan, zlibBomb } from '../../support/crafted-pack.js'
 import { git, GIT_ENV } from '../../support/git.js'
 import { tempDir, type TempDir } from '../../support/tmp.js'
 
@@ -244,8 +244,10 @@ describe('pack files: bounded work', () => {
   })
 
   it('refuses a delta whose result is over the object limit, and deltas that add up over the pack limit', async () => {
-    await expect(readPack(deltaBomb(1, 20), undefined, limits)).rejects.toMatchObject({ code: 'object-too-large' })
-    await expect(readPack(deltaBomb(200, 15), undefined, limits)).rejects.toMatchObject({ code: 'pack-too-large' })
-    expect((await readPack(deltaBomb(3, 15), undefined, limits)).size).toBe(4)
+    await expect(readPack(deltaFan(1, 20), undefined, limits)).rejects.toMatchObject({ code: 'object-too-large' })
+    await expect(readPack(deltaFan(200, 15), undefined, limits)).rejects.toMatchObject({ code: 'pack-too-large' })
+    expect((await readPack(deltaFan(3, 15), undefined, limits)).size).toBe(4)
+    // A few hundred bytes that would make 1.2 GiB: refused at the delta's header, nothing allocated.
+    await expect(readPack(deltaBomb())).rejects.toMatchObject({ code: 'object-too-large', message: expect.stringContaining('1.2 GiB') })
   })
 })

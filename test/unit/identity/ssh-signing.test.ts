@@ -11,6 +11,7 @@ import { isMaskablePassphrase, registerPassphrase } from '../../../src/identity/
 import { loadSigningKey } from '../../../src/identity/signing-key.js'
 import { verifyCommitSignature } from '../../../src/identity/signing.js'
 import { parseSshTrust } from '../../../src/identity/allowed-signers.js'
+import { readVerificationKeys } from '../../../src/identity/verification-keys.js'
 import { describeSshKey, generateSshKey } from '../../../src/identity/ssh-keys.js'
 import { run } from '../../support/spawn.js'
 import { allowedSigner, makeSshKey, sshKeygenVerify, writeAllowedSigners, type SshTestKey } from '../../support/ssh.js'
@@ -169,5 +170,27 @@ describe('the passphrase in messages (issue 16)', () => {
     registerPassphrase('sentinel-Q7xK2mZ9')
     expect(redact('echo sentinel-Q7xK2mZ9')).toBe('echo ***')
     clearSecrets()
+  })
+})
+
+describe('readVerificationKeys with SSH files', () => {
+  it('reads .pub lines, allowed_signers files and (public part of) OpenSSH private keys, protected ones without a passphrase', async () => {
+    const locked = keys['ed25519-locked']
+    const read = await readVerificationKeys([`${keys.ecdsa.file}.pub`, allowed, locked.file])
+    expect(read.openpgp).toEqual([])
+    expect(read.ssh.map((entry) => [entry.fingerprint, entry.principals])).toEqual([
+      [keys.ecdsa.fingerprint, undefined],
+      ...['ed25519', 'ed25519-locked', 'ecdsa', 'rsa', 'rsa1024'].map((name) => [keys[name].fingerprint, 'pinbot@example.com']),
+      [locked.fingerprint, undefined],
+    ])
+  })
+
+  it('refuses an empty file and a malformed allowed_signers line with exit 2, naming file and line', async () => {
+    const empty = path.join(tmp.dir, 'empty-signers')
+    await writeFile(empty, '# nobody\n')
+    await expect(readVerificationKeys([empty])).rejects.toMatchObject({ code: 'key-invalid', exit: 2, message: `${empty} holds neither an OpenPGP key nor SSH public keys or allowed_signers lines` })
+    const broken = path.join(tmp.dir, 'broken-signers')
+    await writeFile(broken, `${allowedSigner(keys.ed25519)}\nbot valid-before="soon" ${keys.ed25519.publicKey}\n`)
+    await expect(readVerificationKeys([broken])).rejects.toMatchObject({ code: 'key-invalid', exit: 2, message: `${broken}:2: "soon" is not a time (YYYYMMDD[HHMM[SS]][Z])` })
   })
 })
