@@ -61,6 +61,8 @@ export interface PinRemoteOptions {
   retries?: number
   /** Everything except the push. */
   dryRun?: boolean
+  /** Awaited before each push; a rejection fails the repo with nothing pushed (the cascade's token check). */
+  beforePush?: () => Promise<void>
   /** Milliseconds to wait before re-attempt number `attempt` (2, 3, ...). */
   backoff?: (attempt: number) => number
   onLog?: (line: string) => void
@@ -150,6 +152,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
         log(`dry run: would push ${commit.slice(0, 7)} (${change}) to ${branch}`)
         return updated()
       }
+      await options.beforePush?.()
       try {
         await memory.push(branch, tip, commit)
         log(`pushed ${commit.slice(0, 7)} (${change}) to ${branch}`)

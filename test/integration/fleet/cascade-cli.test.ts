@@ -324,7 +324,7 @@ describe('pinbot cascade: preflight (exit 2, nothing touched)', () => {
       () => (forge.latencyMs = 0),
     )
     expect(run.code).toBe(2)
-    expect(run.stderr).toContain('Error: the forge rejected the token')
+    expect(run.stderr).toMatch(/Error: the forge at \S+ rejected the token \(HTTP 401[^\n]*; nothing was pushed/)
     expect(run.stderr).toContain('Hint: check DISPATCH_TOKEN')
     expect(`${run.stdout}${run.stderr}`).not.toContain('revoked-0123456789')
     // The run ends on the token check's answer; the repo's first read was all else it sent.
