@@ -18,6 +18,7 @@ export const REQUIRED_TOOLS: ReadonlyArray<{ command: string; aptPackage: string
   { command: 'tinyproxy', aptPackage: 'tinyproxy', usedBy: 'proxy tests' },
   { command: 'ssh-keygen', aptPackage: 'openssh-client', usedBy: 'SSH signature cross-checks' },
   { command: 'tmux', aptPackage: 'tmux', usedBy: 'live terminal view tests' },
+  { command: 'script', aptPackage: 'bsdutils', usedBy: 'the did-you-mean test (a pseudo-terminal)' },
 ]
 
 /** Whether `command` is an executable file in one of PATH's directories (as the shell finds it). */
