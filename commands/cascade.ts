@@ -5,21 +5,26 @@ import { createBlockView, createLiveView } from '../src/fleet/cascade-progress.j
 import { formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
 import { UsageError } from '../src/errors.js'
 import { createHttpClient } from '../src/git/http.js'
-import { loadManifest, MAX_CONCURRENCY, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
+import { loadManifest, MAX_CONCURRENCY, MAX_PUSHES_PER_MINUTE, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
+import { formatWait, formatWaits, pacedHttpClient, renderWaitsMarkdown, type OriginWait } from '../src/fleet/pacing.js'
+import { fleetRunInfo, formatShard, isSharded, selectShard, type FleetRunInfo } from '../src/fleet/shard.js'
 import { redact } from '../src/redact.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
 import { probeToken } from '../src/git/token-probe.js'
 import { BaseCommand } from './_base.js'
 import type { RemotePinJson } from './_pin-remote.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
+import { shardFlags, shardSetting } from './_shard-flag.js'
 import { botCommitSettings, signingFlags } from './_signing-flags.js'
 
-/** The documented `cascade --json` object. */
-export interface CascadeJson {
+/** The documented `cascade --json` object (plus the run's shard, manifest digest and arguments, for `report merge`). */
+export interface CascadeJson extends FleetRunInfo<'cascade'> {
   version: string
   dryRun: boolean
-  results: RemotePinJson[]
+  results: Array<RemotePinJson & { durationMs: number }>
   counts: { updated: number; unchanged: number; skipped: number; failed: number }
+  /** Each time the forge asked to slow down and the run waited. */
+  waits: OriginWait[]
 }
 
 export default class Cascade extends BaseCommand {
@@ -27,6 +32,8 @@ export default class Cascade extends BaseCommand {
   static override description = `Reads the manifest (see manifest.schema.json) and checks VERSION, the manifest and the signing key before any request; the token is checked by one authenticated request sent alongside the first reads, and a rejected token stops the run (exit 2) before any repo is reported. Then pins each repo as \`pin --remote\` does, --concurrency at a time. One repo's failure never stops the others; every repo ends updated, unchanged, skipped (with a reason) or failed (with a code: auth, forbidden, not-found, rejected, network, timeout, http).
 On a terminal, a live view shows repos in flight and done; otherwise each repo's block is printed whole when it finishes. Then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
 With --json: { version, dryRun, results: [one pin --json object per repo], counts: { updated, unchanged, skipped, failed } } on stdout (progress goes to stderr). In GitHub or Gitea Actions, a Markdown summary is appended to $GITHUB_STEP_SUMMARY and each failed repo gets an ::error annotation.
+With --shard K/N (one job of a CI matrix), only the repos of shard K: each repo's shard is a hash of its name, the same on every runner; \`report merge\` makes one report of the shards' --json reports.
+With --max-pushes-per-minute N (or the manifest's pace), pushes are spread evenly, at most N a minute, while reads go on concurrently. An answer asking to slow down (429, or 403 with Retry-After or an exhausted rate limit) pauses every request to that forge for the time asked (at most 2 minutes) and sends the request again instead of failing the repo; each wait is logged, counted in the summary and listed in --json (waits).
 Exit 0 when no repo failed; 1 when any failed, after printing the command that re-runs only those (--only); 2 for bad input, before any repo is touched. Re-running with the same version pushes nothing.`
   static override examples = [
     'PINBOT_TOKEN=... PINBOT_SIGNING_KEY="$(cat bot.asc)" <%= config.bin %> cascade --manifest cascade.json --version 0.1.8',
@@ -47,6 +54,13 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     'dry-run': Flags.boolean({ default: false, description: 'do everything except the pushes' }),
     'allow-downgrade': Flags.boolean({ default: false, description: 'lower repos pinned to a higher version (default: skip them)' }),
     only: Flags.string({ multiple: true, helpValue: 'REPO', description: 'pin only these manifest repos (OWNER/NAME or URL); for re-runs' }),
+    'max-pushes-per-minute': Flags.integer({
+      helpValue: 'N',
+      min: 1,
+      max: MAX_PUSHES_PER_MINUTE,
+      description: "spread pushes evenly, at most N a minute; reads stay concurrent (default: the manifest's pace, else unpaced; GitHub: 60)",
+    }),
+    ...shardFlags,
     ...remoteFlags,
     ...signingFlags,
     // No default here, so that the manifest's message applies unless the flag is given.
@@ -60,9 +74,11 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
 
     // Preflight: every check that can fail before a repo is touched, cheapest first.
     const version = parseVersionArg(flags.version)
+    const shard = shardSetting(flags)
     const manifest = await loadManifest(flags.manifest)
-    const repos = selectRepos(manifest.repos, flags.only ?? [])
-    const { auth, timeoutMs } = remoteSettings(flags)
+    const selected = selectRepos(manifest.repos, flags.only ?? [])
+    const repos = selectShard(selected, shard)
+    const { auth, timeoutMs, limits } = remoteSettings(flags)
     const dryRun = flags['dry-run']
     if (!auth.token && !dryRun) {
       throw new UsageError('missing-token', `no forge token: ${auth.tokenEnv} is not set`, {
@@ -76,7 +92,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     // The token check's round trip overlaps the first repos' fetches (reads); a rejected
     // token ends the run with exit 2 before any repo is reported (a push with that token
     // could only be refused).
-    const tokenChecked = auth.token
+    const tokenChecked = auth.token && repos.length
       ? probeToken({ url: repos[0].url, token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenSource: auth.tokenEnv })
       : undefined
     tokenChecked?.catch(() => {}) // runCascade awaits it
@@ -85,7 +101,15 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const concurrency = flags.concurrency ?? manifest.concurrency ?? DEFAULT_CONCURRENCY
     const commit = setup.commit(version)
     // One client for every repo: its keep-alive connections (and TLS sessions) serve them all.
-    const http = createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs })
+    // Pushes paced, and answers asking to slow down waited out per origin (pacing.ts).
+    const maxPushesPerMinute = flags['max-pushes-per-minute'] ?? manifest.pace?.maxPushesPerMinute
+    const waits: OriginWait[] = []
+    const onWait = (wait: OriginWait) => {
+      waits.push(wait)
+      // A live view owns the terminal's last lines: its waits are listed after it.
+      if (!stream.isTTY) write(`${formatWait(wait)}\n`)
+    }
+    const http = pacedHttpClient(createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs }), { maxPushesPerMinute, onWait })
     const pinOne: PinOne = (repo, log) =>
       pinRemote({
         repo: { url: repo.url, display: repo.name },
@@ -93,9 +117,11 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         version,
         auth,
         http,
+        limits,
         ...commit,
         pinFile: manifest.pinFile,
         requireFile: manifest.requireFile,
+        consumer: manifest.consumer,
         allowDowngrade: flags['allow-downgrade'],
         retries: flags.retries,
         dryRun,
@@ -106,7 +132,9 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const stream = json ? process.stderr : process.stdout
     const write = (text: string) => stream.write(redact(text))
     const signed = setup.fingerprint ? `signed by key ${setup.fingerprint}` : 'unsigned'
-    write(`cascade ${version}: ${repos.length} ${repos.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
+    const inShard = isSharded(shard) ? `shard ${formatShard(shard)}, ${repos.length} of ${selected.length}` : `${repos.length}`
+    const paced = maxPushesPerMinute ? `, at most ${maxPushesPerMinute} pushes a minute` : ''
+    write(`cascade ${version}: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time${paced}, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
     const progress = stream.isTTY
       ? createLiveView({ write, total: repos.length, columns: stream.columns || 80, rows: Math.max(3, Math.min(12, (stream.rows || 24) - 4)) })
       : createBlockView(write)
@@ -117,11 +145,14 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
 
     const failed = failedRepos(report)
     const rerun = failed.length ? rerunCommand(this.argv, failed, `${this.config.bin} cascade`) : undefined
+    if (stream.isTTY) for (const wait of waits) write(`${formatWait(wait)}\n`)
     if (!json) this.out(`\n${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
+    if (waits.length) (json ? this.err(formatWaits(waits)) : this.out(formatWaits(waits)))
     if (rerun) this.err(renderFailures(report.results, rerun))
-    await appendStepSummary(renderStepSummary(report, rerun), env)
+    await appendStepSummary(renderStepSummary(report, rerun, shard) + renderWaitsMarkdown(waits), env)
     if (inActions(env)) for (const line of renderAnnotations(report.results)) (json ? this.err(line) : this.out(line))
     process.exitCode = failed.length ? 1 : 0
-    return { version, dryRun, results: report.results.map((result) => remotePinJson(result)), counts: report.counts }
+    const { command, ...run } = fleetRunInfo('cascade', manifest, repos, shard, this.argv)
+    return { command, version, dryRun, results: report.results.map((result) => ({ ...remotePinJson(result), durationMs: result.durationMs })), counts: report.counts, waits, ...run }
   }
 }

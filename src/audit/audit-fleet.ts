@@ -6,7 +6,7 @@
 import type { RepoAudit, SignatureStatus } from './audit.js'
 import { compareVersions } from '../contract/runtime-version.js'
 
-export type AuditStatus = 'ok' | 'behind' | 'ahead' | 'missing' | 'invalid' | 'skipped' | 'failed'
+export type AuditStatus = 'ok' | 'behind' | 'ahead' | 'missing' | 'invalid' | 'not-consumed' | 'skipped' | 'failed'
 
 export interface AuditResult extends RepoAudit {
   status: AuditStatus
@@ -23,7 +23,7 @@ export interface FleetAudit {
   passed: boolean
 }
 
-const STATUSES: AuditStatus[] = ['ok', 'behind', 'ahead', 'missing', 'invalid', 'skipped', 'failed']
+const STATUSES: AuditStatus[] = ['ok', 'behind', 'ahead', 'missing', 'invalid', 'not-consumed', 'skipped', 'failed']
 
 function highest(versions: string[]): string | null {
   return versions.reduce<string | null>((best, v) => (best === null || compareVersions(v, best) > 0 ? v : best), null)
@@ -32,6 +32,8 @@ function highest(versions: string[]): string | null {
 function statusOf(audit: RepoAudit, expected: string | null): AuditStatus {
   if (audit.error) return 'failed'
   if (audit.skipped) return 'skipped'
+  // Whatever the pin says, a build that does not read it rebuilds with the old version.
+  if (audit.consumer && !audit.consumer.reads) return 'not-consumed'
   if (audit.pin === 'missing') return 'missing'
   if (audit.pin === 'invalid' || !audit.version) return 'invalid'
   const order = expected === null ? 0 : compareVersions(audit.version, expected)

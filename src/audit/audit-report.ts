@@ -6,7 +6,9 @@
 import { errorAnnotation, markdownCell, markdownTable } from '../report/actions.js'
 import type { AuditResult, FleetAudit } from './audit-fleet.js'
 import { formatProblem } from '../contract/runtime-version.js'
+import { notConsumedMessage } from '../pin/pin-consumer.js'
 import { renderTable } from '../report/table.js'
+import { formatShard, isSharded, type Shard } from '../fleet/shard.js'
 
 export const TABLE_HEADERS = ['repo', 'branch', 'version', 'status', 'signature', 'last pin commit', 'age']
 
@@ -39,7 +41,7 @@ function renderAuditTable(audit: FleetAudit, now: number): string {
 export function formatAuditCounts(audit: FleetAudit): string {
   const { counts } = audit
   const reference = audit.expected === null ? 'no valid pin to compare with' : `expected ${audit.expected} (${audit.expectedFrom === 'expect' ? '--expect' : 'highest in the fleet'})`
-  const statuses = (['ok', 'behind', 'ahead', 'missing', 'invalid', 'skipped', 'failed'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`)
+  const statuses = (['ok', 'behind', 'ahead', 'missing', 'invalid', 'not-consumed', 'skipped', 'failed'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`)
   const signatures = counts.signatures ? Object.entries(counts.signatures).map(([s, n]) => `${n} ${s}`) : []
   const repos = `${counts.total} ${counts.total === 1 ? 'repo' : 'repos'}`
   return `${repos}, ${reference}: ${statuses.join(', ') || 'none'}${counts.signatures ? `; signatures: ${signatures.join(', ') || 'none'}` : ''}`
@@ -65,6 +67,9 @@ export function describeFindings(result: AuditResult, audit: FleetAudit, pinFile
     if (result.error.hint) lines.push(`hint: ${result.error.hint}`)
   }
   if (result.status === 'skipped') return lines
+  if (result.consumer && !result.consumer.reads) {
+    lines.push(notConsumedMessage(result.consumer), `hint: make ${result.consumer.file} read ${pinFile} (e.g. \`pinbot verify --print\`), or correct "consumer" in the manifest; cascade skips this template meanwhile`)
+  }
   if (result.status === 'behind' || result.status === 'ahead') lines.push(`pinned ${result.version}, expected ${audit.expected}`)
   for (const problem of result.problems) lines.push(formatProblem(pinFile, problem))
   if (signaturesChecked && result.signature === 'beyond-max-depth') {
@@ -115,6 +120,7 @@ export function toJsonReport(audit: FleetAudit) {
       pin: r.pin,
       tip: r.tip,
       skipped: r.skipped,
+      consumer: r.consumer,
       error: r.error,
     })),
     counts: audit.counts,
@@ -122,9 +128,10 @@ export function toJsonReport(audit: FleetAudit) {
 }
 
 /** Markdown appended to `$GITHUB_STEP_SUMMARY` (GitHub and Gitea Actions). */
-export function renderAuditStepSummary(audit: FleetAudit, options: { now: number; pinFile: string; signaturesChecked: boolean }): string {
+export function renderAuditStepSummary(audit: FleetAudit, options: { now: number; pinFile: string; signaturesChecked: boolean; shard?: Shard }): string {
+  const shard = options.shard && isSharded(options.shard) ? ` (shard ${formatShard(options.shard)})` : ''
   const lines = [
-    `## pinbot verify-pins: ${audit.passed ? 'all pins ok' : 'pins need attention'}`,
+    `## pinbot verify-pins${shard}: ${audit.passed ? 'all pins ok' : 'pins need attention'}`,
     '',
     markdownCell(formatAuditCounts(audit)),
     '',

@@ -6,10 +6,12 @@
  * and the one before it is.
  */
 import type { HttpClient } from '../git/http.js'
+import type { Limits } from '../git/limits.js'
 import { MemoryRepo, type TreeEntry } from '../git/memory-repo.js'
 import { pinHistory, type PinHistory } from './pin-history.js'
 import { verifyPinCommit, type PinCommit, type SignatureStatus, type VerifySignature } from './pin-signature.js'
 import { readPinState, type PinState } from '../pin/pin-state.js'
+import { consumesPin, type PinConsumer } from '../pin/pin-consumer.js'
 import { classifyRemoteError } from '../git/remote-errors.js'
 import type { VersionProblem } from '../contract/runtime-version.js'
 
@@ -42,6 +44,8 @@ export interface RepoAudit {
   replacedBotPin: { oid: string; distance: number; version: string | null } | null
   /** Set when the repo is not expected to be pinned, as cascade would skip it. */
   skipped: 'missing-required-file' | null
+  /** With a manifest `consumer`: whether the template's build reads the pin (cascade skips it as not-consumed otherwise). */
+  consumer: (PinConsumer & { reads: boolean }) | null
   error: { code: string; message: string; hint?: string } | null
 }
 
@@ -50,11 +54,14 @@ export interface AuditOptions {
   pinFile: string
   /** A repo without this file at the tip is skipped, as cascade skips it (manifest `requireFile`). */
   requireFile?: string
+  /** Check that this file reads the pin (manifest `consumer`). */
+  consumer?: PinConsumer
   /** Without it, only the tip is fetched (depth 1) and no signature is checked. */
   verify?: VerifySignature
   maxDepth: number
   /** Where the token came from, named in the hint of an auth failure. */
   tokenEnv?: string
+  limits?: Partial<Limits>
 }
 
 /** The change before a non-bot pin change, when that one is the bot's signed pin. */
@@ -89,20 +96,26 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     commit: null,
     replacedBotPin: null,
     skipped: null,
+    consumer: null,
     error: null,
   }
   try {
-    const repo = new MemoryRepo(target.url, options.http, options.tokenEnv)
+    const repo = new MemoryRepo(target.url, options.http, options.tokenEnv, options.limits)
     // A signature check needs the tip's parent to see whether the tip changed the pin.
     const depth = options.verify ? 2 : 1
     const { branch, tip } = await repo.fetch(target.branch, { depth })
     Object.assign(result, { branch, tip })
     const entry = await repo.lookup(tip, options.pinFile)
-    Object.assign(result, await readPinState(repo, entry))
-    if (options.requireFile && !(await repo.lookup(tip, options.requireFile))) {
+    const required = !options.requireFile || Boolean(await repo.lookup(tip, options.requireFile))
+    // Both blobs asked for at once, so that a repo fetched without blobs can get them in one request.
+    const consumer = required ? options.consumer : undefined
+    const [state, reads] = await Promise.all([readPinState(repo, entry), consumer && consumesPin(repo, tip, consumer)])
+    Object.assign(result, state)
+    if (!required) {
       result.skipped = 'missing-required-file'
       return result
     }
+    if (consumer) result.consumer = { ...consumer, reads: reads! }
     if (!options.verify || !entry) return result
 
     const history = pinHistory(repo, {

@@ -7,6 +7,7 @@ import { errorAnnotation, markdownCell, markdownTable } from '../report/actions.
 import type { CascadeCounts, CascadeReport } from './cascade.js'
 import { PIN_OUTCOMES, type PinOutcome, type PinResult } from '../pin/pin-result.js'
 import { renderTable } from '../report/table.js'
+import { formatShard, isSharded, WHOLE_FLEET, type Shard } from './shard.js'
 
 export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`
@@ -134,9 +135,9 @@ function fence(text: string): string {
 }
 
 /** Markdown appended to `$GITHUB_STEP_SUMMARY` (GitHub and Gitea Actions). */
-export function renderStepSummary(report: CascadeReport, rerun?: string): string {
+export function renderStepSummary(report: CascadeReport, rerun?: string, shard: Shard = WHOLE_FLEET): string {
   const lines = [
-    `## pinbot cascade ${markdownCell(report.version)}${report.dryRun ? ' (dry run)' : ''}`,
+    `## pinbot cascade ${markdownCell(report.version)}${isSharded(shard) ? `, shard ${formatShard(shard)}` : ''}${report.dryRun ? ' (dry run)' : ''}`,
     '',
     markdownCell(formatCounts(report.counts)),
     '',

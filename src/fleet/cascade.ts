@@ -102,19 +102,23 @@ export function shellQuote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`
 }
 
+/** Flags a re-run drops, with how many values each takes: `--only` is replaced, and the failed repos may sit in any shard. */
+const RERUN_DROPS: Record<string, number> = { '--only': Infinity, '--shard': 1 }
+
 /**
  * The command line that re-runs only `repos`: the original arguments (`argv`, as the
  * command received them, without the command name) with any earlier `--only` values
- * replaced. Flags name environment variables rather than carry secrets, and anything
- * registered as a secret is masked all the same.
+ * replaced and `--shard` dropped. Flags name environment variables rather than carry
+ * secrets, and anything registered as a secret is masked all the same.
  */
 export function rerunCommand(argv: readonly string[], repos: readonly string[], command = 'pinbot cascade'): string {
   const kept: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
-    if (arg === '--only' || arg.startsWith('--only=')) {
-      // --only takes several values: drop every bare word that follows it.
-      while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) i++
+    const [flag, inline] = arg.split(/=(.*)/s, 2)
+    if (Object.hasOwn(RERUN_DROPS, flag)) {
+      // Drop the bare words that follow it (--only takes several values).
+      for (let values = inline === undefined ? RERUN_DROPS[flag] : 0; values > 0 && i + 1 < argv.length && !argv[i + 1].startsWith('-'); values--) i++
       continue
     }
     kept.push(arg)

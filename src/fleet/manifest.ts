@@ -6,11 +6,13 @@
  * keys repeated in one object) live in the same place. `manifest.schema.json` documents
  * the same rules for editors; a unit test keeps the two in agreement.
  */
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
 import { formatJsonPath, JsonSyntaxError, parseJson, type JsonPath } from './json-parse.js'
 import { redact } from '../redact.js'
 import { PIN_FILE } from '../contract/runtime-version.js'
+import type { PinConsumer } from '../pin/pin-consumer.js'
 
 export interface ManifestRepo {
   /** OWNER/NAME (or the URL's path), as shown in reports and matched by `--only`. */
@@ -32,10 +34,13 @@ export interface Manifest {
   repos: ManifestRepo[]
   pinFile: string
   requireFile?: string
+  consumer?: PinConsumer
   author?: ManifestAuthor
   coAuthors: string[]
   message?: string
   concurrency?: number
+  /** Pushes a minute at most, spread evenly (`--max-pushes-per-minute` overrides it). */
+  pace?: { maxPushesPerMinute: number }
 }
 
 export interface ManifestProblem {
@@ -46,6 +51,8 @@ export interface ManifestProblem {
 
 export const MIN_CONCURRENCY = 1
 export const MAX_CONCURRENCY = 64
+export const MAX_PUSHES_PER_MINUTE = 6000
+export const PACE_KEYS = ['maxPushesPerMinute'] as const
 
 export class ManifestError extends UsageError {
   constructor(
@@ -64,16 +71,18 @@ export class ManifestError extends UsageError {
   }
 }
 
-// The same rules as the patterns in manifest.schema.json (the drift test compares them).
+// The same rules as the patterns in manifest.schema.json (the drift test compares them);
+// BRANCH is git/branch-name.ts's rule as a pattern (a unit test compares them).
 const HTTP_URL = /^https?:\/\//
 const REPO_NAME = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/
-const BRANCH = /^(?![-/.])(?!.*(\.\.|@\{|\/\/|\/\.|\.lock\/))(?!.*(\.lock|\/|\.)$)(?!@$)[^\x00-\x20~^:?*[\\\x7f]+$/
+const BRANCH = /^(?![-/.])(?!.*(\.\.|@\{|\/\/|\/\.|\.lock\/))(?!.*(\.lock|\/|\.)$)(?!(@|HEAD)$)[^\x00-\x20~^:?*[\\\x7f]+$/
 const PIN_FILE_NAME = /^(?!\.\.?$)(?!\.[gG][iI][tT]$)[^/\\\x00-\x1f\x7f]+$/
 const RELATIVE_PATH = /^(?!\/)(?!.*\/$)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))(?!(.*\/)?\.[gG][iI][tT](\/|$))[^\\\x00-\x1f\x7f]+$/
 // Identity and message rules no looser than src/identity/commit-message.ts applies to the same flags.
 const PERSON_NAME = /^[^<>\n\r\0]*[^<>\s\0][^<>\n\r\0]*$/
 const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/
 const CO_AUTHOR = /^[^<>\n\r\0]*[^<>\s\0][^<>\n\r\0]*<[^\s<>@]+@[^\s<>@]+>$/
+const ONE_LINE = /^[^\r\n]+$/
 const MESSAGE = /^(?=.*\{version\})(?!.*\{(?!version\})[^{}]*\})[^\r\n]+$/
 
 type Report = (path: JsonPath, message: string) => void
@@ -155,12 +164,15 @@ function parseForge(value: unknown, path: JsonPath, report: Report): string | un
 }
 
 function parseRepoRef(value: unknown, path: JsonPath, report: Report, forge: string): Omit<ManifestRepo, 'branch'> | undefined {
-  const text = string(value, path, report)
-  if (text === undefined) return undefined
-  if (text.includes('://')) {
+  const given = string(value, path, report)
+  if (given === undefined) return undefined
+  if (given.includes('://')) {
+    // git drops a clone URL's trailing slashes (`x.git/` must not become `x.git//info/refs`).
+    const stripped = given.replace(/\/+$/, '')
+    const text = /:\/\/./.test(stripped) ? stripped : given
     const url = httpUrl(text, path, report)
     if (!url) return undefined
-    if (text.endsWith('/') || url.pathname === '/') {
+    if (url.pathname === '/') {
       report(path, `expected a repository URL such as ${forge || 'https://forge'}/OWNER/NAME.git, found ${describe(text)}`)
       return undefined
     }
@@ -168,6 +180,7 @@ function parseRepoRef(value: unknown, path: JsonPath, report: Report, forge: str
     const name = bare.startsWith(`${forge}/`) ? bare.slice(forge.length + 1) : url.pathname.slice(1).replace(/\.git$/, '')
     return { name, url: text }
   }
+  const text = given
   if (!REPO_NAME.test(text)) {
     report(path, `expected OWNER/NAME or an http(s) URL, found ${describe(text)}`)
     return undefined
@@ -219,6 +232,19 @@ function parseRepos(value: unknown, path: JsonPath, report: Report, forge: strin
 }
 
 export const AUTHOR_KEYS = ['name', 'email'] as const
+export const CONSUMER_KEYS = ['file', 'contains'] as const
+
+/** `consumer` as written; the defaults (requireFile, the pin file's name) are applied once every key is read. */
+function parseConsumer(value: unknown, path: JsonPath, report: Report): Partial<PinConsumer> | undefined {
+  if (!isObject(value)) {
+    report(path, `expected { "file": ..., "contains": ... } (both optional), found ${describe(value)}`)
+    return undefined
+  }
+  checkKeys(value, path, report, CONSUMER_KEYS, [])
+  const file = Object.hasOwn(value, 'file') ? matching(value.file, [...path, 'file'], report, RELATIVE_PATH, 'a path inside the repository, such as ".github/workflows/build.yml"') : undefined
+  const contains = Object.hasOwn(value, 'contains') ? matching(value.contains, [...path, 'contains'], report, ONE_LINE, 'one line of text, such as ".runtime-version"') : undefined
+  return { ...(file !== undefined && { file }), ...(contains !== undefined && { contains }) }
+}
 
 function parseAuthor(value: unknown, path: JsonPath, report: Report): ManifestAuthor | undefined {
   if (!isObject(value)) {
@@ -245,6 +271,19 @@ function parseConcurrency(value: unknown, path: JsonPath, report: Report): numbe
   return undefined
 }
 
+function parsePace(value: unknown, path: JsonPath, report: Report): Manifest['pace'] {
+  if (!isObject(value)) {
+    report(path, `expected { "maxPushesPerMinute": N }, found ${describe(value)}`)
+    return undefined
+  }
+  checkKeys(value, path, report, PACE_KEYS, PACE_KEYS)
+  if (!Object.hasOwn(value, 'maxPushesPerMinute')) return undefined
+  const rate = value.maxPushesPerMinute
+  if (typeof rate === 'number' && Number.isInteger(rate) && rate >= 1 && rate <= MAX_PUSHES_PER_MINUTE) return { maxPushesPerMinute: rate }
+  report([...path, 'maxPushesPerMinute'], `expected an integer from 1 to ${MAX_PUSHES_PER_MINUTE}, found ${describe(rate)}`)
+  return undefined
+}
+
 type Parser = (value: unknown, path: JsonPath, report: Report, forge: string) => unknown
 
 /**
@@ -258,6 +297,7 @@ const TOP_LEVEL = {
   pinFile: (value, path, report) => matching(value, path, report, PIN_FILE_NAME, 'a file name at the repository root, such as ".runtime-version"'),
   requireFile: (value, path, report) =>
     matching(value, path, report, RELATIVE_PATH, 'a path inside the repository (relative, no "." ".." or ".git" parts), such as ".github/workflows/build.yml"'),
+  consumer: parseConsumer,
   author: parseAuthor,
   coAuthors: parseCoAuthors,
   message: (value, path, report) => {
@@ -268,6 +308,7 @@ const TOP_LEVEL = {
     return undefined
   },
   concurrency: parseConcurrency,
+  pace: parsePace,
 } satisfies Record<string, Parser>
 
 export const MANIFEST_KEYS = Object.keys(TOP_LEVEL) as Array<keyof typeof TOP_LEVEL>
@@ -293,18 +334,25 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
   for (const key of MANIFEST_KEYS) {
     if (Object.hasOwn(data, key)) Object.assign(parsed, { [key]: TOP_LEVEL[key](data[key], [key], report, parsed.forge ?? '') })
   }
+  const consumerFile = parsed.consumer?.file ?? parsed.requireFile
+  if (parsed.consumer && consumerFile === undefined && !Object.hasOwn(data, 'requireFile')) {
+    report(['consumer', 'file'], 'required when "requireFile" is not set (the file that must read the pin, e.g. the build workflow)')
+  }
   if (problems.length) throw new ManifestError(file, problems)
 
-  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency } = parsed
+  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, pace } = parsed
+  const consumer = parsed.consumer && { file: consumerFile!, contains: parsed.consumer.contains ?? pinFile }
   return {
     forge,
     repos,
     pinFile,
     ...(requireFile !== undefined && { requireFile }),
+    ...(consumer && { consumer }),
     ...(author !== undefined && { author }),
     coAuthors,
     ...(message !== undefined && { message }),
     ...(concurrency !== undefined && { concurrency }),
+    ...(pace !== undefined && { pace }),
   }
 }
 
@@ -336,4 +384,13 @@ export function selectRepos(repos: ManifestRepo[], only: readonly string[]): Man
     })
   }
   return repos.filter(matches)
+}
+
+/**
+ * A fingerprint of what the manifest says (not of its bytes, so a runner that checks the
+ * file out with other line endings agrees): the reports of a matrix's shards carry it, and
+ * `report merge` refuses reports of different manifests.
+ */
+export function manifestDigest(manifest: Manifest): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(manifest)).digest('hex')}`
 }

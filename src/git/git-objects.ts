@@ -1,18 +1,10 @@
 /**
- * git tree and commit objects parsed and written in memory, byte for byte as
- * isomorphic-git 1.44 does (GitTree, GitCommit, formatAuthor/parseAuthor,
- * normalizeNewlines, GitCommit.sign), so commits made here get the same oids. Plain
+ * git commit objects parsed and written in memory, byte for byte as isomorphic-git 1.44
+ * does (GitCommit, formatAuthor/parseAuthor, normalizeNewlines, GitCommit.sign), so
+ * commits made here get the same oids (trees: tree.ts). Plain
  * synchronous code on Buffers: the in-memory repo's hot path skips isomorphic-git's
  * async object layer for these.
  */
-
-/** One entry of a tree, in isomorphic-git's shape: mode '040000' for a tree, '100644', '100755', '120000' or '160000'. */
-export interface TreeEntry {
-  mode: string
-  path: string
-  oid: string
-  type: 'blob' | 'tree' | 'commit'
-}
 
 /** Author or committer, in isomorphic-git's shape (timezoneOffset as Date#getTimezoneOffset: minutes, positive west of UTC). */
 export interface Person {
@@ -32,52 +24,9 @@ export interface Commit {
 }
 
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
-const OID = /^[0-9a-f]{40}$/i
 
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-}
-
-/** A tree's content (no header) as its entries, in the tree's own (git's) order. */
-export function parseTree(content: Uint8Array): TreeEntry[] {
-  const buf = asBuffer(content)
-  const entries: TreeEntry[] = []
-  let at = 0
-  while (at < buf.length) {
-    const space = buf.indexOf(32, at)
-    const nul = space === -1 ? -1 : buf.indexOf(0, space)
-    if (nul === -1 || nul + 21 > buf.length) throw new SyntaxError(`malformed tree entry at byte ${at}`)
-    let mode = buf.toString('latin1', at, space)
-    if (mode === '40000') mode = '040000' // isomorphic-git pads it
-    const type = mode === '040000' ? 'tree' : mode === '160000' ? 'commit' : 'blob'
-    entries.push({ mode, path: buf.toString('utf8', space + 1, nul), oid: buf.toString('hex', nul + 1, nul + 21), type })
-    at = nul + 21
-  }
-  return entries
-}
-
-/** A tree's content (no "tree <size>\0" header), entries sorted as git sorts them (a tree's name compares as if it ended in '/'), modes as git writes them ('40000' for trees). */
-export function serializeTree(entries: readonly TreeEntry[]): Buffer {
-  // git compares names as UTF-8 bytes, a tree's with a '/' after it: sort on that key,
-  // and write the key without the slash.
-  const rows = entries.map((entry) => {
-    if (!OID.test(entry.oid)) throw new TypeError(`not an object id: ${entry.oid}`)
-    const mode = entry.mode.replace(/^0/, '')
-    const key = Buffer.from(mode === '40000' ? `${entry.path}/` : entry.path)
-    return { mode, key, nameLength: mode === '40000' ? key.length - 1 : key.length, oid: entry.oid }
-  })
-  rows.sort((a, b) => Buffer.compare(a.key, b.key))
-  let size = 0
-  for (const row of rows) size += row.mode.length + 1 + row.nameLength + 1 + 20
-  const out = Buffer.allocUnsafe(size)
-  let at = 0
-  for (const row of rows) {
-    at += out.write(`${row.mode} `, at, 'latin1')
-    at += row.key.copy(out, at, 0, row.nameLength)
-    out[at++] = 0
-    at += out.write(row.oid, at, 'hex')
-  }
-  return out
 }
 
 // isomorphic-git's normalizeNewlines: no CR, no leading newlines, exactly one trailing newline.

@@ -10,16 +10,19 @@
  * parsed once, straight from the pack: no filesystem, no pack index, no ref files.
  */
 import type { BotIdentity } from '../identity/commit-message.js'
-import { branchFromSymref, emptyRepoError, noDefaultBranchError } from './default-branch.js'
+import { resolveHead } from './default-branch.js'
 import { PinbotError } from '../errors.js'
-import { parseCommit, parseTree, serializeCommit, serializeTree, signCommit, type Commit, type TreeEntry } from './git-objects.js'
+import { parseCommit, serializeCommit, signCommit, type Commit } from './git-objects.js'
 import type { HttpClient } from './http.js'
 import { objectId, readPack, writePack, type GitObject, type ObjectType } from './pack-file.js'
 import { parsePushReport, receivePackRequest, refusalOf, type PushReport } from './receive-pack.js'
-import { RemoteError, notSmartHttpError, pushRefusedError, type ErrorContext } from './remote-errors.js'
+import { RemoteError, malformedAnswerError, pushRefusedError, type ErrorContext } from './remote-errors.js'
 import type { Signer } from '../identity/signing.js'
-import { advertisedRefs, parseAnswer, smartHttpExchange } from './smart-http.js'
-import { parseUploadPackAnswer, uploadPackRequest } from './upload-pack.js'
+import { quotedName, serverText } from './server-text.js'
+import { advertisedRefs, parseAnswer, readAnswer, smartHttpExchange, smartHttpStream } from './smart-http.js'
+import { BadTreeError, MalformedTreeError, checkTree, parseTree, treeWithEntry, type TreeEntry } from './tree.js'
+import { readUploadPackAnswer, uploadPackRequest } from './upload-pack.js'
+import { DEFAULT_LIMITS, type Limits } from './limits.js'
 
 export type { TreeEntry }
 
@@ -41,20 +44,34 @@ export function isMissingObject(error: unknown): boolean {
   return error instanceof MissingObjectError
 }
 
+/** A tree that does not parse, or that git's fsck counts as an error (`check`: fsck's message id). */
+function badTree(oid: string, what: string, check = 'badTree'): PinbotError {
+  return new PinbotError('bad-tree', `the tree ${oid} ${what} (git fsck: ${check}); pinbot does not commit on top of it`, {
+    hint: "repair the repository's tree with git (git fsck --strict lists the problem), then pin again",
+  })
+}
+
 export class MemoryRepo {
   private objects = new Map<string, GitObject>()
   /** Objects written since the last fetch: what a push sends. */
   private readonly written = new Set<string>()
-  /** What the last fetch was: the tip and how deep, so that `deepen` can ask for more. */
-  private fetched?: { tip: string; depth: number; capabilities: ReadonlySet<string> }
+  /** What the last fetch was: the tip, how deep, and its shallow boundary, so that `deepen` asks for only what is new. */
+  private fetched?: { tip: string; depth: number; capabilities: ReadonlySet<string>; shallow: Set<string> }
   private readonly read: ErrorContext
+  private readonly limits: Limits
+
+  private readonly url: string
 
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly http: HttpClient,
     tokenEnv?: string,
+    limits: Partial<Limits> = {},
   ) {
     this.read = { phase: 'read', tokenEnv }
+    // git keeps a repo's base without trailing slashes (`x.git//info/refs` fails on some servers).
+    this.url = url.replace(/\/+$/, '')
+    this.limits = { ...DEFAULT_LIMITS, ...limits }
   }
 
   /**
@@ -63,61 +80,74 @@ export class MemoryRepo {
    * What an earlier fetch brought is dropped.
    */
   async fetch(branch?: string, options: { depth?: number } = {}): Promise<{ tip: string; branch: string }> {
-    const { refs, symrefs, capabilities } = await advertisedRefs(this.http, this.url, this.read)
-    const resolved = branch ?? branchFromSymref(symrefs.get('HEAD'))
-    const tip = refs.get(branch ? `refs/heads/${branch}` : 'HEAD')
-    if (branch && !tip) throw branchNotFound(branch)
-    if (!tip) throw emptyRepoError()
-    if (!resolved) throw noDefaultBranchError()
+    const advertised = await advertisedRefs(this.http, this.url, this.read, this.limits.advertisement)
+    const { refs, capabilities } = advertised
+    const { branch: resolved, tip } = branch ? { branch, tip: refs.get(`refs/heads/${branch}`) } : resolveHead(advertised)
+    if (!tip) throw branchNotFound(branch!)
     this.objects = new Map()
     this.written.clear()
-    this.fetched = { tip, depth: options.depth ?? 1, capabilities }
+    this.fetched = { tip, depth: options.depth ?? 1, capabilities, shallow: new Set() }
     await this.fetchPack()
     return { tip, branch: resolved }
   }
 
-  /** Deepen the fetched history by `by` more commits. */
+  /**
+   * Deepen the fetched history by `by` more commits. The request names the shallow
+   * boundary and the tip held, so the server sends only the newly reached commits and
+   * the objects they add.
+   */
   async deepen(by: number): Promise<void> {
     if (!this.fetched) throw new Error('deepen before fetch')
     this.fetched.depth += by
-    await this.fetchPack()
+    await this.fetchPack({ shallow: this.fetched.shallow, haves: [this.fetched.tip] })
   }
 
   /** The pack of the fetched tip, `depth` deep (one request, no ref discovery: the tip is known). */
-  private async fetchPack(): Promise<void> {
-    const { tip, depth, capabilities } = this.fetched!
-    const answer = await smartHttpExchange(
+  private async fetchPack(held?: { shallow: Iterable<string>; haves: string[] }): Promise<void> {
+    const fetched = this.fetched!
+    const body = await smartHttpStream(
       this.http,
       {
         url: `${this.url}/git-upload-pack`,
         method: 'POST',
         headers: { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' },
-        body: [parseAnswer(() => uploadPackRequest(tip, depth, capabilities))],
+        body: [parseAnswer(() => uploadPackRequest(fetched.tip, fetched.depth, fetched.capabilities, held))],
       },
       'application/x-git-upload-pack-result',
       this.read,
     )
-    const objects = parseAnswer(() => readPack(parseUploadPackAnswer(answer).pack, (base) => this.objects.get(base)))
+    const limits = { object: this.limits.object, total: this.limits.pack }
+    const { objects, shallow, unshallow } = await readAnswer(async () => {
+      const answer = await readUploadPackAnswer(body, this.limits.pack)
+      return { ...answer, objects: await readPack(answer.pack, (base) => this.objects.get(base), limits) }
+    })
     for (const [oid, object] of objects) this.objects.set(oid, object)
+    for (const oid of unshallow) fetched.shallow.delete(oid)
+    for (const oid of shallow) fetched.shallow.add(oid)
   }
 
   private object(oid: string, type: ObjectType): Buffer {
     const object = this.objects.get(oid)
     if (!object) throw new MissingObjectError(oid, type)
-    if (object.type !== type) throw new PinbotError('bad-object', `${oid} is a ${object.type}, not a ${type}`)
+    if (object.type !== type) throw new PinbotError('bad-object', `${oid} is a ${object.type}, not a ${type}`, { hint: 'run git fsck on the server repository' })
     return object.content
   }
 
   private tree(oid: string): TreeEntry[] {
-    return parseTree(this.object(oid, 'tree'))
+    try {
+      return parseTree(this.object(oid, 'tree'))
+    } catch (error) {
+      if (!(error instanceof MalformedTreeError)) throw error
+      throw badTree(oid, `is malformed: ${error.message}`)
+    }
   }
 
-  /** The entry at `path` in a commit's tree, or undefined when absent. */
+  /** The entry at `path` (UTF-8 names, `/` between them) in a commit's tree, or undefined when absent. */
   async lookup(commit: string, path: string): Promise<TreeEntry | undefined> {
     let tree = this.parsedCommit(commit).tree
-    const segments = path.split('/')
+    const segments = path.split('/').map((segment) => Buffer.from(segment))
     for (const [i, name] of segments.entries()) {
-      const entry = this.tree(tree).find((e) => e.path === name)
+      const entry = this.tree(tree).find((e) => e.name.equals(name))
       if (!entry || i === segments.length - 1) return entry
       if (entry.type !== 'tree') return undefined
       tree = entry.oid
@@ -135,7 +165,14 @@ export class MemoryRepo {
   }
 
   private parsedCommit(oid: string): Commit {
-    return parseCommit(this.object(oid, 'commit'))
+    try {
+      return parseCommit(this.object(oid, 'commit'))
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error
+      throw new PinbotError('bad-object', `the commit ${oid} is malformed: ${serverText(error.message, 120)}`, {
+        hint: 'run git fsck on the server repository',
+      })
+    }
   }
 
   /** A commit's exact bytes (what a signature covers), without git's header. */
@@ -151,26 +188,46 @@ export class MemoryRepo {
   }
 
   /**
-   * The root tree of `commit` with the file at `path` set to `content` (a regular file);
-   * every other entry is kept as it is, and only the trees on the path are rewritten.
+   * The root tree of `commit` with the file at `path` set to `content` (a regular file).
+   * Only the trees on the path are rewritten, each by splicing in its one changed entry:
+   * every other entry (name, mode, order) keeps its exact bytes. Refuses (`bad-tree`)
+   * when any tree of the commit is one git's fsck counts as an error: the bot's signed
+   * commit would publish it again.
    */
   async treeWithFile(commit: string, path: string, content: Uint8Array): Promise<string> {
+    const root = this.parsedCommit(commit).tree
+    this.checkTrees(root)
     const blob = this.write('blob', Buffer.from(content))
-    const rewrite = (tree: string | undefined, [name, ...rest]: string[]): string => {
-      const entries = tree ? this.tree(tree) : []
-      const existing = entries.find((e) => e.path === name)
-      let entry: TreeEntry
-      if (rest.length === 0) {
-        entry = { mode: '100644', path: name, oid: blob, type: 'blob' }
-      } else {
-        if (existing && existing.type !== 'tree') {
-          throw new PinbotError('path-conflict', `cannot write ${path}: "${name}" is a file, not a directory`, { hint: 'check the pin file path' })
-        }
-        entry = { mode: '040000', path: name, oid: rewrite(existing?.oid, rest), type: 'tree' }
+    const rewrite = (tree: string | undefined, [name, ...rest]: Buffer[]): string => {
+      const existing = tree ? this.tree(tree).find((e) => e.name.equals(name)) : undefined
+      if (rest.length > 0 && existing && existing.type !== 'tree') {
+        throw new PinbotError('path-conflict', `cannot write ${path}: ${quotedName(name)} is a file, not a directory`, { hint: 'check the pin file path' })
       }
-      return this.write('tree', serializeTree([...entries.filter((e) => e.path !== name), entry]))
+      // git writes a tree's mode as 40000.
+      const entry = rest.length === 0 ? { mode: '100644', oid: blob, type: 'blob' as const } : { mode: '40000', oid: rewrite(existing?.oid, rest), type: 'tree' as const }
+      return this.write('tree', treeWithEntry(tree ? this.object(tree, 'tree') : Buffer.alloc(0), name, entry))
     }
-    return rewrite(this.parsedCommit(commit).tree, path.split('/'))
+    return rewrite(root, path.split('/').map((segment) => Buffer.from(segment)))
+  }
+
+  /** Every tree under `root` checked as git's fsck checks trees (each tree once). */
+  private checkTrees(root: string): void {
+    const pending = [root]
+    const seen = new Set(pending)
+    for (let oid = pending.pop(); oid !== undefined; oid = pending.pop()) {
+      try {
+        checkTree(this.object(oid, 'tree'), quotedName)
+      } catch (error) {
+        if (!(error instanceof BadTreeError)) throw error
+        throw badTree(oid, error.message, error.check)
+      }
+      for (const entry of this.tree(oid)) {
+        if (entry.type === 'tree' && !seen.has(entry.oid)) {
+          seen.add(entry.oid)
+          pending.push(entry.oid)
+        }
+      }
+    }
   }
 
   /** A commit of `tree` on top of `parent`, signed when a signer is given. */
@@ -202,12 +259,15 @@ export class MemoryRepo {
         },
         'application/x-git-receive-pack-result',
         context,
+        // A push report is a few lines; the advertisement's limit bounds it generously.
+        { name: 'advertisement', max: this.limits.advertisement },
       )
     } catch (error) {
       const cause = error as PinbotError
       if (cause.code !== 'network' && cause.code !== 'timeout') throw cause
       throw new RemoteError(cause.code, `${cause.message}; the push was sent and may or may not have landed`, {
         hint: 'run again: a repo that got the pin reports unchanged',
+        outcomeUnknown: true,
         cause,
       })
     }
@@ -215,7 +275,7 @@ export class MemoryRepo {
     try {
       report = parsePushReport(body)
     } catch (error) {
-      throw notSmartHttpError(error)
+      throw malformedAnswerError((error as Error).message, error)
     }
     const refused = refusalOf(report, ref)
     if (refused !== undefined) throw pushRefusedError(refused, report.messages)

@@ -9,6 +9,7 @@
  * The capabilities asked for are the ones every smart-HTTP server has had since git 1.7.
  */
 import { FLUSH, pktLine, readPktLines } from './pkt-line.js'
+import { serverText } from './server-text.js'
 
 export const RECEIVE_PACK_CAPABILITIES = 'report-status side-band-64k quiet agent=pinbot'
 
@@ -45,17 +46,17 @@ export function parsePushReport(body: Uint8Array): PushReport {
     const data = frame.subarray(1)
     if (frame[0] === 1) report.push(data)
     else if (frame[0] === 2) messages.push(...lines(data))
-    else if (frame[0] === 3) fatal = data.toString().trim()
+    else if (frame[0] === 3) fatal = serverText(data.toString().trim())
     else throw new MalformedReportError('not a side-band frame')
   }
   const result: PushReport = { unpack: '', refs: new Map(), messages, ...(fatal !== undefined && { fatal }) }
   for (const line of pktLines(Buffer.concat(report))) {
     const text = line.toString().replace(/\n$/, '')
-    if (text.startsWith('unpack ')) result.unpack = text.slice('unpack '.length)
+    if (text.startsWith('unpack ')) result.unpack = serverText(text.slice('unpack '.length))
     else if (text.startsWith('ok ')) result.refs.set(text.slice('ok '.length), undefined)
     else if (text.startsWith('ng ')) {
       const [ref, ...reason] = text.slice('ng '.length).split(' ')
-      result.refs.set(ref, reason.join(' ') || 'refused')
+      result.refs.set(ref, serverText(reason.join(' ')) || 'refused')
     }
   }
   if (!result.unpack && fatal === undefined) throw new MalformedReportError('no report-status in the answer')
@@ -77,10 +78,13 @@ function pktLines(data: Uint8Array): Buffer[] {
   }
 }
 
+/** Side-band text, line by line, each sanitised (at most 50 lines: a hook's chatter is not a log to keep whole). */
 function lines(data: Buffer): string[] {
   return data
     .toString()
     .split(/[\r\n]+/)
     .map((line) => line.trim())
     .filter(Boolean)
+    .slice(0, 50)
+    .map((line) => serverText(line))
 }

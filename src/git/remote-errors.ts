@@ -7,17 +7,21 @@
  * tip) or final (a hook or branch protection said no: retrying would only repeat it).
  */
 import { PinbotError, isPinbotError, toPinbotError } from '../errors.js'
+import { serverText } from './server-text.js'
 
 export type RemoteErrorCode = 'auth' | 'forbidden' | 'not-found' | 'rejected' | 'network' | 'timeout' | 'http'
 
 export class RemoteError extends PinbotError {
   /** The push lost a race: the branch moved under it, so re-reading and retrying can succeed. */
   readonly race: boolean
+  /** A push whose answer was lost: it may have landed. Re-read the tip before deciding anything. */
+  readonly outcomeUnknown: boolean
 
-  constructor(code: RemoteErrorCode, message: string, options: { hint: string; race?: boolean; cause?: unknown }) {
+  constructor(code: RemoteErrorCode, message: string, options: { hint: string; race?: boolean; outcomeUnknown?: boolean; cause?: unknown }) {
     super(code, message, { hint: options.hint, cause: options.cause })
     this.name = 'RemoteError'
     this.race = options.race ?? false
+    this.outcomeUnknown = options.outcomeUnknown ?? false
   }
 }
 
@@ -33,6 +37,10 @@ const RACE = /non-fast-forward|fetch first|failed to update ref|failed to lock|c
 
 export function isRace(error: unknown): boolean {
   return error instanceof RemoteError && error.race
+}
+
+export function isOutcomeUnknown(error: unknown): error is RemoteError {
+  return error instanceof RemoteError && error.outcomeUnknown
 }
 
 /** A failed exchange as a typed error: the HTTP client's network and timeout errors become remote errors. */
@@ -59,9 +67,32 @@ export function notSmartHttpError(cause: unknown): RemoteError {
   })
 }
 
-export function httpStatusError(status: number, statusMessage: string, body: string | undefined, context: ErrorContext, cause?: unknown): RemoteError {
+/** The server answered 200 with the right content type, but its answer breaks the protocol: `what` says where. */
+export function malformedAnswerError(what: string, cause?: unknown): PinbotError {
+  return new PinbotError('malformed-answer', `the server's answer breaks the git protocol: ${what}`, {
+    hint: 'the server (or a proxy in front of it) sent a broken answer; retry, and report it to the forge if it persists',
+    cause,
+  })
+}
+
+/** The pack the server sent is corrupt (bad zlib data, a bad delta, a checksum mismatch...): `what` says which and where. */
+export function corruptPackError(what: string, cause?: unknown): PinbotError {
+  return new PinbotError('corrupt-pack', `the server sent a corrupt pack: ${what}`, {
+    hint: 'run git fsck on the server repository; retry, and report it to the forge if it persists',
+    cause,
+  })
+}
+
+/** A repository in an object format pinbot does not speak. */
+export function unsupportedObjectFormatError(format: string): PinbotError {
+  return new PinbotError('unsupported-object-format', `the repository uses the ${format} object format; pinbot speaks sha1 repositories only`, {
+    hint: 'pin this repo another way, or leave it out of the manifest',
+  })
+}
+
+export function httpStatusError(status: number, statusMessage: string, body: Uint8Array | undefined, context: ErrorContext, cause?: unknown): RemoteError {
   const detail = serverDetail(body)
-  const what = `HTTP ${status}${statusMessage ? ` ${statusMessage}` : ''}${detail ? `: ${detail}` : ''}`
+  const what = `HTTP ${status}${statusMessage ? ` ${serverText(statusMessage, 80)}` : ''}${detail ? `: ${detail}` : ''}`
   const tokenEnv = context.tokenEnv ?? 'PINBOT_TOKEN'
   switch (status) {
     case 401:
@@ -94,14 +125,16 @@ export function fetchRefusedError(message: string): RemoteError {
  * update ref", "pre-receive hook declined"), `serverMessages` what it said on the side band.
  */
 export function pushRefusedError(reason: string, serverMessages: string[]): RemoteError {
+  // Each message was sanitised where it entered (receive-pack.ts); keep the quote short.
   const said = serverMessages.map((m) => m.trim()).filter(Boolean)
-  const message = `the server refused the push: ${reason}${said.length ? `: ${said.join('; ')}` : ''}`
+  const quoted = said.slice(0, 10).join('; ') + (said.length > 10 ? `; (${said.length - 10} more lines)` : '')
+  const message = `the server refused the push: ${reason}${said.length ? `: ${quoted}` : ''}`
   return new RemoteError('rejected', message, { hint: HINTS.rejected, race: RACE.test(reason) })
 }
 
 /** A short, printable first line of a server's error body, if it has one. */
-function serverDetail(body: string | undefined): string | undefined {
-  const line = body?.split('\n').find((l) => l.trim())?.trim()
+function serverDetail(body: Uint8Array | undefined): string | undefined {
+  const line = body && Buffer.from(body).toString('utf8').split('\n').find((l) => l.trim())?.trim()
   if (!line || line.startsWith('<')) return undefined
-  return line.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 200)
+  return serverText(line, 200)
 }

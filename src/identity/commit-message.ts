@@ -78,25 +78,27 @@ export function buildCommitMessage(options: { template?: string; version: string
 
 /**
  * The committer (and author) of bot commits: explicit flags win, else the key's primary
- * user ID. Warns when the email is not one of the key's user-ID emails, because a forge
- * then does not show the commit as Verified.
+ * user ID (an SSH key names at most an email, in its comment). Warns when the email is not
+ * one of an OpenPGP key's user-ID emails, because a forge then does not show the commit as
+ * Verified (for an SSH key the forge checks the email against the account instead).
  */
 export function resolveIdentity(options: {
   name?: string
   email?: string
-  key?: { userIds: BotIdentity[]; primaryUser: BotIdentity }
+  key?: { format: 'openpgp' | 'ssh'; userIds: BotIdentity[]; primaryUser?: Partial<BotIdentity> }
 }): { identity: BotIdentity; warnings: string[] } {
-  const name = options.name ?? options.key?.primaryUser.name
-  const email = options.email ?? options.key?.primaryUser.email
+  const name = options.name ?? options.key?.primaryUser?.name
+  const email = options.email ?? options.key?.primaryUser?.email
   if (!name || !email) {
-    throw new UsageError('identity-missing', 'no commit identity: there is no signing key to take it from', {
-      hint: 'Pass --author-name and --author-email (or a signing key whose user ID names the bot).',
+    const ssh = options.key?.format === 'ssh'
+    throw new UsageError('identity-missing', ssh ? `no commit identity: an SSH key holds no name${email ? '' : ' and its comment is not an email'}` : 'no commit identity: there is no signing key to take it from', {
+      hint: ssh ? 'Pass --author-name (and --author-email), or set "author" in the manifest.' : 'Pass --author-name and --author-email (or a signing key whose user ID names the bot).',
     })
   }
   const identity = checkIdentity({ name, email }, 'author')
   const warnings: string[] = []
   const keyEmails = options.key?.userIds.map((user) => user.email.toLowerCase()) ?? []
-  if (options.key && !keyEmails.includes(identity.email.toLowerCase())) {
+  if (options.key?.format === 'openpgp' && !keyEmails.includes(identity.email.toLowerCase())) {
     warnings.push(
       `committer email ${identity.email} is not among the signing key's user-ID emails (${keyEmails.join(', ') || 'none'}); ` +
         'a forge will not show these commits as Verified',

@@ -9,7 +9,8 @@
  *    signer is given, and push it without force;
  * 4. when the push loses a race (the branch moved), wait a jittered, growing delay,
  *    fetch the new tip and decide again from step 2, a bounded number of times. A hook or
- *    protection rejection is final.
+ *    protection rejection is final. A push whose answer was lost is never resent blindly:
+ *    the tip is read again; if it is our commit, the push landed; else decide again.
  *
  * Never throws for a repo-level problem: every run ends in one PinResult. Logs go to
  * `onLog` (the caller buffers and attributes them), never to the console.
@@ -19,11 +20,14 @@ import { UsageError } from '../errors.js'
 import { createHttpClient, type HttpClient } from '../git/http.js'
 import type { BotIdentity } from '../identity/commit-message.js'
 import { MemoryRepo } from '../git/memory-repo.js'
+import type { Limits } from '../git/limits.js'
+import { consumesPin, notConsumedMessage, type PinConsumer } from './pin-consumer.js'
 import { currentPinOf, decidePin, refusedPinError } from './pin-decision.js'
 import { pinFailure, type PinResult } from './pin-result.js'
 import { redact } from '../redact.js'
-import { RemoteError, isRace } from '../git/remote-errors.js'
+import { RemoteError, isOutcomeUnknown, isRace } from '../git/remote-errors.js'
 import { resolveRepo, type RepoRef } from '../git/repo-ref.js'
+import { checkBranchArg } from '../git/branch-name.js'
 import { PIN_FILE, formatVersion, parseVersionArg } from '../contract/runtime-version.js'
 import type { Signer } from '../identity/signing.js'
 
@@ -41,6 +45,8 @@ export interface PinRemoteOptions {
   http?: HttpClient
   /** Idle timeout per request, for the client created here. */
   timeoutMs?: number
+  /** Size caps on what the server sends (default: DEFAULT_LIMITS). */
+  limits?: Partial<Limits>
   identity: BotIdentity
   message: string
   /** Signs the commit payload (armored detached signature); undefined: unsigned commit. */
@@ -48,6 +54,8 @@ export interface PinRemoteOptions {
   pinFile?: string
   /** Skip the repo (reason `missing-required-file`) when this path is absent at the tip. */
   requireFile?: string
+  /** Skip the repo (reason `not-consumed`) when this file does not read the pin. */
+  consumer?: PinConsumer
   allowDowngrade?: boolean
   /** Re-attempts after a lost race (default 3). */
   retries?: number
@@ -74,6 +82,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
   const version = parseVersionArg(options.version)
   const pinFile = checkPath(options.pinFile ?? PIN_FILE, 'pin file')
   const requireFile = options.requireFile === undefined ? undefined : checkPath(options.requireFile, '--require-file')
+  if (options.branch !== undefined) checkBranchArg(options.branch, 'branch')
   const retries = options.retries ?? DEFAULT_RETRIES
   if (!Number.isInteger(retries) || retries < 0) throw new UsageError('invalid-retries', `retries must be a whole number >= 0, got ${retries}`)
   if (!options.message.trim()) throw new UsageError('invalid-message', 'the commit message is empty')
@@ -85,29 +94,46 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
   const http = options.http ?? ownHttp!
   let branch = options.branch
   let attempts = 0
-  const result = (fields: Omit<PinResult, 'repo' | 'branch' | 'attempts' | 'durationMs'>): PinResult => ({
-    repo: repo.display,
-    branch: branch ?? '',
-    attempts,
-    ...fields,
-    durationMs: Math.round(performance.now() - started),
-  })
+  const result = (fields: Omit<PinResult, 'repo' | 'branch' | 'attempts' | 'durationMs'>): PinResult => {
+    const movedTo = http.movedTo?.(repo.url)
+    if (movedTo) log(`the forge moved this repo to ${movedTo}: update the manifest (or --remote) to that URL`)
+    return { repo: repo.display, branch: branch ?? '', attempts, ...fields, ...(movedTo && { movedTo }), durationMs: Math.round(performance.now() - started) }
+  }
+  /** A push whose answer was lost, until the tip is read again. */
+  let unconfirmed: { commit: string; error: RemoteError; updated: () => PinResult } | undefined
 
   try {
-    const memory = new MemoryRepo(repo.url, http, options.auth?.tokenEnv)
+    const memory = new MemoryRepo(repo.url, http, options.auth?.tokenEnv, options.limits)
     for (;;) {
       attempts++
-      const fetched = await memory.fetch(branch)
+      // After a lost answer, a failed re-read leaves the push's outcome unknown: say so.
+      const fetched = await memory.fetch(branch).catch((error: unknown) => {
+        throw unconfirmed?.error ?? error
+      })
       branch = fetched.branch
       const tip = fetched.tip
       log(`attempt ${attempts}: ${branch} is at ${tip.slice(0, 7)}`)
+      if (unconfirmed?.commit === tip) {
+        log(`the earlier push had landed: ${branch} is at ${tip.slice(0, 7)}`)
+        return unconfirmed.updated()
+      }
+      unconfirmed = undefined
 
       if (requireFile && !(await memory.lookup(tip, requireFile))) {
         log(`${requireFile} is absent: skipping`)
         return result({ outcome: 'skipped', reason: 'missing-required-file' })
       }
-      const current = await currentPinOf(await memory.lookup(tip, pinFile), (oid) => memory.readBlob(oid))
+      // Both blobs asked for at once, so that a repo fetched without blobs can get them in one request.
+      const [current, consumed] = await Promise.all([
+        currentPinOf(await memory.lookup(tip, pinFile), (oid) => memory.readBlob(oid)),
+        !options.consumer || consumesPin(memory, tip, options.consumer),
+      ])
       const decision = decidePin(current, version, { allowDowngrade: options.allowDowngrade })
+      if (options.consumer && !consumed) {
+        log(`${notConsumedMessage(options.consumer)}: skipping`)
+        const before = 'before' in decision ? decision.before : undefined
+        return result({ outcome: 'skipped', reason: 'not-consumed', before, after: before })
+      }
       if (decision.action === 'refuse') throw refusedPinError(`${pinFile} at the tip of ${branch}`, decision.found)
       if (decision.action === 'keep') {
         log(decision.outcome === 'unchanged' ? `already at ${version}` : `holds ${decision.before}, higher than ${version}: not lowering it`)
@@ -129,6 +155,11 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
         log(`pushed ${commit.slice(0, 7)} (${change}) to ${branch}`)
         return updated()
       } catch (error) {
+        if (isOutcomeUnknown(error) && attempts <= retries) {
+          log(`${error.message}: re-reading ${branch} before deciding again`)
+          unconfirmed = { commit, error, updated }
+          continue
+        }
         if (!isRace(error)) throw error
         if (attempts > retries) {
           throw new RemoteError('rejected', `${branch} kept moving: the push lost the race ${attempts} times (${(error as Error).message})`, {

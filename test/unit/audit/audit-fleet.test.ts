@@ -3,7 +3,7 @@ import type { RepoAudit } from '../../../src/audit/audit.js'
 import { summarizeFleet } from '../../../src/audit/audit-fleet.js'
 
 function audit(repo: string, over: Partial<RepoAudit> = {}): RepoAudit {
-  return { repo, branch: 'main', tip: 'a'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: null, commit: null, replacedBotPin: null, skipped: null, error: null, ...over }
+  return { repo, branch: 'main', tip: 'a'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: null, commit: null, replacedBotPin: null, skipped: null, consumer: null, error: null, ...over }
 }
 
 const fleet = [
@@ -28,7 +28,7 @@ describe('summarizeFleet', () => {
       ['o/bad', 'invalid'],
       ['o/gone', 'failed'],
     ])
-    expect(summary.counts).toEqual({ total: 6, ok: 1, behind: 1, ahead: 1, missing: 1, invalid: 1, skipped: 0, failed: 1 })
+    expect(summary.counts).toEqual({ total: 6, ok: 1, behind: 1, ahead: 1, missing: 1, invalid: 1, 'not-consumed': 0, skipped: 0, failed: 1 })
     expect(summary.passed).toBe(false)
   })
 

@@ -8,7 +8,7 @@ const person = (name: string, email: string, date = '2026-01-07T12:00:00Z') => (
 const commit = (author = person('Pin Bot', 'pinbot@example.com')) => ({ oid: 'abcdef0123456789abcdef0123456789abcdef01', distance: 1, author, committer: author })
 
 function audit(repo: string, over: Partial<RepoAudit> = {}): RepoAudit {
-  return { repo, branch: 'main', tip: 'f'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: 'signed-by-bot', commit: commit(), replacedBotPin: null, skipped: null, error: null, ...over }
+  return { repo, branch: 'main', tip: 'f'.repeat(40), pin: 'present', version: '1.2.0', problems: [], signature: 'signed-by-bot', commit: commit(), replacedBotPin: null, skipped: null, consumer: null, error: null, ...over }
 }
 
 const fleet = summarizeFleet(
@@ -87,6 +87,6 @@ describe('audit report', () => {
   it('the JSON document has the documented keys', () => {
     const json = toJsonReport(fleet)
     expect(Object.keys(json)).toEqual(['expected', 'expectedFrom', 'passed', 'results', 'counts'])
-    expect(Object.keys(json.results[0])).toEqual(['repo', 'branch', 'version', 'status', 'signature', 'commit', 'problems', 'replacedBotPin', 'pin', 'tip', 'skipped', 'error'])
+    expect(Object.keys(json.results[0])).toEqual(['repo', 'branch', 'version', 'status', 'signature', 'commit', 'problems', 'replacedBotPin', 'pin', 'tip', 'skipped', 'consumer', 'error'])
   })
 })

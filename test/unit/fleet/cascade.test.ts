@@ -181,6 +181,10 @@ describe('rerunCommand', () => {
     expect(rerunCommand(argv, ['a/2'])).toBe('pinbot cascade --manifest m.json --json --concurrency=2 --only a/2')
   })
 
+  it('drops --shard (the failed repos of a merged report may sit in any shard)', () => {
+    expect(rerunCommand(['--shard', '2/4', '--manifest', 'm.json', '--shard=3/4', '--version', '1.0.0'], ['a/2'])).toBe('pinbot cascade --manifest m.json --version 1.0.0 --only a/2')
+  })
+
   it('quotes for a POSIX shell', () => {
     expect(rerunCommand(['--manifest', "ops/it's here.json", '--version', '1.0.0'], ['acme/x'])).toBe(
       "pinbot cascade --manifest 'ops/it'\\''s here.json' --version 1.0.0 --only acme/x",

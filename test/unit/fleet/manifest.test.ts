@@ -140,3 +140,19 @@ describe('selectRepos', () => {
     expect(() => selectRepos(repos, ['acme/api', 'acme/nope', 'zed/x'])).toThrow(expect.objectContaining({ code: 'unknown-repo', exit: 2, message: expect.stringContaining('acme/nope, zed/x') }))
   })
 })
+
+describe('parseManifest: consumer', () => {
+  const parse = (fields: Record<string, unknown>) => parseManifest(JSON.stringify({ forge: CORPUS_FORGE, repos: ['acme/api'], ...fields }))
+
+  it('defaults to requireFile and the pin file name, and is off without the key', () => {
+    expect(parse({ requireFile: 'ci.yml', consumer: {} }).consumer).toEqual({ file: 'ci.yml', contains: '.runtime-version' })
+    expect(parse({ pinFile: 'VERSION', consumer: { file: 'build.yml' } }).consumer).toEqual({ file: 'build.yml', contains: 'VERSION' })
+    expect(parse({ requireFile: 'ci.yml', consumer: { file: 'b.yml', contains: 'cat x' } }).consumer).toEqual({ file: 'b.yml', contains: 'cat x' })
+    expect(parse({ requireFile: 'ci.yml' })).not.toHaveProperty('consumer')
+  })
+
+  it('lists unknown consumer keys like any other', () => {
+    expect(() => parse({ consumer: { file: 'a.yml', reads: 'x' } })).toThrow("$.consumer.reads: unknown key (allowed: file, contains)")
+  })
+})
+

@@ -5,7 +5,7 @@ import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as isogit from 'isomorphic-git'
 import { describe, expect, it } from 'vitest'
-import { parseCommit, parseTree, serializeCommit, serializeTree, signCommit, type Commit, type TreeEntry } from '../../../src/git/git-objects.js'
+import { parseCommit, serializeCommit, signCommit, type Commit } from '../../../src/git/git-objects.js'
 import { git, gitRun, GIT_ENV } from '../../support/git.js'
 import { tempDir } from '../../support/tmp.js'
 
@@ -18,19 +18,6 @@ function gitBytes(cwd: string, args: string[], input?: Buffer): Buffer {
 }
 
 const objectId = (type: string, content: Buffer) => createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex')
-
-/** `git ls-tree -z` of a tree, in TreeEntry shape and git's order. */
-function lsTree(cwd: string, tree: string): TreeEntry[] {
-  return gitBytes(cwd, ['ls-tree', '-z', tree])
-    .toString('utf8')
-    .split('\0')
-    .filter(Boolean)
-    .map((line) => {
-      const [meta, name] = line.split('\t') as [string, string]
-      const [mode, type, oid] = meta.split(' ') as [string, TreeEntry['type'], string]
-      return { mode, path: name, oid, type }
-    })
-}
 
 /** git fsck, strict, of the repo with `ref` pointing at `oid`: no complaint but notices (such as an unborn HEAD). */
 async function expectFsckClean(cwd: string, ref: string, oid: string): Promise<void> {
@@ -51,84 +38,6 @@ async function withRepo<T>(body: (dir: string) => Promise<T>): Promise<T> {
 }
 
 const SIGNATURE = '-----BEGIN PGP SIGNATURE-----\n\nwsBcBAABCAAQBQJlVfakeFAKEfake\n=AbCd\n-----END PGP SIGNATURE-----\n'
-
-describe('serializeTree / parseTree', () => {
-  it("writes the tree git mktree writes, in git's order (not plain string order), and fsck accepts it", async () => {
-    await withRepo(async (dir) => {
-      const blob = (text: string) => gitBytes(dir, ['hash-object', '-w', '--stdin'], Buffer.from(text)).toString().trim()
-      const hello = blob('hello\n')
-      const script = blob('#!/bin/sh\necho hi\n')
-      const target = blob('foo.txt')
-      const sub = gitBytes(dir, ['mktree'], Buffer.from(`100644 blob ${hello}\tinner.txt\n`)).toString().trim()
-      const gitlink = await git(['commit-tree', sub, '-m', 'x'], { cwd: dir })
-      // Unsorted; 'foo.txt' < 'foo/' and 'a-b' < 'a/' in git, the other way round as plain
-      // strings; '～' (U+FF5E) < '😀' in UTF-8, the other way round in UTF-16.
-      const entries: TreeEntry[] = [
-        { mode: '100644', path: 'z😀', oid: hello, type: 'blob' },
-        { mode: '100644', path: 'z～', oid: hello, type: 'blob' },
-        { mode: '040000', path: 'foo', oid: sub, type: 'tree' },
-        { mode: '100644', path: 'foo.txt', oid: hello, type: 'blob' },
-        { mode: '040000', path: 'a', oid: sub, type: 'tree' },
-        { mode: '100644', path: 'a-b', oid: hello, type: 'blob' },
-        { mode: '160000', path: 'vendor', oid: gitlink, type: 'commit' },
-        { mode: '120000', path: 'link', oid: target, type: 'blob' },
-        { mode: '100755', path: 'run.sh', oid: script, type: 'blob' },
-        { mode: '100644', path: 'é', oid: hello, type: 'blob' },
-      ]
-      const content = serializeTree(entries)
-      const ours = gitBytes(dir, ['hash-object', '-t', 'tree', '-w', '--stdin'], content).toString().trim()
-      expect(ours).toBe(objectId('tree', content))
-      await expectFsckClean(dir, 'refs/tags/tree', ours)
-
-      const mktreeInput = entries.map((e) => `${e.mode} ${e.type} ${e.oid}\t${e.path}\0`).join('')
-      expect(gitBytes(dir, ['mktree', '-z'], Buffer.from(mktreeInput)).toString().trim()).toBe(ours)
-
-      const listed = lsTree(dir, ours)
-      const order = listed.map((e) => e.path)
-      expect(order).toEqual(['a-b', 'a', 'foo.txt', 'foo', 'link', 'run.sh', 'vendor', 'z～', 'z😀', 'é'])
-      expect(order).not.toEqual(entries.map((e) => e.path).sort())
-      expect(parseTree(content)).toEqual(listed)
-      expect(serializeTree(parseTree(content)).equals(content)).toBe(true)
-      // git writes a tree's mode as 40000; a given '40000' counts as a tree too.
-      expect(content.includes(Buffer.from('40000 foo\0'))).toBe(true)
-      expect(content.includes(Buffer.from('040000'))).toBe(false)
-      expect(serializeTree(entries.map((e) => (e.mode === '040000' ? { ...e, mode: '40000' } : e))).equals(content)).toBe(true)
-      expect(serializeTree([])).toEqual(Buffer.alloc(0))
-    })
-  })
-
-  it('reads a tree git wrote (subdirectory, executable, symlink) as git ls-tree lists it', async () => {
-    await withRepo(async (dir) => {
-      await mkdir(path.join(dir, 'src'))
-      await writeFile(path.join(dir, 'src', 'main.ts'), 'export {}\n')
-      await writeFile(path.join(dir, 'run.sh'), '#!/bin/sh\n')
-      await chmod(path.join(dir, 'run.sh'), 0o755)
-      await symlink('src/main.ts', path.join(dir, 'main-link'))
-      await writeFile(path.join(dir, 'src.txt'), 'après\n')
-      await writeFile(path.join(dir, 'ünï.md'), 'x\n')
-      await git(['add', '-A'], { cwd: dir })
-      await git(['-c', 'core.fileMode=true', 'commit', '-q', '--no-gpg-sign', '-m', 'files'], { cwd: dir })
-
-      const raw = gitBytes(dir, ['cat-file', 'tree', 'HEAD^{tree}'])
-      const entries = parseTree(new Uint8Array(raw)) // a plain Uint8Array, not a Buffer
-      expect(entries).toEqual(lsTree(dir, 'HEAD^{tree}'))
-      expect(entries.map((e) => [e.mode, e.type, e.path])).toEqual([
-        ['120000', 'blob', 'main-link'],
-        ['100755', 'blob', 'run.sh'],
-        ['100644', 'blob', 'src.txt'],
-        ['040000', 'tree', 'src'],
-        ['100644', 'blob', 'ünï.md'],
-      ])
-      expect(serializeTree(entries).equals(raw)).toBe(true)
-    })
-  })
-
-  it('rejects a truncated tree and an entry whose oid is not 40 hex digits', () => {
-    const content = serializeTree([{ mode: '100644', path: 'a', oid: 'ce013625030ba8dba906f756967f9e9ca394464a', type: 'blob' }])
-    expect(() => parseTree(content.subarray(0, content.length - 1))).toThrow(SyntaxError)
-    expect(() => serializeTree([{ mode: '100644', path: 'a', oid: 'ce01', type: 'blob' }])).toThrow(TypeError)
-  })
-})
 
 describe('serializeCommit / signCommit', () => {
   const TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'

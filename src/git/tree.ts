@@ -1,0 +1,136 @@
+/**
+ * git tree objects as bytes. Entry names are bytes (anything but NUL and `/`: Latin-1,
+ * NFD, whatever a repo holds) and modes are the digits as written (`40000`, a legacy
+ * `040000` or `100664`): neither is ever decoded and re-encoded. A tree is changed by
+ * splicing one entry into its bytes, so every other entry, its name, mode and place, is
+ * written back exactly as read (pitfalls.md).
+ *
+ * `checkTree` refuses what git's fsck counts as an error in a tree (`.`, `..`, `.git` in
+ * any case, an empty name, a name with `/`, duplicates, entries out of order): pinbot
+ * never re-publishes such a tree under a bot-signed commit.
+ */
+
+export type EntryType = 'blob' | 'tree' | 'commit'
+
+/** One entry of a tree. */
+export interface TreeEntry {
+  /** The mode, leading zeros dropped, then shown as isomorphic-git does: '040000' for a tree, '100644', '100755', '120000', '160000' (or a legacy mode, e.g. '100664'). */
+  mode: string
+  /** The entry's name, as bytes. */
+  name: Buffer
+  oid: string
+  type: EntryType
+}
+
+/** An entry and where its bytes lie in the tree, for splicing. */
+interface PlacedEntry extends TreeEntry {
+  start: number
+  end: number
+}
+
+/** Bytes that do not parse as a tree. */
+export class MalformedTreeError extends Error {}
+
+/** A tree git's fsck treats as an error; `check` is fsck's message id (e.g. `hasDotgit`). */
+export class BadTreeError extends Error {
+  constructor(
+    readonly check: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const S_IFMT = 0o170000
+const S_IFDIR = 0o040000
+const S_IFGITLINK = 0o160000
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+}
+
+function typeOfMode(mode: number): EntryType {
+  const format = mode & S_IFMT
+  return format === S_IFDIR ? 'tree' : format === S_IFGITLINK ? 'commit' : 'blob'
+}
+
+function parsePlaced(content: Uint8Array): PlacedEntry[] {
+  const buf = asBuffer(content)
+  const entries: PlacedEntry[] = []
+  let at = 0
+  while (at < buf.length) {
+    const space = buf.indexOf(32, at)
+    const nul = space === -1 ? -1 : buf.indexOf(0, space)
+    if (nul === -1 || nul + 21 > buf.length) throw new MalformedTreeError(`truncated tree entry at byte ${at}`)
+    const digits = buf.toString('latin1', at, space)
+    if (!/^[0-7]{1,7}$/.test(digits)) throw new MalformedTreeError(`malformed mode in the tree entry at byte ${at}`)
+    const bits = parseInt(digits, 8)
+    const type = typeOfMode(bits)
+    const mode = type === 'tree' ? '040000' : bits.toString(8)
+    entries.push({ mode, name: buf.subarray(space + 1, nul), oid: buf.toString('hex', nul + 1, nul + 21), type, start: at, end: nul + 21 })
+    at = nul + 21
+  }
+  return entries
+}
+
+/** A tree's content (no header) as its entries, in the tree's own order. */
+export function parseTree(content: Uint8Array): TreeEntry[] {
+  return parsePlaced(content).map(({ start: _start, end: _end, ...entry }) => entry)
+}
+
+/** git's order of tree entries: names as bytes, a tree's name as if it ended in '/'. */
+function compareEntries(a: Buffer, aIsTree: boolean, b: Buffer, bIsTree: boolean): number {
+  const common = Math.min(a.length, b.length)
+  const order = a.compare(b, 0, common, 0, common)
+  if (order !== 0) return order
+  const next = (name: Buffer, isTree: boolean) => (name.length > common ? name[common] : isTree ? 0x2f : 0)
+  return next(a, aIsTree) - next(b, bIsTree)
+}
+
+function isTree(entry: { type: EntryType }): boolean {
+  return entry.type === 'tree'
+}
+
+/** Throws BadTreeError when git's fsck would report the tree as an error; names the first problem. */
+export function checkTree(content: Uint8Array, describe: (name: Buffer) => string): void {
+  let entries: PlacedEntry[]
+  try {
+    entries = parsePlaced(content)
+  } catch (error) {
+    throw new BadTreeError('badTree', `is malformed: ${(error as Error).message}`)
+  }
+  const seen = new Set<string>()
+  for (const [i, entry] of entries.entries()) {
+    const { name } = entry
+    const text = name.toString('latin1')
+    if (name.length === 0) throw new BadTreeError('emptyName', 'has an entry with an empty name')
+    if (name.includes(0x2f)) throw new BadTreeError('fullPathname', `has an entry whose name contains "/": ${describe(name)}`)
+    if (text === '.') throw new BadTreeError('hasDot', 'has an entry named "."')
+    if (text === '..') throw new BadTreeError('hasDotdot', 'has an entry named ".."')
+    if (text.toLowerCase() === '.git') throw new BadTreeError('hasDotgit', `has an entry named ${describe(name)}`)
+    if (seen.has(text)) throw new BadTreeError('duplicateEntries', `has two entries named ${describe(name)}`)
+    seen.add(text)
+    const previous = entries[i - 1]
+    if (previous && compareEntries(previous.name, isTree(previous), name, isTree(entry)) > 0) {
+      throw new BadTreeError('treeNotSorted', `is not sorted: ${describe(previous.name)} comes before ${describe(name)}`)
+    }
+  }
+}
+
+/**
+ * The tree `content` with the entry `name` set to `entry` (added where git sorts it, or
+ * replacing the entry of that name), every other entry's bytes kept as they are. `mode`
+ * is written as given ('40000' for a tree, as git writes it).
+ */
+export function treeWithEntry(content: Uint8Array, name: Buffer, entry: { mode: string; oid: string; type: EntryType }): Buffer {
+  if (!/^[0-9a-f]{40}$/.test(entry.oid)) throw new TypeError(`not an object id: ${entry.oid}`)
+  const buf = asBuffer(content)
+  const entries = parsePlaced(buf)
+  const existing = entries.find((e) => e.name.equals(name))
+  const at = entries.find((e) => e !== existing && compareEntries(e.name, isTree(e), name, isTree(entry)) > 0)?.start ?? buf.length
+  // The bytes of [from, to) without the replaced entry's (which never straddles `at`, an entry's start).
+  const kept = (from: number, to: number): Buffer[] =>
+    existing && existing.start >= from && existing.end <= to ? [buf.subarray(from, existing.start), buf.subarray(existing.end, to)] : [buf.subarray(from, to)]
+  const row = Buffer.concat([Buffer.from(`${entry.mode} `, 'latin1'), name, Buffer.from([0]), Buffer.from(entry.oid, 'hex')])
+  return Buffer.concat([...kept(0, at), row, ...kept(at, buf.length)])
+}
