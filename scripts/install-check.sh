@@ -13,8 +13,8 @@ export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=f
 export OCLIF_SKIP_NEW_VERSION_CHECK=true
 step() { printf '\n== %s\n' "$*"; }
 
-step "pack a tarball (npm pack builds it: prepare)"
-(cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
+step "pack a tarball of the built checkout (npm run test:install builds first)"
+(cd "$root" && npm pack --silent --ignore-scripts --pack-destination "$work" >/dev/null)
 tarball="$(ls "$work"/pinbot-*.tgz)"
 
 step "clone HEAD for the git URL"
