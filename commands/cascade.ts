@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import { inActions } from '../src/report/actions.js'
 import { DEFAULT_CONCURRENCY, failedRepos, rerunCommand, runCascade, type PinOne } from '../src/fleet/cascade.js'
-import { createBlockView, createLiveView } from '../src/fleet/cascade-progress.js'
+import { cascadeProgress, createProgressView } from '../src/fleet/cascade-progress.js'
+import { PIN_OUTCOMES } from '../src/pin/pin-result.js'
 import { cascadeOutputs, formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
 import { UsageError } from '../src/errors.js'
 import { createHttpClient } from '../src/git/http.js'
@@ -27,7 +28,7 @@ export interface CascadeJson extends FleetRunInfo<'cascade'> {
 export default class Cascade extends BaseCommand {
   static override summary = 'Pin every repo of a manifest to a runtime version: concurrently, signed, never forced'
   static override description = `Reads the manifest (see manifest.schema.json) and checks VERSION, the manifest and the signing key before any request; the token is checked by one authenticated request sent alongside the first reads, and a rejected token stops the run (exit 2) before any repo is reported. Then pins each repo as \`pin --remote\` does, --concurrency at a time. One repo's failure never stops the others; every repo ends updated, unchanged, skipped (with a reason) or failed (with a code: auth, forbidden, not-found, rejected, network, timeout, http).
-On a terminal, a live view shows repos in flight and done; otherwise each repo's block is printed whole when it finishes. Then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
+On a terminal, a live view shows each repo in flight with its phase (reading, signing, pushing, retrying in N s) and each finished repo once, as one line; otherwise each repo's block is printed whole when it finishes, a progress line when nothing finished for 30 s, then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
 With --json: { version, dryRun, results: [one pin --json object per repo], counts: { updated, unchanged, skipped, failed } } on stdout (progress goes to stderr). In GitHub or Gitea Actions, each repo's block is a log group, each failed repo gets an ::error annotation (on stderr), a Markdown summary with the commits (linked by the manifest's commitUrl) is appended to $GITHUB_STEP_SUMMARY, and the counts, the failed repos and the --report path are step outputs ($GITHUB_OUTPUT); a run stopped by bad input reports its error the same way.
 With --shard K/N (one job of a CI matrix), only the repos of shard K: each repo's shard is a hash of its name, the same on every runner; \`report merge\` makes one report of the shards' --json reports.
 Exit 0 when no repo failed; 1 when any failed, after printing the command that re-runs only those (--only); 2 for bad input, before any repo is touched. Re-running with the same version pushes nothing.`
@@ -94,7 +95,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const commit = setup.commit(version)
     // One client for every repo: its keep-alive connections (and TLS sessions) serve them all.
     const http = createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs })
-    const pinOne: PinOne = (repo, log) =>
+    const pinOne: PinOne = (repo, log, onPhase) =>
       pinRemote({
         repo: { url: repo.url, display: repo.name },
         branch: repo.branch,
@@ -109,6 +110,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         retries: flags.retries,
         dryRun,
         onLog: log,
+        onPhase,
       })
 
     // Progress goes where it cannot corrupt --json: stderr then, stdout otherwise.
@@ -117,17 +119,17 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const signed = setup.fingerprint ? `signed by key ${setup.fingerprint}` : 'unsigned'
     const inShard = isSharded(shard) ? `shard ${formatShard(shard)}, ${repos.length} of ${selected.length}` : `${repos.length}`
     write(`cascade ${version}: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
-    const progress = stream.isTTY
-      ? createLiveView({ write, total: repos.length, columns: stream.columns || 80, rows: Math.max(3, Math.min(12, (stream.rows || 24) - 4)) })
-      : createBlockView(write, { groups: inActions(env) })
-    const report = await runCascade({ repos, version, concurrency, dryRun, pinOne, preflight: tokenChecked, onEvent: (event) => progress.onEvent(event) }).finally(() => {
+    const progress = createProgressView(stream, { total: repos.length, outcomes: PIN_OUTCOMES, groups: inActions(env), filter: redact })
+    const report = await runCascade({ repos, version, concurrency, dryRun, pinOne, preflight: tokenChecked, onEvent: cascadeProgress(progress) }).finally(() => {
       progress.finish()
       http.destroy()
     })
 
     const failed = failedRepos(report)
     const rerun = failed.length ? rerunCommand(this.argv, failed, `${this.config.bin} cascade`) : undefined
-    if (!json) this.out(`\n${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
+    // On a terminal each repo was printed once as it finished; a log gets the table too.
+    const table = stream.isTTY ? '' : `\n${renderSummaryTable(report.results)}\n`
+    if (!json) this.out(`${table}\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
     if (rerun) this.err(renderFailures(report.results, rerun))
     process.exitCode = failed.length ? 1 : 0
     const { command, ...run } = fleetRunInfo('cascade', manifest, repos, shard, this.argv)

@@ -36,6 +36,8 @@ export interface VerifyPinsOptions {
   timeoutMs?: number
   /** Called as each repo finishes, in completion order. */
   onAudit?: (audit: RepoAudit, index: number) => void
+  /** Called as each repo's audit starts. */
+  onStart?: (repo: RepoTarget, index: number) => void
 }
 
 async function signatureVerifier(publicKeys: PublicKey[] | undefined): Promise<VerifySignature | undefined> {
@@ -49,6 +51,7 @@ export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit
   const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs })
   try {
     const outcomes = await runPool(options.repos, options.concurrency, async (repo, index) => {
+      options.onStart?.(repo, index)
       const audit = await auditRepo(repo, { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv })
       options.onAudit?.(audit, index)
       return audit

@@ -8,13 +8,15 @@
 import type { ManifestRepo } from './manifest.js'
 import { PIN_OUTCOMES, pinFailure, type PinOutcome, type PinResult } from '../pin/pin-result.js'
 import { runPool } from '../pool.js'
+import type { PinPhase } from '../pin/remote-pin.js'
 import { redact } from '../redact.js'
 
 /** Pin one repo; `log` collects that repo's progress lines (e.g. pinRemote's `onLog`). */
-export type PinOne = (repo: ManifestRepo, log: (line: string) => void) => Promise<PinResult>
+export type PinOne = (repo: ManifestRepo, log: (line: string) => void, onPhase: (phase: PinPhase) => void) => Promise<PinResult>
 
 export type CascadeEvent =
   | { type: 'start'; repo: ManifestRepo; index: number; total: number }
+  | { type: 'phase'; repo: ManifestRepo; index: number; phase: PinPhase }
   | { type: 'done'; repo: ManifestRepo; index: number; total: number; result: PinResult; log: string[] }
 
 export interface CascadeOptions {
@@ -79,7 +81,8 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeReport
     let result: PinResult
     try {
       // Reports and --only use the manifest's name for the repo, whatever pinOne calls it.
-      result = { ...(await pinOne(repo, (line) => log.push(redact(line)))), repo: repo.name }
+      const onPhase = (phase: PinPhase) => onEvent?.({ type: 'phase', repo, index, phase })
+      result = { ...(await pinOne(repo, (line) => log.push(redact(line)), onPhase)), repo: repo.name }
     } catch (error) {
       result = thrownResult(repo, error, Date.now() - startedAt[index])
     }
