@@ -4,6 +4,9 @@
  * bench/RESULTS.md. Ratios come from one run on one machine; absolute times do not travel.
  *
  *   npm run bench -- [--delay MS] [--quick] [--concurrency N (default: the cascade's, 32)]
+ *                    [--fleet N (the sharded fleet, default 2000)] [--fleet-only] [--only signing]
+ *
+ * `--only signing` runs just the OpenPGP-vs-SSH signed cascade comparison.
  */
 import { spawn } from 'node:child_process'
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -20,8 +23,12 @@ const flag = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback
 }
 const quick = args.includes('--quick')
+const onlySigning = args.includes('--only') && args[args.indexOf('--only') + 1] === 'signing'
 const delayMs = flag('delay', 50)
 const concurrency = flag('concurrency', DEFAULT_CONCURRENCY)
+const fleetOnly = args.includes('--fleet-only')
+const fleetSize = flag('fleet', quick ? 40 : 2000)
+const SHARDS = 4
 const root = path.resolve(import.meta.dirname, '..')
 const work = path.join(root, 'bench', '.work')
 const cli = path.join(root, 'bin', 'run.js')
@@ -29,6 +36,8 @@ const cli = path.join(root, 'bin', 'run.js')
 interface Run {
   ms: number
   rssMb?: number
+  /** User + system CPU of the process (GNU time), in ms. */
+  cpuMs?: number
   requests?: number
 }
 
@@ -37,7 +46,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 /** Run a command; wall time and (via GNU time) peak RSS of the process tree's largest process. */
 async function timed(cmd: string, cmdArgs: string[], env: Record<string, string> = {}, allowedExit = [0]): Promise<Run & { stdout: string; code: number }> {
   const started = performance.now()
-  const child = spawn('/usr/bin/time', ['-f', '__RSS_KB=%M', cmd, ...cmdArgs], {
+  const child = spawn('/usr/bin/time', ['-f', '__RSS_KB=%M __CPU_S=%U+%S', cmd, ...cmdArgs], {
     env: { ...process.env, ...GIT_ENV, ...env },
   })
   let stdout = ''
@@ -47,10 +56,11 @@ async function timed(cmd: string, cmdArgs: string[], env: Record<string, string>
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)))
   const ms = performance.now() - started
   const rss = /__RSS_KB=(\d+)/.exec(stderr)
+  const cpu = /__CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr)
   if (!allowedExit.includes(code)) {
     throw new Error(`${cmd} ${cmdArgs.slice(0, 3).join(' ')} exited ${code}: ${stderr.slice(-2000)}`)
   }
-  return { ms, rssMb: rss ? Number(rss[1]) / 1024 : undefined, stdout, code }
+  return { ms, rssMb: rss ? Number(rss[1]) / 1024 : undefined, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined, stdout, code }
 }
 
 const TEMPLATE_FILES = (() => {
@@ -97,6 +107,9 @@ async function main(): Promise<void> {
   const keyFile = path.join(work, 'bot.asc')
   await timed('node', [cli, 'key', 'generate', '--name', 'Bench Bot', '--email', 'bench-bot@example.com', '--out', keyFile])
   const signingEnv = { ...env, PINBOT_SIGNING_KEY: await readFile(keyFile, 'utf8') }
+  const sshKeyFile = path.join(work, 'bot_ed25519')
+  await timed('node', [cli, 'key', 'generate', '--format', 'ssh', '--email', 'bench-bot@example.com', '--out', sshKeyFile])
+  const sshSigningEnv = { ...env, PINBOT_SIGNING_KEY: await readFile(sshKeyFile, 'utf8') }
   const rows: string[][] = []
   const note = (what: string, value: string, ratio = '') => {
     rows.push([what, value, ratio])
@@ -110,10 +123,12 @@ async function main(): Promise<void> {
     return file
   }
   const authed = (names: string[]) => names.map((n) => forge.authedUrl(n))
-  const cascade = async (names: string[], version: string, conc = concurrency) => {
+  const cascade = async (names: string[], version: string, conc = concurrency, keyEnv: Record<string, string> = signingEnv) => {
     forge.clearLog()
     const file = await manifest(names, path.join(work, 'manifest.json'))
-    const run = await timed('node', [cli, 'cascade', '--manifest', file, '--version', version, '--concurrency', String(conc), '--json'], signingEnv)
+    // An SSH key names no one: the author comes from the flags.
+    const author = keyEnv === sshSigningEnv ? ['--author-name', 'Bench Bot', '--author-email', 'bench-bot@example.com'] : []
+    const run = await timed('node', [cli, 'cascade', '--manifest', file, '--version', version, '--concurrency', String(conc), '--json', ...author], keyEnv)
     return { ...run, requests: forge.requests.length }
   }
   const scratch = async () => {
@@ -123,7 +138,7 @@ async function main(): Promise<void> {
   }
 
   console.log(`pinbot bench: delay ${delayMs} ms per request, concurrency ${concurrency}${quick ? ' (quick)' : ''}\n`)
-  const sizes = quick ? [9] : [9, 50, 200]
+  const sizes = fleetOnly || onlySigning ? [] : quick ? [9] : [9, 50, 200]
   for (const n of sizes) {
     // The sequential loops take minutes at N=200: run them once there; the rest three times.
     const runs = quick ? 1 : 3
@@ -166,8 +181,69 @@ async function main(): Promise<void> {
     note(`N=${n}: re-run, nothing to change: seed / shallow / pinbot`, `${sec(m(seedRerun))} / ${sec(m(shallowRerun))} / ${sec(m(pinbotRerun))}`, `seed/pinbot ${x(m(seedRerun), m(pinbotRerun))}, shallow/pinbot ${x(m(shallowRerun), m(pinbotRerun))}`)
   }
 
+  // A fleet past one runner: one process against SHARDS shards run one after another and
+  // merged (report merge), on fresh copies of the same fleet; and pinbot's own CPU per repo.
+  if (!onlySigning) {
+    const n = fleetSize
+    interface Outcomes {
+      results: Array<{ repo: string; outcome: string; reason: string | null }>
+      counts: Record<string, number>
+    }
+    const outcomeOf = (report: Outcomes) => new Map(report.results.map((r) => [r.repo, `${r.outcome}${r.reason ? ` (${r.reason})` : ''}`]))
+    let names = await fleet.reset(n)
+    const file = await manifest(names, path.join(work, 'fleet.json'))
+    const pinArgs = ['cascade', '--manifest', file, '--version', '3.0.0', '--concurrency', String(concurrency), '--json']
+    forge.latencyMs = delayMs
+    // A repo may fail (exit 1) on a loaded machine; the comparison below says where.
+    const single = await timed('node', [cli, ...pinArgs], signingEnv, [0, 1])
+    forge.latencyMs = 0
+    names = await fleet.reset(n)
+    const shards: Run[] = []
+    const reports: string[] = []
+    forge.latencyMs = delayMs
+    for (let k = 1; k <= SHARDS; k++) {
+      const run = await timed('node', [cli, ...pinArgs, '--shard', `${k}/${SHARDS}`], signingEnv, [0, 1])
+      reports.push(path.join(work, `shard-${k}.json`))
+      await writeFile(reports[k - 1], run.stdout)
+      shards.push(run)
+    }
+    forge.latencyMs = 0
+    const merged = await timed('node', [cli, 'report', 'merge', ...reports, '--json'], {}, [0, 1])
+    const one = JSON.parse(single.stdout) as Outcomes
+    const all = JSON.parse(merged.stdout) as Outcomes
+    const [before, after] = [outcomeOf(one), outcomeOf(all)]
+    const differ = [...new Set([...before.keys(), ...after.keys()])].filter((repo) => before.get(repo) !== after.get(repo))
+    const same = differ.length === 0 && JSON.stringify(one.counts) === JSON.stringify(all.counts)
+    const sameText = same ? 'yes' : `NO: ${differ.map((repo) => `${repo} ${before.get(repo)} vs ${after.get(repo)}`).join('; ')}`
+    const shardMs = shards.reduce((sum, r) => sum + r.ms, 0)
+    const pinned = one.counts.updated
+    note(`N=${n}: pinbot cascade, one process`, sec(single.ms), `${one.counts.updated} updated, ${one.counts.failed} failed`)
+    note(`N=${n}: ${SHARDS} shards one after another + report merge`, sec(shardMs + merged.ms), `same outcomes and counts: ${sameText}; shards ${shards.map((r) => sec(r.ms)).join(' + ')}`)
+    note(`N=${n}: pinbot CPU per pinned repo (user+sys / repos), one process`, `${(single.cpuMs! / pinned).toFixed(1)} ms`, `${sec(single.cpuMs!)} CPU for ${pinned} repos`)
+    note(`N=${n}: pinbot CPU per pinned repo, ${SHARDS} shards`, `${(shards.reduce((sum, r) => sum + r.cpuMs!, 0) / pinned).toFixed(1)} ms`, `report merge: ${merged.cpuMs!.toFixed(0)} ms CPU`)
+    note(`N=${n}: pinbot peak RSS, one process / largest shard`, `${single.rssMb!.toFixed(0)} / ${Math.max(...shards.map((r) => r.rssMb!)).toFixed(0)} MB`)
+  }
+
+  // The same signed cascade with an OpenPGP and an SSH key, alternating, so that both see the same machine load.
+  if (!fleetOnly) {
+    const n = quick ? 9 : 200
+    const openpgpRuns: number[] = []
+    const sshRuns: number[] = []
+    for (let r = 0; r < (quick ? 1 : 3); r++) {
+      for (const [runs, keyEnv] of [[openpgpRuns, signingEnv], [sshRuns, sshSigningEnv]] as const) {
+        const names = await fleet.reset(n)
+        forge.latencyMs = delayMs
+        runs.push((await cascade(names, `3.${r}.0`, concurrency, keyEnv)).ms)
+        forge.latencyMs = 0
+      }
+    }
+    const runs = (ms: number[]) => `runs ${ms.map((m) => (m / 1000).toFixed(1)).join(', ')} s`
+    note(`N=${n}: pinbot cascade signed with OpenPGP (ed25519)`, sec(median(openpgpRuns)), runs(openpgpRuns))
+    note(`N=${n}: pinbot cascade signed with SSH (ed25519)`, sec(median(sshRuns)), `ssh/openpgp ${(median(sshRuns) / median(openpgpRuns)).toFixed(2)}x; ${runs(sshRuns)}`)
+  }
+
   // verify-pins against a sequential clone + cat loop (once: it takes a minute at N=200).
-  {
+  if (!onlySigning && !fleetOnly) {
     const n = quick ? 9 : 200
     const names = await fleet.reset(n)
     const file = await manifest(names, path.join(work, 'audit.json'))
@@ -183,7 +259,7 @@ async function main(): Promise<void> {
   }
 
   // History independence: per-repo time, one repo at a time.
-  {
+  if (!onlySigning && !fleetOnly) {
     const n = quick ? 3 : 10
     const perRepo: Record<number, number> = {}
     for (const commits of [1, 5000]) {
@@ -197,7 +273,7 @@ async function main(): Promise<void> {
   }
 
   // The hook's cost on every commit.
-  {
+  if (!onlySigning && !fleetOnly) {
     const pin = path.join(work, '.runtime-version')
     await writeFile(pin, '1.2.3\n')
     const node: number[] = []
@@ -215,8 +291,9 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, ${await git(['--version'])}`
   const table = ['| measurement | median | ratio |', '| --- | ---: | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
   const doc = `# pinbot benchmark results\n\nMachine: ${machine}.\nRun: ${new Date().toISOString().slice(0, 10)}, delay ${delayMs} ms per HTTP request, concurrency ${concurrency}${quick ? ', --quick' : ''}. Template repos: 300 commits, ${Object.keys(TEMPLATE_FILES).length} files. Medians of ${quick ? 1 : '3 runs (the seed loop and the clone loop run once at N=200)'}.\n\n${table}\n`
-  if (!quick) await writeFile(path.join(root, 'bench', 'RESULTS.md'), doc)
-  console.log(`\n${quick ? 'quick run: RESULTS.md not written' : 'written to bench/RESULTS.md'}`)
+  const partial = quick || fleetOnly || onlySigning
+  if (!partial) await writeFile(path.join(root, 'bench', 'RESULTS.md'), doc)
+  console.log(`\n${partial ? 'partial run: RESULTS.md not written' : 'written to bench/RESULTS.md'}`)
 }
 
 await main()

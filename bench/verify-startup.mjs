@@ -1,12 +1,12 @@
-// Cold start-up of `pinbot verify FILE` against `node -e ""` (issue 8: at most 3x).
-// Usage: npm run build && node bench/verify-startup.mjs [runs]
+// Cold start-up of `pinbot verify FILE` and `pinbot --version` against `node -e ""` (issue 8:
+// verify at most 3x). Usage: npm run build && node bench/verify-startup.mjs [runs] [pinbot root]
 // Runs alternate between the commands so load changes on the machine hit all of them.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
-const root = path.resolve(import.meta.dirname, '..')
+const root = path.resolve(process.argv[3] ?? path.resolve(import.meta.dirname, '..'))
 const runs = Number(process.argv[2] ?? 10)
 const dir = mkdtempSync(path.join(tmpdir(), 'pinbot-bench-'))
 const file = path.join(dir, '.runtime-version')
@@ -20,6 +20,7 @@ const commands = {
   'pinbot verify FILE (bin/run.js, fast path)': [path.join(root, 'bin/run.js'), 'verify', file],
   'pinbot verify FILE (through oclif)': [path.join(root, 'test/support/run-oclif.mjs'), 'verify', file],
   'pinbot verify --staged (fast path)': [path.join(root, 'bin/run.js'), 'verify', '--staged'],
+  'pinbot --version': [path.join(root, 'bin/run.js'), '--version'],
 }
 const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]))
 for (let i = 0; i < runs + 1; i++) {

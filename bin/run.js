@@ -1,9 +1,18 @@
 #!/usr/bin/env node
-// `pinbot verify` runs in every pre-commit, so a plain verify invocation skips oclif's
-// start-up (dist/src/contract/verify-cli.js); anything it does not handle falls through to oclif.
+// Two fast paths skip oclif's start-up (several times node's own): `pinbot verify`, which
+// runs in every pre-commit (dist/src/contract/verify-cli.js), and `pinbot --version`, which
+// prints what oclif would. Anything they do not handle falls through to oclif.
+import { readFileSync } from 'node:fs'
+import { arch, platform } from 'node:os'
+
 const argv = process.argv.slice(2)
-const handled = argv[0] === 'verify' && (await (await import('../dist/src/contract/verify-cli.js')).runVerifyFastPath(argv.slice(1)))
-if (!handled) {
-  const { execute } = await import('@oclif/core/execute')
-  await execute({ dir: import.meta.url })
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  const { name, version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  process.stdout.write(`${name}/${version} ${platform()}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}\n`)
+} else {
+  const handled = argv[0] === 'verify' && (await (await import('../dist/src/contract/verify-cli.js')).runVerifyFastPath(argv.slice(1)))
+  if (!handled) {
+    const { execute } = await import('@oclif/core/execute')
+    await execute({ dir: import.meta.url })
+  }
 }

@@ -9,7 +9,7 @@ import type { PinResult } from '../src/pin/pin-result.js'
 import { DEFAULT_RETRIES, pinRemote } from '../src/pin/remote-pin.js'
 import { checkBranchArg } from '../src/git/branch-name.js'
 import { parseForgeUrl, resolveRepo } from '../src/git/repo-ref.js'
-import { remoteFlags, remoteSettings } from './_remote-flags.js'
+import { limitFlag, remoteFlags, remoteSettings } from './_remote-flags.js'
 
 const onlyRemote = { dependsOn: ['remote'] }
 
@@ -27,6 +27,7 @@ export const remotePinFlags = {
   'token-env': { ...remoteFlags['token-env'], ...onlyRemote },
   'token-user': { ...remoteFlags['token-user'], ...onlyRemote },
   timeout: { ...remoteFlags.timeout, ...onlyRemote },
+  limit: limitFlag(onlyRemote),
 }
 
 export interface RemotePinFlags {
@@ -40,9 +41,10 @@ export interface RemotePinFlags {
   'token-env'?: string
   'token-user'?: string
   timeout?: string
+  limit?: string[]
 }
 
-/** The documented `pin --remote --json` object. */
+/** The documented `pin --json` object, local and remote (and each of `cascade --json`'s results). */
 export interface RemotePinJson {
   repo: string
   branch: string | null
@@ -53,6 +55,8 @@ export interface RemotePinJson {
   commit: string | null
   attempts: number
   dryRun?: true
+  /** The URL the forge redirected the repo to: update the manifest (or --remote). */
+  movedTo?: string
   error?: PinResult['error']
 }
 
@@ -76,6 +80,7 @@ export async function runRemotePin(
     branch: flags.branch,
     auth: settings.auth,
     timeoutMs: settings.timeoutMs,
+    limits: settings.limits,
     ...commit,
     requireFile: flags['require-file'],
     allowDowngrade: flags['allow-downgrade'],
@@ -96,6 +101,7 @@ export function remotePinJson(result: PinResult, dryRun = false): RemotePinJson 
     commit: result.commit ?? null,
     attempts: result.attempts,
     ...(dryRun && { dryRun: true as const }),
+    ...(result.movedTo && { movedTo: result.movedTo }),
     ...(result.error && { error: result.error }),
   }
 }

@@ -10,14 +10,14 @@ import { PASSPHRASE_ENV, SIGNING_KEY_ENV } from '../src/identity/key-env.js'
 
 export const signingFlags = {
   'signing-key': Flags.string({
-    description: `armored private key file (default: the key in ${SIGNING_KEY_ENV}); passphrase from ${PASSPHRASE_ENV}`,
+    description: `private key file, OpenPGP (armored) or OpenSSH (default: the key in ${SIGNING_KEY_ENV}); passphrase from ${PASSPHRASE_ENV}`,
     exclusive: ['no-sign'],
   }),
   'no-sign': Flags.boolean({ default: false, description: 'commit unsigned (the only way to commit without a key)' }),
-  'author-name': Flags.string({ description: "author and committer name (default: the key's primary user ID)" }),
-  'author-email': Flags.string({ description: "author and committer email (default: the key's primary user ID); should be a key user-ID email" }),
+  'author-name': Flags.string({ description: "author and committer name (default: the OpenPGP key's primary user ID; required with an SSH key)" }),
+  'author-email': Flags.string({ description: "author and committer email (default: the OpenPGP key's primary user ID, or the SSH key's comment); the forge account's verified email" }),
   'co-author': Flags.string({ multiple: true, multipleNonGreedy: true, description: 'add a "Co-Authored-By: Name <email>" trailer; repeatable' }),
-  message: Flags.string({ default: DEFAULT_MESSAGE_TEMPLATE, description: 'commit subject template; {version} is replaced' }),
+  message: Flags.string({ default: DEFAULT_MESSAGE_TEMPLATE, description: 'commit subject template; must hold {version}, which is replaced' }),
 }
 
 export type SigningFlags = Interfaces.InferredFlags<typeof signingFlags>

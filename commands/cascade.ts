@@ -6,7 +6,8 @@ import { PIN_OUTCOMES } from '../src/pin/pin-result.js'
 import { cascadeOutputs, formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
 import { UsageError } from '../src/errors.js'
 import { createHttpClient } from '../src/git/http.js'
-import { loadManifest, MAX_CONCURRENCY, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
+import { loadManifest, MAX_CONCURRENCY, MAX_PUSHES_PER_MINUTE, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
+import { formatWait, formatWaits, pacedHttpClient, renderWaitsMarkdown, type OriginWait } from '../src/fleet/pacing.js'
 import { fleetRunInfo, formatShard, isSharded, selectShard, type FleetRunInfo } from '../src/fleet/shard.js'
 import { redact } from '../src/redact.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
@@ -23,6 +24,8 @@ export interface CascadeJson extends FleetRunInfo<'cascade'> {
   dryRun: boolean
   results: Array<RemotePinJson & { durationMs: number }>
   counts: { updated: number; unchanged: number; skipped: number; failed: number }
+  /** Each time the forge asked to slow down and the run waited. */
+  waits: OriginWait[]
 }
 
 export default class Cascade extends BaseCommand {
@@ -31,6 +34,7 @@ export default class Cascade extends BaseCommand {
 On a terminal, a live view shows each repo in flight with its phase (reading, signing, pushing, retrying in N s) and each finished repo once, as one line; otherwise each repo's block is printed whole when it finishes, a progress line when nothing finished for 30 s, then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
 With --json: { version, dryRun, results: [one pin --json object per repo], counts: { updated, unchanged, skipped, failed } } on stdout (progress goes to stderr). In GitHub or Gitea Actions, each repo's block is a log group, each failed repo gets an ::error annotation (on stderr), a Markdown summary with the commits (linked by the manifest's commitUrl) is appended to $GITHUB_STEP_SUMMARY, and the counts, the failed repos and the --report path are step outputs ($GITHUB_OUTPUT); a run stopped by bad input reports its error the same way.
 With --shard K/N (one job of a CI matrix), only the repos of shard K: each repo's shard is a hash of its name, the same on every runner; \`report merge\` makes one report of the shards' --json reports.
+With --max-pushes-per-minute N (or the manifest's pace), pushes are spread evenly, at most N a minute, while reads go on concurrently. An answer asking to slow down (429, or 403 with Retry-After or an exhausted rate limit) pauses every request to that forge for the time asked (at most 2 minutes) and sends the request again instead of failing the repo; each wait is logged, counted in the summary and listed in --json (waits).
 Exit 0 when no repo failed; 1 when any failed, after printing the command that re-runs only those (--only); 2 for bad input, before any repo is touched. Re-running with the same version pushes nothing.`
   static override examples = [
     'PINBOT_TOKEN=... PINBOT_SIGNING_KEY="$(cat bot.asc)" <%= config.bin %> cascade --manifest cascade.json --version 0.1.8',
@@ -51,6 +55,12 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     'dry-run': Flags.boolean({ default: false, description: 'do everything except the pushes' }),
     'allow-downgrade': Flags.boolean({ default: false, description: 'lower repos pinned to a higher version (default: skip them)' }),
     only: Flags.string({ multiple: true, helpValue: 'REPO', description: 'pin only these manifest repos (OWNER/NAME or URL); for re-runs' }),
+    'max-pushes-per-minute': Flags.integer({
+      helpValue: 'N',
+      min: 1,
+      max: MAX_PUSHES_PER_MINUTE,
+      description: "spread pushes evenly, at most N a minute; reads stay concurrent (default: the manifest's pace, else unpaced; GitHub: 60)",
+    }),
     ...shardFlags,
     ...remoteFlags,
     ...signingFlags,
@@ -71,7 +81,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const manifest = await loadManifest(flags.manifest)
     const selected = selectRepos(manifest.repos, flags.only ?? [])
     const repos = selectShard(selected, shard)
-    const { auth, timeoutMs } = remoteSettings(flags)
+    const { auth, timeoutMs, limits } = remoteSettings(flags)
     const dryRun = flags['dry-run']
     if (!auth.token && !dryRun) {
       throw new UsageError('missing-token', `no forge token: ${auth.tokenEnv} is not set`, {
@@ -94,7 +104,15 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const concurrency = flags.concurrency ?? manifest.concurrency ?? DEFAULT_CONCURRENCY
     const commit = setup.commit(version)
     // One client for every repo: its keep-alive connections (and TLS sessions) serve them all.
-    const http = createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs })
+    // Pushes paced, and answers asking to slow down waited out per origin (pacing.ts).
+    const maxPushesPerMinute = flags['max-pushes-per-minute'] ?? manifest.pace?.maxPushesPerMinute
+    const waits: OriginWait[] = []
+    const onWait = (wait: OriginWait) => {
+      waits.push(wait)
+      // A live view owns the terminal's last lines: its waits are listed after it.
+      if (!stream.isTTY) write(`${formatWait(wait)}\n`)
+    }
+    const http = pacedHttpClient(createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs }), { maxPushesPerMinute, onWait })
     const pinOne: PinOne = (repo, log, onPhase) =>
       pinRemote({
         repo: { url: repo.url, display: repo.name },
@@ -102,6 +120,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         version,
         auth,
         http,
+        limits,
         ...commit,
         pinFile: manifest.pinFile,
         requireFile: manifest.requireFile,
@@ -118,7 +137,8 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const write = (text: string) => stream.write(redact(text))
     const signed = setup.fingerprint ? `signed by key ${setup.fingerprint}` : 'unsigned'
     const inShard = isSharded(shard) ? `shard ${formatShard(shard)}, ${repos.length} of ${selected.length}` : `${repos.length}`
-    write(`cascade ${version}: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
+    const paced = maxPushesPerMinute ? `, at most ${maxPushesPerMinute} pushes a minute` : ''
+    write(`cascade ${version}: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time${paced}, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
     const progress = createProgressView(stream, { total: repos.length, outcomes: PIN_OUTCOMES, groups: inActions(env), filter: redact })
     const report = await runCascade({ repos, version, concurrency, dryRun, pinOne, preflight: tokenChecked, onEvent: cascadeProgress(progress) }).finally(() => {
       progress.finish()
@@ -127,14 +147,16 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
 
     const failed = failedRepos(report)
     const rerun = failed.length ? rerunCommand(this.argv, failed, `${this.config.bin} cascade`) : undefined
+    if (stream.isTTY) for (const wait of waits) write(`${formatWait(wait)}\n`)
     // On a terminal each repo was printed once as it finished; a log gets the table too.
     const table = stream.isTTY ? '' : `\n${renderSummaryTable(report.results)}\n`
     if (!json) this.out(`${table}\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
+    if (waits.length) (json ? this.err(formatWaits(waits)) : this.out(formatWaits(waits)))
     if (rerun) this.err(renderFailures(report.results, rerun))
     process.exitCode = failed.length ? 1 : 0
     const { command, ...run } = fleetRunInfo('cascade', manifest, repos, shard, this.argv)
-    const document: CascadeJson = { command, version, dryRun, results: report.results.map((result) => ({ ...remotePinJson(result), durationMs: result.durationMs })), counts: report.counts, ...run }
-    const summary = renderStepSummary(report, { rerun, links: { commitUrl: manifest.commitUrl, forge: manifest.forge }, shard })
+    const document: CascadeJson = { command, version, dryRun, results: report.results.map((result) => ({ ...remotePinJson(result), durationMs: result.durationMs })), counts: report.counts, waits, ...run }
+    const summary = renderStepSummary(report, { rerun, links: { commitUrl: manifest.commitUrl, forge: manifest.forge }, shard }) + renderWaitsMarkdown(waits)
     this.publish({ annotations: renderAnnotations(report.results), outputs: cascadeOutputs(report), summary }, document)
     return document
   }

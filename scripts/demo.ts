@@ -4,6 +4,9 @@
  * an ephemeral bot key, a real `pinbot cascade` through the built CLI, an audit with
  * `pinbot verify-pins`, a re-run that pushes nothing, and GnuPG's own verdict on one of
  * the new commits. Everything it creates is removed at the end.
+ *
+ * `npm run demo -- --ssh` (or PINBOT_DEMO_SIGNING=ssh) does the same with an SSH signing key,
+ * audited against an allowed_signers file and judged by git with gpg.format=ssh.
  */
 import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
@@ -18,6 +21,7 @@ const ROOT = path.resolve(import.meta.dirname, '..')
 const WORKFLOW = '.github/workflows/publish-image.yml'
 const VERSION = '0.1.8'
 const BOT = { name: 'Pin Bot', email: 'pinbot@example.com' }
+const SSH = process.argv.includes('--ssh') || process.env.PINBOT_DEMO_SIGNING === 'ssh'
 
 const template = (name: string, pin: string | undefined, workflow = true): Record<string, string> => ({
   'README.md': `# ${name}\n`,
@@ -64,9 +68,15 @@ async function main(): Promise<void> {
     await Promise.all(TEMPLATES.map((t) => forge.createRepo(t.name, { files: t.files, commits: 3, defaultBranch: t.defaultBranch })))
     for (const t of TEMPLATES) process.stdout.write(`  ${t.name.padEnd(18)} ${t.note}\n`)
 
-    heading('An ephemeral bot key')
-    const keyFile = path.join(work.dir, 'pinbot.asc')
-    expectExit('key generate', await pinbot(['key', 'generate', '--name', BOT.name, '--email', BOT.email, '--expires', '1d', '--out', keyFile], {}), 0)
+    heading(`An ephemeral bot key (${SSH ? 'SSH' : 'OpenPGP'})`)
+    const keyFile = path.join(work.dir, SSH ? 'pinbot_ed25519' : 'pinbot.asc')
+    const generate = SSH
+      ? ['key', 'generate', '--format', 'ssh', '--email', BOT.email, '--out', keyFile]
+      : ['key', 'generate', '--name', BOT.name, '--email', BOT.email, '--expires', '1d', '--out', keyFile]
+    expectExit('key generate', await pinbot(generate, {}), 0)
+    // An SSH key holds only the email (its comment): the bot's name comes from the manifest's author.
+    const allowedSigners = path.join(work.dir, 'allowed_signers')
+    if (SSH) await writeFile(allowedSigners, `${BOT.email} ${(await readFile(`${keyFile}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ')}\n`)
 
     const manifest = path.join(work.dir, 'cascade.json')
     const content = {
@@ -74,6 +84,7 @@ async function main(): Promise<void> {
       forge: forge.url,
       repos: TEMPLATES.map((t) => t.name),
       requireFile: WORKFLOW,
+      ...(SSH && { author: BOT }),
       coAuthors: ['Release Manager <release@example.com>'],
       concurrency: 4,
     }
@@ -93,17 +104,26 @@ async function main(): Promise<void> {
     if (pushes !== 0) throw new Error('the re-run pushed')
 
     heading('The audit: which version each template is on, and who signed its pin')
-    await pinbot(['verify-pins', '--manifest', manifest, '--expect', VERSION, '--key', `${keyFile}.pub`], env)
+    await pinbot(['verify-pins', '--manifest', manifest, '--expect', VERSION, '--key', SSH ? allowedSigners : `${keyFile}.pub`], env)
 
-    heading("GnuPG's verdict on templates/go's new commit (branch trunk)")
-    await gnupg.importKey(await readFile(`${keyFile}.pub`, 'utf8'))
     const repo = forge.repoPath('templates/go')
-    process.stdout.write(`${await git(['log', '-1', '--format=commit %H%nAuthor: %an <%ae>%n%n%B', 'trunk'], { cwd: repo })}\n`)
-    const verdict = await gitRun(['verify-commit', 'trunk'], { cwd: repo, env: gnupg.env })
-    process.stdout.write(`$ git verify-commit trunk\n${verdict.stderr}`)
+    let verdict
+    if (SSH) {
+      heading("git's verdict (gpg.format=ssh) on templates/go's new commit (branch trunk)")
+      process.stdout.write(`${await git(['log', '-1', '--format=commit %H%nAuthor: %an <%ae>%n%n%B', 'trunk'], { cwd: repo })}\n`)
+      const args = ['-c', 'gpg.format=ssh', '-c', `gpg.ssh.allowedSignersFile=${allowedSigners}`, 'verify-commit', 'trunk']
+      verdict = await gitRun(args, { cwd: repo })
+      process.stdout.write(`$ git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile=allowed_signers verify-commit trunk\n${verdict.stderr}`)
+    } else {
+      heading("GnuPG's verdict on templates/go's new commit (branch trunk)")
+      await gnupg.importKey(await readFile(`${keyFile}.pub`, 'utf8'))
+      process.stdout.write(`${await git(['log', '-1', '--format=commit %H%nAuthor: %an <%ae>%n%n%B', 'trunk'], { cwd: repo })}\n`)
+      verdict = await gitRun(['verify-commit', 'trunk'], { cwd: repo, env: gnupg.env })
+      process.stdout.write(`$ git verify-commit trunk\n${verdict.stderr}`)
+    }
     expectExit('git verify-commit', verdict.code, 0)
 
-    heading(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s; the forge, the key and the GnuPG home are removed`)
+    heading(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s; the forge${SSH ? ' and the key' : ', the key and the GnuPG home'} are removed`)
   } finally {
     await Promise.all([forge.stop(), gnupg.cleanup(), work.cleanup()])
   }

@@ -1,14 +1,17 @@
 import * as Args from '@oclif/core/args'
+import { readFile } from 'node:fs/promises'
 import { UsageError } from '../../src/errors.js'
 import { SIGNING_KEY_ENV } from '../../src/identity/key-env.js'
-import { describeKey, parseKey, readKeySource } from '../../src/identity/keys.js'
+import { keyFormatOf, readKeySource, registerKeyText } from '../../src/identity/key-source.js'
 import { BaseCommand } from '../_base.js'
 
 export default class KeyShow extends BaseCommand {
-  static override summary = 'Show an OpenPGP key: fingerprint, algorithm, user IDs, dates, status'
-  static override description = `Reads FILE (a private or public key, armored), or the key in ${SIGNING_KEY_ENV} when FILE is omitted. Never prints private material.`
+  static override summary = 'Show an OpenPGP or SSH key: fingerprint, algorithm, user IDs or comment, status'
+  static override description = `Reads FILE (a private or public key: armored OpenPGP, OpenSSH private key, or an SSH .pub line), or the key in ${SIGNING_KEY_ENV} when FILE is omitted. Never prints private material, and needs no passphrase.
+An SSH key is described as \`ssh-keygen -l\` does: bits, SHA256: fingerprint, comment, type (a protected private key's comment is read from FILE.pub beside it).`
   static override examples = [
     '<%= config.bin %> key show pinbot-signing-key.asc.pub',
+    '<%= config.bin %> key show pinbot_ed25519',
     `${SIGNING_KEY_ENV}="$(cat pinbot.asc)" <%= config.bin %> key show --json`,
   ]
   static override enableJsonFlag = true
@@ -23,7 +26,20 @@ export default class KeyShow extends BaseCommand {
       throw new UsageError('key-missing', `no key to show: pass FILE or set ${SIGNING_KEY_ENV}`, { hint: 'Example: pinbot key show pinbot-signing-key.asc.pub' })
     }
     for (const warning of source.warnings) this.warnUser(warning)
-    const key = await describeKey(await parseKey(source))
+    registerKeyText(source)
+    if (keyFormatOf(source) === 'ssh') {
+      const { describeSshKey } = await import('../../src/identity/ssh-keys.js')
+      const companion = args.file ? await readFile(`${args.file}.pub`, 'utf8').catch(() => undefined) : undefined
+      const key = describeSshKey(source, companion)
+      if (!this.jsonEnabled()) {
+        this.out(`${key.bits} ${key.fingerprint} ${key.comment ?? 'no comment'} (${key.algorithm})`)
+        this.out(`kind:        ${key.private ? `SSH private key, ${key.passphraseProtected ? 'passphrase-protected' : 'no passphrase'}` : 'SSH public key'}`)
+        this.out(`public key:  ${key.publicKey}`)
+      }
+      return key
+    }
+    const { describeKey, parseKey } = await import('../../src/identity/keys.js')
+    const key = { format: 'openpgp' as const, ...(await describeKey(await parseKey(source))) }
     if (!this.jsonEnabled()) {
       const status = key.revoked ? 'REVOKED' : key.expired ? 'EXPIRED' : 'valid'
       this.out(`fingerprint:  ${key.fingerprint}`)

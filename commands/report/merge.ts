@@ -3,6 +3,7 @@ import { failedRepos, rerunCommand } from '../../src/fleet/cascade.js'
 import { cascadeOutputs, formatCounts, renderFailures, renderStepSummary, renderSummaryTable } from '../../src/fleet/cascade-report.js'
 import { auditOutputs, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../../src/audit/audit-report.js'
 import { mergeReports, readReportFiles } from '../../src/audit/report-merge.js'
+import { formatWaits, renderWaitsMarkdown } from '../../src/fleet/pacing.js'
 import { BaseCommand } from '../_base.js'
 import { remotePinJson } from '../_pin-remote.js'
 
@@ -23,29 +24,33 @@ Refused with exit 2, naming the files: reports of different commands, manifests 
   async run() {
     const { argv } = await this.parse(ReportMerge)
     const merged = mergeReports(await readReportFiles(argv as string[]))
+    const { waits } = merged
     const json = this.jsonEnabled()
+    const waited = formatWaits(waits)
     const pinFile = merged.run.manifest.pinFile
     if (merged.command === 'cascade') {
       const { report, run } = merged
       const failed = failedRepos(report)
       const rerun = failed.length ? rerunCommand(run.argv, failed, `${this.config.bin} cascade`) : undefined
       if (!json) this.out(`${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${report.dryRun ? ' (dry run: nothing was pushed)' : ''}`)
+      if (waited) (json ? this.err(waited) : this.out(waited))
       if (rerun) this.err(renderFailures(report.results, rerun))
       process.exitCode = failed.length ? 1 : 0
       const { command, ...rest } = run
       const results = report.results.map((result) => ({ ...remotePinJson(result), durationMs: result.durationMs }))
       // The shards' jobs annotated each failure already: the merge adds outputs and the summary only.
-      this.publish({ annotations: [], outputs: cascadeOutputs(report), summary: renderStepSummary(report, { rerun }) })
-      return { command, version: report.version, dryRun: report.dryRun, results, counts: report.counts, ...rest }
+      this.publish({ annotations: [], outputs: cascadeOutputs(report), summary: renderStepSummary(report, { rerun }) + renderWaitsMarkdown(waits) })
+      return { command, version: report.version, dryRun: report.dryRun, results, counts: report.counts, waits, ...rest }
     }
     const { audit, run, signaturesChecked } = merged
     const view = { now: Date.now(), pinFile, signaturesChecked }
     const failed = audit.results.filter((result) => result.status === 'failed').map((result) => result.repo)
     if (!json) this.out(renderAuditReport(audit, view))
+    if (waited) this.err(waited)
     if (failed.length) this.err(`Re-run only the failed repos with:\n  ${rerunCommand(run.argv, failed, `${this.config.bin} verify-pins`)}`)
     process.exitCode = audit.passed ? 0 : 1
-    this.publish({ annotations: [], outputs: auditOutputs(audit, view), summary: renderAuditStepSummary(audit, view) })
+    this.publish({ annotations: [], outputs: auditOutputs(audit, view), summary: renderAuditStepSummary(audit, view) + renderWaitsMarkdown(waits) })
     const { command, ...rest } = run
-    return { command, ...toJsonReport(audit), ...rest }
+    return { command, ...toJsonReport(audit), waits, ...rest }
   }
 }

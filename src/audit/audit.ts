@@ -6,6 +6,7 @@
  * and the one before it is.
  */
 import type { HttpClient } from '../git/http.js'
+import type { Limits } from '../git/limits.js'
 import { MemoryRepo, type TreeEntry } from '../git/memory-repo.js'
 import { pinHistory, type PinHistory } from './pin-history.js'
 import { verifyPinCommit, type PinCommit, type SignatureStatus, type VerifySignature } from './pin-signature.js'
@@ -60,6 +61,7 @@ export interface AuditOptions {
   maxDepth: number
   /** Where the token came from, named in the hint of an auth failure. */
   tokenEnv?: string
+  limits?: Partial<Limits>
 }
 
 /** The change before a non-bot pin change, when that one is the bot's signed pin. */
@@ -98,18 +100,22 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     error: null,
   }
   try {
-    const repo = new MemoryRepo(target.url, options.http, options.tokenEnv)
+    const repo = new MemoryRepo(target.url, options.http, options.tokenEnv, options.limits)
     // A signature check needs the tip's parent to see whether the tip changed the pin.
     const depth = options.verify ? 2 : 1
     const { branch, tip } = await repo.fetch(target.branch, { depth })
     Object.assign(result, { branch, tip })
     const entry = await repo.lookup(tip, options.pinFile)
-    Object.assign(result, await readPinState(repo, entry))
-    if (options.requireFile && !(await repo.lookup(tip, options.requireFile))) {
+    const required = !options.requireFile || Boolean(await repo.lookup(tip, options.requireFile))
+    // Both blobs asked for at once, so that a repo fetched without blobs can get them in one request.
+    const consumer = required ? options.consumer : undefined
+    const [state, reads] = await Promise.all([readPinState(repo, entry), consumer && consumesPin(repo, tip, consumer)])
+    Object.assign(result, state)
+    if (!required) {
       result.skipped = 'missing-required-file'
       return result
     }
-    if (options.consumer) result.consumer = { ...options.consumer, reads: await consumesPin(repo, tip, options.consumer) }
+    if (consumer) result.consumer = { ...consumer, reads: reads! }
     if (!options.verify || !entry) return result
 
     const history = pinHistory(repo, {

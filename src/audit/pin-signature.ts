@@ -6,7 +6,7 @@
  */
 import { splitCommitSignature } from '../identity/commit-signature.js'
 import type { MemoryRepo } from '../git/memory-repo.js'
-import type { SignatureVerdict } from '../identity/signing.js'
+import type { SignatureFormat, SignatureVerdict } from '../identity/signing.js'
 
 export type SignatureStatus =
   | 'signed-by-bot'
@@ -35,10 +35,14 @@ export interface PinCommit {
   distance: number
   author: Person | null
   committer: Person | null
-  /** The key that made the signature, when the signature names it. */
+  /** The signature's format (openpgp, ssh), when signed. */
+  format?: SignatureFormat
+  /** The key that made the signature, when the signature names it (SSH: `SHA256:...`). */
   fingerprint?: string
-  /** The primary user ID of that key, when it is one of the given keys. */
+  /** The primary user ID of that key, when it is one of the given OpenPGP keys. */
   signer?: { name: string; email: string }
+  /** SSH: the allowed_signers principals that trusted the key. */
+  principal?: string
   /** Why the signature is not the bot's, in words. */
   reason?: string
 }
@@ -72,8 +76,10 @@ export async function verifyPinCommit(
     distance,
     author: person(parsed.author),
     committer: person(parsed.committer),
+    ...(verdict.format ? { format: verdict.format } : {}),
     ...(verdict.fingerprint ? { fingerprint: verdict.fingerprint } : {}),
     ...(verdict.signer ? { signer: verdict.signer } : {}),
+    ...(verdict.principal ? { principal: verdict.principal } : {}),
     ...(verdict.reason ? { reason: verdict.reason } : {}),
   }
   return { signature: VERDICT_STATUS[verdict.status], commit }

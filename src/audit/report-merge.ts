@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
 import { countOutcomes, type CascadeReport } from '../fleet/cascade.js'
 import { formatShard, WHOLE_FLEET, type FleetRunInfo, type Shard } from '../fleet/shard.js'
+import type { OriginWait } from '../fleet/pacing.js'
 import { PIN_OUTCOMES, type PinResult } from '../pin/pin-result.js'
 import type { RepoAudit } from './audit.js'
 import { summarizeFleet, type FleetAudit } from './audit-fleet.js'
@@ -22,9 +23,10 @@ export interface ReportFile {
   data: unknown
 }
 
-export type MergedReport =
+export type MergedReport = { waits: OriginWait[] } & (
   | { command: 'cascade'; run: FleetRunInfo<'cascade'>; report: CascadeReport }
   | { command: 'verify-pins'; run: FleetRunInfo<'verify-pins'>; audit: FleetAudit; signaturesChecked: boolean }
+)
 
 type Json = Record<string, any>
 
@@ -198,14 +200,16 @@ export function mergeReports(files: readonly ReportFile[]): MergedReport {
     manifest: { digest: first.manifest.digest, pinFile: first.manifest.pinFile, positions: ordered.map((entry) => entry.position) },
     argv: wholeFleetArgv(first.argv),
   }
+  // Every shard's waits: the forge slowed down the run, whichever job it told.
+  const waits = reports.flatMap((report) => (Array.isArray(report.waits) ? (report.waits as OriginWait[]) : []))
   if (first.command === 'cascade') {
     const results = ordered.map((entry) => pinResultOf(entry.result))
-    return { command: 'cascade', run: { command: 'cascade', ...run }, report: { version: first.version, dryRun: first.dryRun, results, counts: countOutcomes(results) } }
+    return { command: 'cascade', waits, run: { command: 'cascade', ...run }, report: { version: first.version, dryRun: first.dryRun, results, counts: countOutcomes(results) } }
   }
   const signaturesChecked = isObject(first.counts.signatures)
   const audit = summarizeFleet(
     ordered.map((entry) => repoAuditOf(entry.result)),
     { expect: first.expectedFrom === 'expect' ? first.expected : undefined, signaturesChecked },
   )
-  return { command: 'verify-pins', run: { command: 'verify-pins', ...run }, audit, signaturesChecked }
+  return { command: 'verify-pins', waits, run: { command: 'verify-pins', ...run }, audit, signaturesChecked }
 }

@@ -2,13 +2,15 @@
  * `verify-pins` as a library call: audit every repo concurrently over one HTTP client,
  * then judge the fleet. openpgp is only loaded when public keys are given.
  */
-import type { PublicKey } from 'openpgp'
+import type { VerificationKeys } from '../identity/signing.js'
 import { auditRepo, type RepoAudit, type RepoTarget, type VerifySignature } from './audit.js'
 import { summarizeFleet, type FleetAudit } from './audit-fleet.js'
 import type { ForgeAuth } from '../git/auth.js'
 import { DEFAULT_CONCURRENCY } from '../fleet/cascade.js'
 import { createHttpClient } from '../git/http.js'
+import type { Limits } from '../git/limits.js'
 import { runPool } from '../pool.js'
+import { pacedHttpClient, type OriginWait } from '../fleet/pacing.js'
 import type { PinConsumer } from '../pin/pin-consumer.js'
 
 /**
@@ -28,31 +30,35 @@ export interface VerifyPinsOptions {
   consumer?: PinConsumer
   /** The version every repo should be on; default: the highest found. */
   expect?: string
-  /** The bot's public keys; when given, the last pin change of every repo is verified. */
-  publicKeys?: PublicKey[]
+  /** The bot's public keys (OpenPGP, SSH, allowed_signers); when given, the last pin change of every repo is verified. */
+  keys?: VerificationKeys
   maxDepth: number
   concurrency: number
   auth: ForgeAuth
   timeoutMs?: number
+  /** Size caps on what servers send (default: DEFAULT_LIMITS). */
+  limits?: Partial<Limits>
+  /** Called each time the forge asks to slow down and its origin waits (fleet/pacing.ts). */
+  onWait?: (wait: OriginWait) => void
   /** Called as each repo finishes, in completion order. */
   onAudit?: (audit: RepoAudit, index: number) => void
   /** Called as each repo's audit starts. */
   onStart?: (repo: RepoTarget, index: number) => void
 }
 
-async function signatureVerifier(publicKeys: PublicKey[] | undefined): Promise<VerifySignature | undefined> {
-  if (!publicKeys?.length) return undefined
+async function signatureVerifier(keys: VerificationKeys | undefined): Promise<VerifySignature | undefined> {
+  if (!keys || keys.openpgp.length + keys.ssh.length === 0) return undefined
   const { verifyCommitSignature } = await import('../identity/signing.js')
-  return (signed) => verifyCommitSignature({ ...signed, publicKeys })
+  return (signed) => verifyCommitSignature({ ...signed, keys })
 }
 
 export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit> {
-  const verify = await signatureVerifier(options.publicKeys)
-  const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs })
+  const verify = await signatureVerifier(options.keys)
+  const http = pacedHttpClient(createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs }), { onWait: options.onWait })
   try {
     const outcomes = await runPool(options.repos, options.concurrency, async (repo, index) => {
       options.onStart?.(repo, index)
-      const audit = await auditRepo(repo, { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv })
+      const audit = await auditRepo(repo, { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv, limits: options.limits })
       options.onAudit?.(audit, index)
       return audit
     })

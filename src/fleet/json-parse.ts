@@ -30,6 +30,9 @@ export function formatJsonPath(path: JsonPath): string {
     .reduce((out, part) => out + part, '$')
 }
 
+/** Far deeper than any manifest; bounds the recursion, so a hostile file is a syntax error, not a stack overflow. */
+export const MAX_JSON_DEPTH = 100
+
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
 const ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y
 
@@ -81,6 +84,7 @@ export function parseJson(text: string, onDuplicateKey: (path: JsonPath) => void
   const readValue = (path: JsonPath): unknown => {
     skipSpace()
     const char = text[at]
+    if ((char === '{' || char === '[') && path.length >= MAX_JSON_DEPTH) fail(`nested deeper than ${MAX_JSON_DEPTH} levels`)
     if (char === '{') return readObject(path)
     if (char === '[') return readArray(path)
     if (char === '"') return readString()

@@ -39,6 +39,8 @@ export interface Manifest {
   coAuthors: string[]
   message?: string
   concurrency?: number
+  /** Pushes a minute at most, spread evenly (`--max-pushes-per-minute` overrides it). */
+  pace?: { maxPushesPerMinute: number }
   /** How the forge links a commit, e.g. `{forge}/{repo}/commit/{commit}`; reports link commit ids with it. */
   commitUrl?: string
 }
@@ -51,6 +53,8 @@ export interface ManifestProblem {
 
 export const MIN_CONCURRENCY = 1
 export const MAX_CONCURRENCY = 64
+export const MAX_PUSHES_PER_MINUTE = 6000
+export const PACE_KEYS = ['maxPushesPerMinute'] as const
 
 export class ManifestError extends UsageError {
   constructor(
@@ -164,12 +168,15 @@ function parseForge(value: unknown, path: JsonPath, report: Report): string | un
 }
 
 function parseRepoRef(value: unknown, path: JsonPath, report: Report, forge: string): Omit<ManifestRepo, 'branch'> | undefined {
-  const text = string(value, path, report)
-  if (text === undefined) return undefined
-  if (text.includes('://')) {
+  const given = string(value, path, report)
+  if (given === undefined) return undefined
+  if (given.includes('://')) {
+    // git drops a clone URL's trailing slashes (`x.git/` must not become `x.git//info/refs`).
+    const stripped = given.replace(/\/+$/, '')
+    const text = /:\/\/./.test(stripped) ? stripped : given
     const url = httpUrl(text, path, report)
     if (!url) return undefined
-    if (text.endsWith('/') || url.pathname === '/') {
+    if (url.pathname === '/') {
       report(path, `expected a repository URL such as ${forge || 'https://forge'}/OWNER/NAME.git, found ${describe(text)}`)
       return undefined
     }
@@ -177,6 +184,7 @@ function parseRepoRef(value: unknown, path: JsonPath, report: Report, forge: str
     const name = bare.startsWith(`${forge}/`) ? bare.slice(forge.length + 1) : url.pathname.slice(1).replace(/\.git$/, '')
     return { name, url: text }
   }
+  const text = given
   if (!REPO_NAME.test(text)) {
     report(path, `expected OWNER/NAME or an http(s) URL, found ${describe(text)}`)
     return undefined
@@ -267,6 +275,19 @@ function parseConcurrency(value: unknown, path: JsonPath, report: Report): numbe
   return undefined
 }
 
+function parsePace(value: unknown, path: JsonPath, report: Report): Manifest['pace'] {
+  if (!isObject(value)) {
+    report(path, `expected { "maxPushesPerMinute": N }, found ${describe(value)}`)
+    return undefined
+  }
+  checkKeys(value, path, report, PACE_KEYS, PACE_KEYS)
+  if (!Object.hasOwn(value, 'maxPushesPerMinute')) return undefined
+  const rate = value.maxPushesPerMinute
+  if (typeof rate === 'number' && Number.isInteger(rate) && rate >= 1 && rate <= MAX_PUSHES_PER_MINUTE) return { maxPushesPerMinute: rate }
+  report([...path, 'maxPushesPerMinute'], `expected an integer from 1 to ${MAX_PUSHES_PER_MINUTE}, found ${describe(rate)}`)
+  return undefined
+}
+
 type Parser = (value: unknown, path: JsonPath, report: Report, forge: string) => unknown
 
 /**
@@ -291,6 +312,7 @@ const TOP_LEVEL = {
     return undefined
   },
   concurrency: parseConcurrency,
+  pace: parsePace,
   commitUrl: (value, path, report) =>
     matching(value, path, report, COMMIT_URL, 'a URL template with {commit} (and optionally {forge}, {repo}), such as "{forge}/{repo}/commit/{commit}"'),
 } satisfies Record<string, Parser>
@@ -324,7 +346,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
   }
   if (problems.length) throw new ManifestError(file, problems)
 
-  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, commitUrl } = parsed
+  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, pace, commitUrl } = parsed
   const consumer = parsed.consumer && { file: consumerFile!, contains: parsed.consumer.contains ?? pinFile }
   return {
     forge,
@@ -336,6 +358,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
     coAuthors,
     ...(message !== undefined && { message }),
     ...(concurrency !== undefined && { concurrency }),
+    ...(pace !== undefined && { pace }),
     ...(commitUrl !== undefined && { commitUrl }),
   }
 }

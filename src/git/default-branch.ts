@@ -6,6 +6,7 @@
 import type { ForgeAuth } from './auth.js'
 import { PinbotError, toPinbotError } from '../errors.js'
 import { createHttpClient, type HttpClient } from './http.js'
+import type { Limits } from './limits.js'
 import { runPool } from '../pool.js'
 import type { RepoRef } from './repo-ref.js'
 import { advertisedRefs } from './smart-http.js'
@@ -51,18 +52,18 @@ export function resolveHead({ refs, symrefs }: Pick<RefAdvertisement, 'refs' | '
   return { branch, tip }
 }
 
-async function readDefaultBranch(url: string, http: HttpClient, tokenEnv?: string): Promise<string> {
-  return resolveHead(await advertisedRefs(http, url, { phase: 'read', tokenEnv })).branch
+async function readDefaultBranch(url: string, http: HttpClient, tokenEnv: string | undefined, maxBytes: number | undefined): Promise<string> {
+  return resolveHead(await advertisedRefs(http, url, { phase: 'read', tokenEnv }, maxBytes)).branch
 }
 
 export async function resolveDefaultBranches(
   repos: readonly RepoRef[],
-  options: { auth: ForgeAuth; timeoutMs?: number; concurrency: number },
+  options: { auth: ForgeAuth; timeoutMs?: number; concurrency: number; limits?: Pick<Limits, 'advertisement'> },
 ): Promise<DefaultBranchResult[]> {
   // One client for all repos: its keep-alive agent reuses connections to the same forge.
   const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs })
   try {
-    const outcomes = await runPool(repos, options.concurrency, (repo) => readDefaultBranch(repo.url, http, options.auth.tokenEnv))
+    const outcomes = await runPool(repos, options.concurrency, (repo) => readDefaultBranch(repo.url, http, options.auth.tokenEnv, options.limits?.advertisement))
     return outcomes.map((outcome, i) =>
       outcome.ok ? { repo: repos[i].display, branch: outcome.value } : { repo: repos[i].display, error: toPinbotError(outcome.error).toJSON() },
     )

@@ -1,14 +1,25 @@
 /**
- * The HTTP client under pinbot's smart-HTTP exchanges (smart-http.ts, the token check):
- * - `Authorization` sent up front when a token is configured, so no request is wasted
- *   on a 401 challenge;
- * - a per-request idle timeout, and network/timeout failures raised as typed errors;
- * - one keep-alive agent per client, so the requests of a run reuse connections.
+ * The HTTP client under pinbot's smart-HTTP exchanges (smart-http.ts, the token check),
+ * on undici, behaving like git's own:
+ * - proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case; CONNECT for https), via
+ *   undici's EnvHttpProxyAgent; one keep-alive dispatcher per client, shared by every repo;
+ * - `User-Agent: pinbot/VERSION`; `Authorization` sent up front, only to the origins the
+ *   token is for (`tokenOrigins`) and never to an origin a redirect leads to;
+ * - redirects as git's `http.followRedirects=initial`: followed on a repo's first request
+ *   (`info/refs`), bounded, never from https to http; later requests of that repo go to the
+ *   new base (`movedTo` names it);
+ * - reads (GET, upload-pack POST) retried on 429/502/503/504, resets and timeouts, with
+ *   jittered exponential backoff honouring Retry-After up to a cap; a push never is;
+ * - an idle timeout per request and, per repo (`scoped`), a deadline signal; every
+ *   failure typed (http-errors.ts).
  */
-import http from 'node:http'
-import https from 'node:https'
+import { readFileSync } from 'node:fs'
+import { STATUS_CODES } from 'node:http'
+import { createRequire } from 'node:module'
+import type { Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentType } from 'undici'
 import { PinbotError } from '../errors.js'
 import { registerSecret } from '../redact.js'
+import { isTransient, transportError } from './http-errors.js'
 
 export interface GitHttpRequest {
   url: string
@@ -28,6 +39,16 @@ export interface GitHttpResponse {
 
 export interface HttpClient {
   request(req: GitHttpRequest): Promise<GitHttpResponse>
+  /** The base a repo's requests went to after a redirect of its first request, if one did. */
+  movedTo?(repoUrl: string): string | undefined
+}
+
+/** One repo's view of a shared client: its deadline and its log. */
+export interface RequestScope {
+  /** Aborts every request of the repo (its deadline, an interrupt); the reason is what they fail with. */
+  signal?: AbortSignal
+  /** The repo's log: each retry is written there. */
+  log?: (line: string) => void
 }
 
 export interface HttpClientOptions {
@@ -35,14 +56,59 @@ export interface HttpClientOptions {
   token?: string
   /** Basic-auth user name sent with the token (GitLab wants `oauth2`). */
   tokenUser?: string
+  /** Origins (`https://host:port`) the token is sent to; default: the origin of each request as given. */
+  tokenOrigins?: readonly string[]
   /** Idle timeout per request, in milliseconds. */
   timeoutMs?: number
-  /** Called once per request, for request counting and progress. */
+  /** Re-attempts of a read after a transient failure (default 3). */
+  retries?: number
+  /** First backoff delay in milliseconds (default 250; doubled per attempt, jittered). */
+  retryDelayMs?: number
+  /** Called once per request sent (redirect hops and retries included), for counting and progress. */
   onRequest?: (req: { method: string; url: string }) => void
+}
+
+export interface SharedHttpClient extends HttpClient {
+  scoped(scope: RequestScope): HttpClient
+  destroy(): void
 }
 
 export const DEFAULT_TOKEN_USER = 'pinbot'
 export const DEFAULT_TIMEOUT_MS = 30_000
+export const DEFAULT_HTTP_RETRIES = 3
+/** git's curl follows up to 20; a forge's rename is one hop, an http->https upgrade another. */
+export const MAX_REDIRECTS = 5
+/** The longest Retry-After honoured; a server asking for more gets this. */
+const RETRY_AFTER_CAP_MS = 20_000
+const BACKOFF_CAP_MS = 5_000
+const RETRY_STATUSES = new Set([429, 502, 503, 504])
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
+
+function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'pinbot' && pkg.version) return pkg.version
+    } catch {
+      // not here: one level up
+    }
+  }
+  return 'unknown'
+}
+
+export const USER_AGENT = `pinbot/${packageVersion()}`
+
+/*
+ * The two parts of undici used here, loaded on their own: undici's index also loads fetch,
+ * WebSocket, caches and mocks, which cost ~120 ms of CPU at every start (measured: index
+ * 170-230 ms, these two 60-80 ms, node:http 10-20 ms); every request goes through them.
+ */
+const undiciModule = createRequire(import.meta.url)
+const EnvHttpProxyAgent = undiciModule('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentType
+const dispatchRequest = undiciModule('undici/lib/api/api-request.js') as (
+  this: Dispatcher,
+  options: Dispatcher.RequestOptions,
+) => Promise<Dispatcher.ResponseData>
 
 function basicAuthHeader(token: string, user = DEFAULT_TOKEN_USER): string {
   return `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`
@@ -52,11 +118,11 @@ function basicAuthHeader(token: string, user = DEFAULT_TOKEN_USER): string {
 export async function collectBytes(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = []
   for await (const chunk of body) chunks.push(chunk)
-  return Buffer.concat(chunks)
+  return chunks.length === 1 ? Buffer.from(chunks[0].buffer, chunks[0].byteOffset, chunks[0].byteLength) : Buffer.concat(chunks)
 }
 
-/** Strip credentials before a URL is used in a message. */
-function displayUrl(url: string): string {
+/** Strip credentials and the query before a URL is used in a message. */
+function displayUrl(url: string | URL): string {
   const u = new URL(url)
   u.username = ''
   u.password = ''
@@ -64,81 +130,201 @@ function displayUrl(url: string): string {
   return u.toString()
 }
 
-/** The response body, with a connection lost mid-body raised as a typed `network` error. */
-async function* typedBodyErrors(res: http.IncomingMessage, what: string): AsyncIterableIterator<Uint8Array> {
-  try {
-    for await (const chunk of res) yield chunk as Uint8Array
-  } catch (error) {
-    if (error instanceof PinbotError) throw error
-    throw new PinbotError('network', `${what} failed while reading the response: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      hint: 'check the forge URL and that the server is reachable',
-    })
+/** A repo base as git keeps it: no trailing slashes (nginx with `merge_slashes off` answers 500 to `x.git//info/refs`). */
+export function normalizeRepoUrl(url: string): string {
+  const u = new URL(url)
+  u.pathname = u.pathname.replace(/\/+$/, '')
+  return u.toString().replace(/\/+$/, '')
+}
+
+async function* once(bytes: Buffer): AsyncIterableIterator<Uint8Array> {
+  yield bytes
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal!.reason)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** Retry-After in milliseconds (seconds or an HTTP date), capped; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined
+  const ms = /^\d+$/.test(header.trim()) ? Number(header.trim()) * 1000 : Date.parse(header) - now
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), RETRY_AFTER_CAP_MS) : undefined
+}
+
+/** Exponential from `base`, capped, each delay jittered to 50-150 %. */
+function backoffMs(base: number, retry: number): number {
+  return Math.round(Math.min(base * 2 ** (retry - 1), BACKOFF_CAP_MS) * (0.5 + Math.random()))
+}
+
+function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const key in headers) {
+    const value = headers[key]
+    if (value !== undefined) out[key] = typeof value === 'string' ? value : value.join(', ')
+  }
+  return out
+}
+
+/** `https://host/x.git/info/refs?service=...` -> `https://host/x.git`, or undefined when not an info/refs URL. */
+function infoRefsBase(url: URL): string | undefined {
+  if (!url.pathname.endsWith('/info/refs')) return undefined
+  return `${url.origin}${url.pathname.slice(0, -'/info/refs'.length)}`
+}
+
+export function createHttpClient(options: HttpClientOptions = {}): SharedHttpClient {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const retries = options.retries ?? DEFAULT_HTTP_RETRIES
+  const retryDelayMs = options.retryDelayMs ?? 250
+  const auth = options.token ? basicAuthHeader(options.token, options.tokenUser) : undefined
+  if (options.token) registerSecret(options.token)
+  if (auth) registerSecret(auth.slice('Basic '.length))
+  const tokenOrigins = options.tokenOrigins && new Set(options.tokenOrigins.map((origin) => new URL(origin).origin))
+  // The proxy settings are read once, as curl does; undici would read the environment at every request.
+  const env = process.env
+  const dispatcher = new EnvHttpProxyAgent({
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    httpProxy: env.http_proxy ?? env.HTTP_PROXY,
+    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY,
+    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
+  })
+  /** Repo bases moved by a redirect of their first request: old base -> new base. */
+  const moved = new Map<string, string>()
+
+  function rebase(url: string): string {
+    for (const [from, to] of moved) if (url.startsWith(`${from}/`)) return to + url.slice(from.length)
+    return url
+  }
+
+  /** The token goes only to the origin the caller named, and only if it is one the token is for. */
+  function authFor(target: URL, requested: URL): string | undefined {
+    if (!auth || target.origin !== requested.origin) return undefined
+    return !tokenOrigins || tokenOrigins.has(target.origin) ? auth : undefined
+  }
+
+  async function sendOnce(url: URL, requested: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, scope: RequestScope) {
+    const authorization = authFor(url, requested)
+    options.onRequest?.({ method, url: displayUrl(url) })
+    try {
+      return await dispatchRequest.call(dispatcher, {
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: method as Dispatcher.HttpMethod,
+        headers: { ...headers, 'user-agent': USER_AGENT, ...(authorization && { authorization }) },
+        body,
+        signal: scope.signal,
+      })
+    } catch (error) {
+      if (scope.signal?.aborted) throw scope.signal.reason
+      throw transportError(error, `${method} ${displayUrl(url)}`, timeoutMs, 'request')
+    }
+  }
+
+  /** The first request of a repo: redirects followed, bounded, never to plain http; the new base remembered. */
+  async function sendInitial(requested: URL, method: string, headers: Record<string, string>, scope: RequestScope) {
+    let url = requested
+    for (let hop = 0; ; hop++) {
+      const res = await sendOnce(url, requested, method, headers, undefined, scope)
+      const location = res.headers.location
+      if (!REDIRECT_STATUSES.has(res.statusCode) || typeof location !== 'string') {
+        const from = infoRefsBase(requested)
+        const to = infoRefsBase(url)
+        if (url !== requested && from && to && from !== to) moved.set(from, to)
+        return { res, url }
+      }
+      await res.body.dump().catch(() => {})
+      const next = new URL(location, url)
+      if (hop + 1 > MAX_REDIRECTS) throw redirectError(requested, `more than ${MAX_REDIRECTS} redirects`)
+      if (url.protocol === 'https:' && next.protocol !== 'https:') throw redirectError(requested, `a redirect from https to ${displayUrl(next)}, refused`)
+      if (!infoRefsBase(next)) throw redirectError(requested, `a redirect to ${displayUrl(next)}, which is not a git repository URL`)
+      scope.log?.(`redirected: ${displayUrl(url)} -> ${displayUrl(next)} (HTTP ${res.statusCode})`)
+      url = next
+    }
+  }
+
+  async function send(req: GitHttpRequest, scope: RequestScope): Promise<GitHttpResponse> {
+    const method = req.method ?? 'GET'
+    const requested = new URL(req.url)
+    const target = new URL(rebase(req.url))
+    const headers = { ...req.headers }
+    const body = req.body && (await collectBytes(req.body))
+    const initial = method === 'GET' && infoRefsBase(target) !== undefined
+    // A push is never resent blindly: its outcome is the caller's to find out (remote-pin.ts).
+    const isRead = method === 'GET' || target.pathname.endsWith('/git-upload-pack')
+
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown
+      let delay: number | undefined
+      try {
+        const { res, url } = initial
+          ? await sendInitial(target, method, headers, scope)
+          : { res: await sendOnce(target, requested, method, headers, body, scope), url: target }
+        const what = `${method} ${displayUrl(url)}`
+        const responseHeaders = flatHeaders(res.headers)
+        const answer = (payload: AsyncIterableIterator<Uint8Array>): GitHttpResponse => ({
+          url: url.toString(),
+          method,
+          statusCode: res.statusCode,
+          statusMessage: STATUS_CODES[res.statusCode] ?? '',
+          headers: responseHeaders,
+          body: payload,
+        })
+        if (!isRead) return answer(typedBody(res.body, what, scope))
+        if (RETRY_STATUSES.has(res.statusCode) && attempt <= retries) {
+          await res.body.dump().catch(() => {})
+          failure = `HTTP ${res.statusCode}`
+          delay = retryAfterMs(responseHeaders['retry-after'])
+        } else {
+          // A read is taken whole here, so that a reset or a stall mid-answer can be retried too.
+          return answer(once(await collectBytes(typedBody(res.body, what, scope))))
+        }
+      } catch (error) {
+        if (scope.signal?.aborted) throw scope.signal.reason
+        if (!isRead || attempt > retries || !isTransient(error)) throw error
+        failure = (error as Error).message
+      }
+      const wait = Math.max(delay ?? 0, backoffMs(retryDelayMs, attempt))
+      scope.log?.(`${method} ${displayUrl(target)}: ${String(failure)}; retry ${attempt} of ${retries} in ${wait} ms`)
+      await sleep(wait, scope.signal)
+    }
+  }
+
+  async function* typedBody(body: AsyncIterable<Uint8Array>, what: string, scope: RequestScope): AsyncIterableIterator<Uint8Array> {
+    try {
+      for await (const chunk of body) yield chunk
+    } catch (error) {
+      if (scope.signal?.aborted) throw scope.signal.reason
+      throw transportError(error, what, timeoutMs, 'response')
+    }
+  }
+
+  const client = (scope: RequestScope): HttpClient => ({
+    request: (req) => send(req, scope),
+    movedTo: (repoUrl) => moved.get(normalizeRepoUrl(repoUrl)),
+  })
+  return {
+    ...client({}),
+    scoped: client,
+    destroy() {
+      dispatcher.destroy().catch(() => {})
+    },
   }
 }
 
-export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { destroy(): void } {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const auth = options.token ? basicAuthHeader(options.token, options.tokenUser) : undefined
-  if (options.token) registerSecret(options.token)
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true }),
-    'https:': new https.Agent({ keepAlive: true }),
-  }
-
-  async function send(req: GitHttpRequest): Promise<GitHttpResponse> {
-    const method = req.method ?? 'GET'
-    const target = new URL(req.url)
-    const headers: Record<string, string> = { ...req.headers }
-    if (auth) headers.authorization = auth
-    const body = req.body && (await collectBytes(req.body))
-    if (body) headers['content-length'] = String(body.length)
-    options.onRequest?.({ method, url: displayUrl(req.url) })
-    const transport = target.protocol === 'https:' ? https : http
-    const agent = agents[target.protocol as 'http:' | 'https:']
-
-    return new Promise<GitHttpResponse>((resolve, reject) => {
-      let response: http.IncomingMessage | undefined
-      const clientRequest = transport.request(target, { method, headers, agent }, (res) => {
-        response = res
-        const responseHeaders: Record<string, string> = {}
-        for (const [key, value] of Object.entries(res.headers)) {
-          if (value !== undefined) responseHeaders[key] = Array.isArray(value) ? value.join(', ') : value
-        }
-        resolve({
-          url: req.url,
-          method,
-          statusCode: res.statusCode ?? 0,
-          statusMessage: res.statusMessage ?? '',
-          headers: responseHeaders,
-          body: typedBodyErrors(res, `${method} ${displayUrl(req.url)}`),
-        })
-      })
-      clientRequest.setTimeout(timeoutMs, () => {
-        const error = new PinbotError('timeout', `no response from ${displayUrl(req.url)} within ${timeoutMs / 1000} s`, {
-          hint: 'the server is slow or hanging; raise --timeout or retry later',
-        })
-        // A body that stalls after the headers must fail too: without this its reader
-        // waits forever and the process exits with the work silently unfinished.
-        response?.destroy(error)
-        clientRequest.destroy(error)
-      })
-      clientRequest.on('error', (error: NodeJS.ErrnoException) => {
-        if (error instanceof PinbotError) return reject(error)
-        reject(
-          new PinbotError('network', `${method} ${displayUrl(req.url)} failed: ${error.code ?? error.message}`, {
-            hint: 'check the forge URL and that the server is reachable',
-          }),
-        )
-      })
-      clientRequest.end(body)
-    })
-  }
-
-  return {
-    request: send,
-    destroy() {
-      agents['http:'].destroy()
-      agents['https:'].destroy()
-    },
-  }
+function redirectError(requested: URL, what: string): PinbotError {
+  return new PinbotError('redirect', `${displayUrl(requested)}: ${what}`, {
+    hint: 'check the repo URL in the manifest (or --remote): git would refuse this redirect too',
+  })
 }

@@ -19,9 +19,10 @@ import { parsePushReport, receivePackRequest, refusalOf, type PushReport } from 
 import { RemoteError, malformedAnswerError, pushRefusedError, type ErrorContext } from './remote-errors.js'
 import type { Signer } from '../identity/signing.js'
 import { quotedName, serverText } from './server-text.js'
-import { advertisedRefs, parseAnswer, smartHttpExchange } from './smart-http.js'
+import { advertisedRefs, parseAnswer, readAnswer, smartHttpExchange, smartHttpStream } from './smart-http.js'
 import { BadTreeError, MalformedTreeError, checkTree, parseTree, treeWithEntry, type TreeEntry } from './tree.js'
-import { parseUploadPackAnswer, uploadPackRequest } from './upload-pack.js'
+import { readUploadPackAnswer, uploadPackRequest } from './upload-pack.js'
+import { DEFAULT_LIMITS, type Limits } from './limits.js'
 
 export type { TreeEntry }
 
@@ -54,16 +55,23 @@ export class MemoryRepo {
   private objects = new Map<string, GitObject>()
   /** Objects written since the last fetch: what a push sends. */
   private readonly written = new Set<string>()
-  /** What the last fetch was: the tip and how deep, so that `deepen` can ask for more. */
-  private fetched?: { tip: string; depth: number; capabilities: ReadonlySet<string> }
+  /** What the last fetch was: the tip, how deep, and its shallow boundary, so that `deepen` asks for only what is new. */
+  private fetched?: { tip: string; depth: number; capabilities: ReadonlySet<string>; shallow: Set<string> }
   private readonly read: ErrorContext
+  private readonly limits: Limits
+
+  private readonly url: string
 
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly http: HttpClient,
     tokenEnv?: string,
+    limits: Partial<Limits> = {},
   ) {
     this.read = { phase: 'read', tokenEnv }
+    // git keeps a repo's base without trailing slashes (`x.git//info/refs` fails on some servers).
+    this.url = url.replace(/\/+$/, '')
+    this.limits = { ...DEFAULT_LIMITS, ...limits }
   }
 
   /**
@@ -72,40 +80,50 @@ export class MemoryRepo {
    * What an earlier fetch brought is dropped.
    */
   async fetch(branch?: string, options: { depth?: number } = {}): Promise<{ tip: string; branch: string }> {
-    const advertised = await advertisedRefs(this.http, this.url, this.read)
+    const advertised = await advertisedRefs(this.http, this.url, this.read, this.limits.advertisement)
     const { refs, capabilities } = advertised
     const { branch: resolved, tip } = branch ? { branch, tip: refs.get(`refs/heads/${branch}`) } : resolveHead(advertised)
     if (!tip) throw branchNotFound(branch!)
     this.objects = new Map()
     this.written.clear()
-    this.fetched = { tip, depth: options.depth ?? 1, capabilities }
+    this.fetched = { tip, depth: options.depth ?? 1, capabilities, shallow: new Set() }
     await this.fetchPack()
     return { tip, branch: resolved }
   }
 
-  /** Deepen the fetched history by `by` more commits. */
+  /**
+   * Deepen the fetched history by `by` more commits. The request names the shallow
+   * boundary and the tip held, so the server sends only the newly reached commits and
+   * the objects they add.
+   */
   async deepen(by: number): Promise<void> {
     if (!this.fetched) throw new Error('deepen before fetch')
     this.fetched.depth += by
-    await this.fetchPack()
+    await this.fetchPack({ shallow: this.fetched.shallow, haves: [this.fetched.tip] })
   }
 
   /** The pack of the fetched tip, `depth` deep (one request, no ref discovery: the tip is known). */
-  private async fetchPack(): Promise<void> {
-    const { tip, depth, capabilities } = this.fetched!
-    const answer = await smartHttpExchange(
+  private async fetchPack(held?: { shallow: Iterable<string>; haves: string[] }): Promise<void> {
+    const fetched = this.fetched!
+    const body = await smartHttpStream(
       this.http,
       {
         url: `${this.url}/git-upload-pack`,
         method: 'POST',
         headers: { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' },
-        body: [parseAnswer(() => uploadPackRequest(tip, depth, capabilities))],
+        body: [parseAnswer(() => uploadPackRequest(fetched.tip, fetched.depth, fetched.capabilities, held))],
       },
       'application/x-git-upload-pack-result',
       this.read,
     )
-    const objects = parseAnswer(() => readPack(parseUploadPackAnswer(answer).pack, (base) => this.objects.get(base)))
+    const limits = { object: this.limits.object, total: this.limits.pack }
+    const { objects, shallow, unshallow } = await readAnswer(async () => {
+      const answer = await readUploadPackAnswer(body, this.limits.pack)
+      return { ...answer, objects: await readPack(answer.pack, (base) => this.objects.get(base), limits) }
+    })
     for (const [oid, object] of objects) this.objects.set(oid, object)
+    for (const oid of unshallow) fetched.shallow.delete(oid)
+    for (const oid of shallow) fetched.shallow.add(oid)
   }
 
   private object(oid: string, type: ObjectType): Buffer {
@@ -241,12 +259,15 @@ export class MemoryRepo {
         },
         'application/x-git-receive-pack-result',
         context,
+        // A push report is a few lines; the advertisement's limit bounds it generously.
+        { name: 'advertisement', max: this.limits.advertisement },
       )
     } catch (error) {
       const cause = error as PinbotError
       if (cause.code !== 'network' && cause.code !== 'timeout') throw cause
       throw new RemoteError(cause.code, `${cause.message}; the push was sent and may or may not have landed`, {
         hint: 'run again: a repo that got the pin reports unchanged',
+        outcomeUnknown: true,
         cause,
       })
     }

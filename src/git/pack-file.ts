@@ -5,7 +5,9 @@
  * object, each delta applied once, and no index written.
  */
 import { createHash } from 'node:crypto'
+import { promisify } from 'node:util'
 import zlib from 'node:zlib'
+import { DEFAULT_LIMITS, LimitExceededError, MAX_DELTA_DEPTH, deltaTooDeepError, formatSize } from './limits.js'
 
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag'
 
@@ -37,16 +39,39 @@ export class CorruptPackError extends Error {
 /** A delta entry waiting for its base: the base's offset (OFS_DELTA) or object id (REF_DELTA). */
 interface Delta {
   offset: number
-  base: number | string
   data: Buffer
 }
+
+/** What readPack may hold: `object` bytes per object, `total` bytes of objects in all. */
+export interface PackLimits {
+  object: number
+  total: number
+}
+
+const inflateAsync = promisify(zlib.inflate) as unknown as (data: Buffer, options: zlib.ZlibOptions & { info: true }) => Promise<Inflated>
+interface Inflated {
+  buffer: Buffer
+  engine: { bytesWritten: number }
+}
+/** Entries larger than this inflate on the thread pool, not on the event loop. */
+const ASYNC_INFLATE = 1 << 20
+/** The longest stretch of parsing before other repos' requests get their turn. */
+const SLICE_MS = 10
 
 /**
  * Every object of a version-2 pack (as git's upload-pack sends it), keyed by oid, with
  * OFS_DELTA and REF_DELTA resolved. A REF_DELTA base that is not in the pack (a thin pack)
  * is looked up with `base(oid)`. Verifies the trailing SHA-1 of the pack.
+ *
+ * Bounded and fair: each delta is applied once, when its base is ready (linear in the
+ * pack), no chain deeper than git writes, no object or total over `limits`, and the
+ * event loop is yielded to every few milliseconds (and large objects inflate off it).
  */
-export function readPack(pack: Uint8Array, base?: (oid: string) => GitObject | undefined): Map<string, GitObject> {
+export async function readPack(
+  pack: Uint8Array,
+  base?: (oid: string) => GitObject | undefined,
+  limits: PackLimits = { object: DEFAULT_LIMITS.object, total: DEFAULT_LIMITS.pack },
+): Promise<Map<string, GitObject>> {
   const buf = Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength)
   const end = buf.length - 20 // the trailing checksum starts here
   if (end < 12) throw new CorruptPackError(`truncated pack: ${buf.length} bytes is less than a header and a checksum`)
@@ -56,22 +81,50 @@ export function readPack(pack: Uint8Array, base?: (oid: string) => GitObject | u
   const count = buf.readUInt32BE(8)
 
   const objects = new Map<string, GitObject>()
-  const byOffset = new Map<number, GitObject>() // for OFS_DELTA bases
-  const outside = new Map<string, GitObject | undefined>() // thin-pack bases, each asked once
-  const store = (offset: number, object: GitObject): void => {
-    byOffset.set(offset, object)
-    objects.set(objectId(object.type, object.content), object)
+  const byOffset = new Map<number, { object: GitObject; depth: number }>() // for OFS_DELTA bases
+  const depths = new Map<string, number>() // each object's delta chain depth, by oid
+  const waiting = new Map<number | string, Delta[]>() // deltas by the base they wait for
+  let total = 0
+  let slice = performance.now()
+  const fair = async (): Promise<void> => {
+    if (performance.now() - slice < SLICE_MS) return
+    await new Promise((resolve) => setImmediate(resolve))
+    slice = performance.now()
   }
-  const resolve = (delta: Delta): boolean => {
-    const source = typeof delta.base === 'number' ? byOffset.get(delta.base) : (objects.get(delta.base) ?? outside.get(delta.base))
-    if (source) store(delta.offset, { type: source.type, content: applyDelta(source.content, delta.data, delta.offset) })
-    return source !== undefined
+  const checkSize = (size: number, offset: number): void => {
+    if (size > limits.object) throw new LimitExceededError('object', limits.object, ` (${formatSize(size)}, at byte ${offset} of the pack)`)
+    if ((total += size) > limits.total) throw new LimitExceededError('pack', limits.total, ` (its objects inflated)`)
+  }
+  const wait = (key: number | string, delta: Delta): void => {
+    const list = waiting.get(key)
+    if (list) list.push(delta)
+    else waiting.set(key, [delta])
+  }
+  /** Store an object, then every delta that waited for it, and theirs (a worklist: no recursion, each delta once). */
+  const store = async (offset: number | undefined, object: GitObject, depth: number): Promise<void> => {
+    const work = [{ offset, object, depth }]
+    for (let next = work.pop(); next; next = work.pop()) {
+      const oid = objectId(next.object.type, next.object.content)
+      if (next.offset !== undefined) {
+        byOffset.set(next.offset, { object: next.object, depth: next.depth })
+        objects.set(oid, next.object)
+        depths.set(oid, next.depth)
+      }
+      const children = [...(next.offset !== undefined ? (waiting.get(next.offset) ?? []) : []), ...(waiting.get(oid) ?? [])]
+      if (next.offset !== undefined) waiting.delete(next.offset)
+      waiting.delete(oid)
+      for (const child of children) {
+        if (next.depth + 1 > MAX_DELTA_DEPTH) throw deltaTooDeepError(child.offset)
+        const content = applyDelta(next.object.content, child.data, child.offset, (size) => checkSize(size, child.offset))
+        work.push({ offset: child.offset, object: { type: next.object.type, content }, depth: next.depth + 1 })
+        await fair()
+      }
+    }
   }
   const truncated = (at: number): never => {
     throw new CorruptPackError(`truncated pack at byte ${at}`)
   }
 
-  let pending: Delta[] = []
   let at = 12
   for (let i = 0; i < count; i++) {
     const offset = at
@@ -104,15 +157,18 @@ export function readPack(pack: Uint8Array, base?: (oid: string) => GitObject | u
     } else if (!TYPES[code]) {
       throw new CorruptPackError(`unknown object type ${code} at byte ${offset}`)
     }
+    // The announced size is checked before anything is inflated: a zlib bomb stops here.
+    checkSize(size, offset)
 
-    let inflated: { buffer: Buffer; engine: { bytesWritten: number } }
+    let inflated: Inflated
     try {
       // bytesWritten is the input the object's zlib stream used: the next entry starts after it.
       // An output buffer one byte over the announced size: no 16 KB default buffer per object,
       // and a header that lies about the size cannot make zlib inflate much more.
       const chunkSize = Math.max(64, Math.min(size + 1, 1 << 20))
-      const options = { info: true, chunkSize, maxOutputLength: Math.max(size + 1, chunkSize) }
-      inflated = zlib.inflateSync(buf.subarray(at, end), options) as unknown as typeof inflated
+      const options = { info: true as const, chunkSize, maxOutputLength: Math.max(size + 1, chunkSize) }
+      const input = buf.subarray(at, end)
+      inflated = size > ASYNC_INFLATE ? await inflateAsync(input, options) : (zlib.inflateSync(input, options) as unknown as Inflated)
     } catch (error) {
       throw new CorruptPackError(`bad zlib data in the object at byte ${offset}: ${(error as Error).message}`)
     }
@@ -120,43 +176,48 @@ export function readPack(pack: Uint8Array, base?: (oid: string) => GitObject | u
     if (data.length !== size) throw new CorruptPackError(`object at byte ${offset} inflates to ${data.length} bytes, not ${size}`)
     at += inflated.engine.bytesWritten
 
-    if (deltaBase === undefined) store(offset, { type: TYPES[code]!, content: data })
+    if (deltaBase === undefined) await store(offset, { type: TYPES[code]!, content: data }, 0)
     else {
-      const delta = { offset, base: deltaBase, data }
-      if (!resolve(delta)) pending.push(delta)
+      const ready = typeof deltaBase === 'number' ? byOffset.get(deltaBase) : objects.has(deltaBase) ? { object: objects.get(deltaBase)!, depth: depths.get(deltaBase)! } : undefined
+      wait(deltaBase, { offset, data })
+      // A base already here: resolve now; otherwise storing the base will.
+      if (ready) await resolveWaiting(deltaBase, ready.object, ready.depth)
     }
+    await fair()
   }
   if (at !== end) throw new CorruptPackError(`${end - at} unexpected bytes after the last object, at byte ${at}`)
   if (!createHash('sha1').update(buf.subarray(0, end)).digest().equals(buf.subarray(end))) {
     throw new CorruptPackError(`pack checksum mismatch at byte ${end}`)
   }
 
-  // Deltas whose base came later (REF_DELTA) or is outside the pack (a thin pack).
-  while (pending.length > 0) {
-    const waiting = pending.filter((delta) => !resolve(delta)) // resolves what it can, in order
-    if (waiting.length === pending.length && !askOutside(waiting)) {
-      const stuck = waiting.find((delta) => typeof delta.base === 'string') ?? waiting[0]
-      const what = typeof stuck.base === 'string' ? stuck.base : `at byte ${stuck.base}`
-      throw new CorruptPackError(`missing delta base ${what} for the object at byte ${stuck.offset}`)
-    }
-    pending = waiting
+  // Deltas on bases outside the pack (a thin pack), each base asked for once.
+  for (const key of [...waiting.keys()]) {
+    if (typeof key !== 'string' || !waiting.has(key)) continue
+    const outside = base?.(key)
+    if (outside) await resolveWaiting(key, outside, 0)
+  }
+  const [stuck] = waiting.entries()
+  if (stuck) {
+    const [key, [delta]] = stuck
+    const what = typeof key === 'string' ? key : `at byte ${key}`
+    throw new CorruptPackError(`missing delta base ${what} for the object at byte ${delta.offset}`)
   }
   return objects
 
-  function askOutside(waiting: Delta[]): boolean {
-    let found = false
-    for (const { base: oid } of waiting) {
-      if (typeof oid !== 'string' || outside.has(oid)) continue
-      const object = base?.(oid)
-      outside.set(oid, object)
-      if (object) found = true
+  /** Resolve the deltas waiting on `key`, whose base object is `object` at chain depth `depth`. */
+  async function resolveWaiting(key: number | string, object: GitObject, depth: number): Promise<void> {
+    const list = waiting.get(key) ?? []
+    waiting.delete(key)
+    for (const delta of list) {
+      if (depth + 1 > MAX_DELTA_DEPTH) throw deltaTooDeepError(delta.offset)
+      const content = applyDelta(object.content, delta.data, delta.offset, (size) => checkSize(size, delta.offset))
+      await store(delta.offset, { type: object.type, content }, depth + 1)
     }
-    return found
   }
 }
 
 /** git's delta: source and target sizes, then copy (from the source) and insert instructions. */
-function applyDelta(source: Buffer, delta: Buffer, offset: number): Buffer {
+function applyDelta(source: Buffer, delta: Buffer, offset: number, checkSize: (size: number) => void): Buffer {
   const corrupt = (what: string): never => {
     throw new CorruptPackError(`bad delta in the object at byte ${offset}: ${what}`)
   }
@@ -173,8 +234,9 @@ function applyDelta(source: Buffer, delta: Buffer, offset: number): Buffer {
   const sourceSize = varint()
   const targetSize = varint()
   if (sourceSize !== source.length) corrupt(`base is ${source.length} bytes, not ${sourceSize}`)
-  // One instruction byte makes at most 64 KB: refuse a size no delta this long can make.
-  if (targetSize > (delta.length - at) * 0x10000) corrupt(`target size ${targetSize} is out of reach`)
+  // Two instruction bytes copy at most 0xff0000 bytes: refuse a size no delta this long can make.
+  if (targetSize > Math.ceil((delta.length - at) / 2) * 0xffffff) corrupt(`target size ${targetSize} is out of reach`)
+  checkSize(targetSize)
   const target = Buffer.allocUnsafe(targetSize)
   let out = 0
   while (at < delta.length) {

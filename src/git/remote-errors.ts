@@ -14,11 +14,14 @@ export type RemoteErrorCode = 'auth' | 'forbidden' | 'not-found' | 'rejected' | 
 export class RemoteError extends PinbotError {
   /** The push lost a race: the branch moved under it, so re-reading and retrying can succeed. */
   readonly race: boolean
+  /** A push whose answer was lost: it may have landed. Re-read the tip before deciding anything. */
+  readonly outcomeUnknown: boolean
 
-  constructor(code: RemoteErrorCode, message: string, options: { hint: string; race?: boolean; cause?: unknown }) {
+  constructor(code: RemoteErrorCode, message: string, options: { hint: string; race?: boolean; outcomeUnknown?: boolean; cause?: unknown }) {
     super(code, message, { hint: options.hint, cause: options.cause })
     this.name = 'RemoteError'
     this.race = options.race ?? false
+    this.outcomeUnknown = options.outcomeUnknown ?? false
   }
 }
 
@@ -34,6 +37,10 @@ const RACE = /non-fast-forward|fetch first|failed to update ref|failed to lock|c
 
 export function isRace(error: unknown): boolean {
   return error instanceof RemoteError && error.race
+}
+
+export function isOutcomeUnknown(error: unknown): error is RemoteError {
+  return error instanceof RemoteError && error.outcomeUnknown
 }
 
 /** A failed exchange as a typed error: the HTTP client's network and timeout errors become remote errors. */

@@ -30,6 +30,8 @@ export function resolveRepo(text: string, forge?: URL): RepoRef {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     const url = parseHttpUrl(text, 'repo')
     url.hash = ''
+    // git drops a base's trailing slashes: `x.git/` must not become `x.git//info/refs`.
+    url.pathname = url.pathname.replace(/\/+$/, '')
     return { url: url.toString(), display: url.toString() }
   }
   const segments = text.split('/')

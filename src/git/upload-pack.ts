@@ -2,9 +2,10 @@
  * A fetch from git's upload-pack over smart HTTP, protocol v1 (stateless): the ref
  * advertisement (GET info/refs), then one POST that wants a single tip `depth` commits
  * deep and gets back the shallow boundary and a pack on side band 1. Just what an
- * in-memory pin needs: no haves (nothing is kept between runs), no negotiation.
+ * in-memory pin needs: no negotiation; haves only when deepening what is already held.
  */
-import { FLUSH, pktLine, readPktLines } from './pkt-line.js'
+import { LimitExceededError } from './limits.js'
+import { FLUSH, pktLine, readPktLines, streamPktLines } from './pkt-line.js'
 import { serverText } from './server-text.js'
 
 /** The answer is not what a git smart-HTTP server sends. */
@@ -74,44 +75,67 @@ const WANTED_CAPABILITIES = ['side-band-64k', 'ofs-delta', 'shallow', 'no-progre
 /**
  * The POST body wanting `want` with `depth` commits of history (1: the tip alone). Asks
  * only for capabilities the server advertised, as protocol v1 requires; side band and
- * shallow fetches are required (every git server since 1.6 has them).
+ * shallow fetches are required (every git server since 1.6 has them). A deepening names
+ * what is already here: the shallow boundary (`shallow` lines, so the server extends it
+ * rather than starting over) and the commits held (`have`), so only new objects come.
  */
-export function uploadPackRequest(want: string, depth: number, advertised: ReadonlySet<string>): Buffer {
+export function uploadPackRequest(want: string, depth: number, advertised: ReadonlySet<string>, held: { shallow?: Iterable<string>; haves?: Iterable<string> } = {}): Buffer {
   for (const required of ['side-band-64k', 'shallow']) {
     if (!advertised.has(required)) throw new MalformedAnswerError(`the server does not offer ${required}`)
   }
   const capabilities = [...WANTED_CAPABILITIES.filter((c) => advertised.has(c)), 'agent=pinbot'].join(' ')
-  return Buffer.concat([pktLine(`want ${want} ${capabilities}\n`), pktLine(`deepen ${depth}\n`), FLUSH, pktLine('done\n')])
+  const lines = [pktLine(`want ${want} ${capabilities}\n`)]
+  for (const oid of held.shallow ?? []) lines.push(pktLine(`shallow ${oid}\n`))
+  lines.push(pktLine(`deepen ${depth}\n`), FLUSH)
+  for (const oid of held.haves ?? []) lines.push(pktLine(`have ${oid}\n`))
+  return Buffer.concat([...lines, pktLine('done\n')])
 }
 
-/** What the server answered a fetch: the commits at its shallow boundary, and the pack. */
+/** What the server answered a fetch: the commits at its new shallow boundary, those no longer shallow, and the pack. */
 export interface UploadPackAnswer {
   shallow: string[]
+  unshallow: string[]
   pack: Buffer
 }
 
-/** Parse upload-pack's answer to uploadPackRequest: shallow lines, a flush, NAK, then side-band frames. */
-export function parseUploadPackAnswer(body: Uint8Array): UploadPackAnswer {
-  const lines = pktLinesOf(body)
+/**
+ * Read upload-pack's answer to uploadPackRequest as it streams in: shallow lines, a flush,
+ * NAK (or ACK), then side-band frames. Stops reading (and throws) once the answer is over
+ * `maxBytes`: the pack limit.
+ */
+export async function readUploadPackAnswer(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<UploadPackAnswer> {
+  const lines = streamPktLines(body, (total) => {
+    if (total > maxBytes) throw new LimitExceededError('pack', maxBytes)
+  })
+  const next = async (): Promise<Buffer | null | undefined> => {
+    try {
+      const { value, done } = await lines.next()
+      return done ? undefined : value
+    } catch (error) {
+      throw error instanceof SyntaxError ? new MalformedAnswerError(error.message) : error
+    }
+  }
   const shallow: string[] = []
-  let at = 0
-  for (; at < lines.length && lines[at] !== null; at++) {
-    const text = lines[at]!.toString().replace(/\n$/, '')
+  const unshallow: string[] = []
+  for (let line = await next(); line !== null; line = await next()) {
+    if (line === undefined) throw new MalformedAnswerError('the answer ended before the pack')
+    const text = line.toString().replace(/\n$/, '')
     refusal(text)
     if (text.startsWith('shallow ')) shallow.push(text.slice('shallow '.length))
-    else if (!text.startsWith('unshallow ')) throw new MalformedAnswerError(`unexpected line before the pack: ${serverText(text, 80)}`)
+    else if (text.startsWith('unshallow ')) unshallow.push(text.slice('unshallow '.length))
+    else throw new MalformedAnswerError(`unexpected line before the pack: ${serverText(text, 80)}`)
   }
-  const acknowledgement = lines[++at]?.toString().replace(/\n$/, '') ?? ''
+  const acknowledgement = (await next())?.toString().replace(/\n$/, '') ?? ''
   refusal(acknowledgement)
   if (acknowledgement !== 'NAK' && !acknowledgement.startsWith('ACK ')) throw new MalformedAnswerError('no NAK or ACK before the pack')
   const pack: Buffer[] = []
-  for (const frame of lines.slice(at + 1)) {
-    if (frame === null) break
+  for (let frame = await next(); frame !== null; frame = await next()) {
+    if (frame === undefined) throw new MalformedAnswerError('the answer ended before its final flush')
     if (frame[0] === 1) pack.push(frame.subarray(1))
     else if (frame[0] === 3) throw new ServerRefusalError(frame.subarray(1))
     else if (frame[0] !== 2) throw new MalformedAnswerError('not a side-band frame')
   }
-  return { shallow, pack: Buffer.concat(pack) }
+  return { shallow, unshallow, pack: Buffer.concat(pack) }
 }
 
 /** A server that gives up says so with `ERR <message>` in place of the next line. */

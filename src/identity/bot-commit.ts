@@ -4,8 +4,8 @@
  * subject template. Any problem is a UsageError (exit 2). Shared by local and remote pins.
  */
 import { buildCommitMessage, checkTemplate, DEFAULT_MESSAGE_TEMPLATE, parseCoAuthor, resolveIdentity, type BotIdentity } from './commit-message.js'
-import { loadSigningKey } from './keys.js'
-import { createSigner, type Signer } from './signing.js'
+import { loadSigningKey } from './signing-key.js'
+import type { Signer } from './signing.js'
 
 export interface BotCommitSettings {
   /** --signing-key FILE; otherwise PINBOT_SIGNING_KEY from env. */
@@ -40,7 +40,7 @@ export async function prepareBotCommit(settings: BotCommitSettings): Promise<Bot
   coAuthors.forEach(parseCoAuthor)
   const key = settings.noSign ? undefined : await loadSigningKey({ file: settings.signingKeyFile })
   const { identity, warnings } = resolveIdentity({ name: settings.authorName, email: settings.authorEmail, key })
-  const signer = key && createSigner(key)
+  const signer = key?.sign
   return {
     ...(key ? { fingerprint: key.fingerprint } : {}),
     warnings: [...(key?.warnings ?? []), ...warnings],

@@ -50,7 +50,7 @@ export function parseCoAuthor(text: string): BotIdentity {
   return checkIdentity({ name: match[1], email: match[2] }, 'co-author')
 }
 
-/** Validate a subject template: one line; `{version}` is the only placeholder. */
+/** Validate a subject template: one line, holding `{version}`, its only placeholder. */
 export function checkTemplate(template: string): string {
   if (!template.trim() || /[\r\n]/.test(template)) {
     throw new UsageError('invalid-message', 'the commit message template must be a single non-empty line', {
@@ -63,6 +63,10 @@ export function checkTemplate(template: string): string {
       hint: 'The only placeholder is {version}.',
     })
   }
+  // Every pin commit names its version, as the manifest's "message" rule requires too.
+  if (!template.includes('{version}')) {
+    throw new UsageError('invalid-message', 'the commit message template has no {version} placeholder', { hint: `For example "${DEFAULT_MESSAGE_TEMPLATE}".` })
+  }
   return template.trim()
 }
 
@@ -74,25 +78,27 @@ export function buildCommitMessage(options: { template?: string; version: string
 
 /**
  * The committer (and author) of bot commits: explicit flags win, else the key's primary
- * user ID. Warns when the email is not one of the key's user-ID emails, because a forge
- * then does not show the commit as Verified.
+ * user ID (an SSH key names at most an email, in its comment). Warns when the email is not
+ * one of an OpenPGP key's user-ID emails, because a forge then does not show the commit as
+ * Verified (for an SSH key the forge checks the email against the account instead).
  */
 export function resolveIdentity(options: {
   name?: string
   email?: string
-  key?: { userIds: BotIdentity[]; primaryUser: BotIdentity }
+  key?: { format: 'openpgp' | 'ssh'; userIds: BotIdentity[]; primaryUser?: Partial<BotIdentity> }
 }): { identity: BotIdentity; warnings: string[] } {
-  const name = options.name ?? options.key?.primaryUser.name
-  const email = options.email ?? options.key?.primaryUser.email
+  const name = options.name ?? options.key?.primaryUser?.name
+  const email = options.email ?? options.key?.primaryUser?.email
   if (!name || !email) {
-    throw new UsageError('identity-missing', 'no commit identity: there is no signing key to take it from', {
-      hint: 'Pass --author-name and --author-email (or a signing key whose user ID names the bot).',
+    const ssh = options.key?.format === 'ssh'
+    throw new UsageError('identity-missing', ssh ? `no commit identity: an SSH key holds no name${email ? '' : ' and its comment is not an email'}` : 'no commit identity: there is no signing key to take it from', {
+      hint: ssh ? 'Pass --author-name (and --author-email), or set "author" in the manifest.' : 'Pass --author-name and --author-email (or a signing key whose user ID names the bot).',
     })
   }
   const identity = checkIdentity({ name, email }, 'author')
   const warnings: string[] = []
   const keyEmails = options.key?.userIds.map((user) => user.email.toLowerCase()) ?? []
-  if (options.key && !keyEmails.includes(identity.email.toLowerCase())) {
+  if (options.key?.format === 'openpgp' && !keyEmails.includes(identity.email.toLowerCase())) {
     warnings.push(
       `committer email ${identity.email} is not among the signing key's user-ID emails (${keyEmails.join(', ') || 'none'}); ` +
         'a forge will not show these commits as Verified',

@@ -1,6 +1,6 @@
 /**
- * Writing a freshly generated key pair to disk: the private key and revocation certificate
- * with mode 0600, the public key beside them as FILE.pub. Each file is written to a temp
+ * Writing a freshly generated key pair to disk: the private key (and an OpenPGP key's
+ * revocation certificate, FILE.rev) with mode 0600, the public key beside it as FILE.pub. Each file is written to a temp
  * name and renamed, so it never exists with a broader mode or half-written. Existing files
  * are only replaced with `force`.
  */
@@ -10,11 +10,12 @@ import { UsageError } from '../errors.js'
 export interface KeyFiles {
   privateKey: string
   publicKey: string
-  revocationCertificate: string
+  /** OpenPGP only: SSH keys have no revocation certificate. */
+  revocationCertificate?: string
 }
 
-function keyFilePaths(out: string): KeyFiles {
-  return { privateKey: out, publicKey: `${out}.pub`, revocationCertificate: `${out}.rev` }
+function keyFilePaths(out: string, withRevocation: boolean): KeyFiles {
+  return { privateKey: out, publicKey: `${out}.pub`, ...(withRevocation ? { revocationCertificate: `${out}.rev` } : {}) }
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -36,8 +37,8 @@ async function writeAtomically(file: string, content: string, mode: number): Pro
 }
 
 /** Refuse (exit 2) before generating anything when a target exists and force is not set. */
-export async function checkKeyFilesFree(out: string, force: boolean): Promise<KeyFiles> {
-  const files = keyFilePaths(out)
+export async function checkKeyFilesFree(out: string, force: boolean, options: { withRevocation: boolean }): Promise<KeyFiles> {
+  const files = keyFilePaths(out, options.withRevocation)
   if (!force) {
     for (const file of Object.values(files)) {
       if (await exists(file)) {
@@ -50,9 +51,9 @@ export async function checkKeyFilesFree(out: string, force: boolean): Promise<Ke
 
 export async function writeKeyFiles(
   files: KeyFiles,
-  armored: { privateKey: string; publicKey: string; revocationCertificate: string },
+  armored: { privateKey: string; publicKey: string; revocationCertificate?: string },
 ): Promise<void> {
   await writeAtomically(files.privateKey, armored.privateKey, 0o600)
-  await writeAtomically(files.revocationCertificate, armored.revocationCertificate, 0o600)
+  if (files.revocationCertificate && armored.revocationCertificate) await writeAtomically(files.revocationCertificate, armored.revocationCertificate, 0o600)
   await writeAtomically(files.publicKey, armored.publicKey, 0o644)
 }

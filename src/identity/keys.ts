@@ -1,29 +1,22 @@
 /**
  * The bot's OpenPGP keys (openpgp.js): generate keys GnuPG 2.2 and Gitea accept, describe a
- * key without exposing private material, load and decrypt the signing key once per process,
- * and read public keys for verification. Every problem with a key is a UsageError (exit 2),
+ * key without exposing private material, decrypt and check a signing key, and read public
+ * keys for verification. Every problem with a key is a UsageError (exit 2),
  * raised before any repository is touched.
  */
-import { createHash } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
 import * as openpgp from 'openpgp'
 import type { BotIdentity } from './commit-message.js'
 import { UsageError } from '../errors.js'
-import { PASSPHRASE_ENV, SIGNING_KEY_ENV } from './key-env.js'
-import { registerSecret } from '../redact.js'
+import { PASSPHRASE_ENV, type KeyType } from './key-env.js'
+import { normalizeArmor, registerKeyText, type KeySource } from './key-source.js'
 
-export type KeyType = 'ed25519' | 'rsa4096'
-export const KEY_TYPES: KeyType[] = ['ed25519', 'rsa4096']
-
-export interface SigningKey {
+export interface OpenPgpSigningKey {
   /** Decrypted; never print it. */
   privateKey: openpgp.PrivateKey
   publicKeyArmored: string
   fingerprint: string
   userIds: BotIdentity[]
   primaryUser: BotIdentity
-  /** Things the operator should fix but that do not stop signing (a world-readable key file). */
-  warnings: string[]
 }
 
 export interface KeyDescription {
@@ -40,13 +33,6 @@ export interface KeyDescription {
   private: boolean
   /** Only meaningful for private keys. */
   passphraseProtected?: boolean
-}
-
-/** Where a key came from, for messages: `--signing-key FILE` or the env var name. */
-interface KeySource {
-  label: string
-  text: string
-  warnings: string[]
 }
 
 /** `2y`, `18m`, `90d`, `4w`, or `never` -> seconds (0 = never expires). */
@@ -88,13 +74,6 @@ export async function generateKey(options: {
   }
 }
 
-/** CI secrets sometimes arrive with their newlines escaped as the two characters `\n`. */
-export function normalizeArmor(text: string): string {
-  const trimmed = text.trim()
-  const escaped = !trimmed.includes('\n') && trimmed.includes('\\n')
-  return (escaped ? trimmed.replace(/\\r\\n|\\n/g, '\n') : trimmed).replace(/\r\n/g, '\n') + '\n'
-}
-
 function identityOf(user: openpgp.User): BotIdentity | undefined {
   return user.userID ? { name: user.userID.name, email: user.userID.email } : undefined
 }
@@ -131,77 +110,31 @@ export async function describeKey(key: openpgp.Key): Promise<KeyDescription> {
   }
 }
 
-async function readKeyFile(file: string, what: string): Promise<KeySource> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
-    throw new UsageError('key-file-unreadable', `${what} file ${file} ${reason}`, { hint: 'Check the path and its permissions.' })
-  }
-  const warnings: string[] = []
-  const { mode } = await stat(file)
-  if (text.includes('PRIVATE KEY BLOCK') && (mode & 0o044) !== 0) {
-    const octal = (mode & 0o777).toString(8).padStart(4, '0')
-    warnings.push(`key file ${file} is readable by group or others (mode ${octal}); run: chmod 600 ${file}`)
-  }
-  return { label: file, text, warnings }
-}
-
-/** The key text from --signing-key FILE, else the env var; undefined when neither is set. */
-export async function readKeySource(options: { file?: string; env?: NodeJS.ProcessEnv; what?: string }): Promise<KeySource | undefined> {
-  const env = options.env ?? process.env
-  if (options.file) return readKeyFile(options.file, options.what ?? 'key')
-  const fromEnv = env[SIGNING_KEY_ENV]
-  if (fromEnv?.trim()) return { label: SIGNING_KEY_ENV, text: fromEnv, warnings: [] }
-  return undefined
-}
-
-/** Parse an armored key (public or private); garbage is a UsageError naming the source. */
+/**
+ * Parse an armored key (public or private); garbage is a UsageError naming the source, and so
+ * is a block holding several keys: signing with the first of them would be a silent guess.
+ */
 export async function parseKey(source: KeySource): Promise<openpgp.Key> {
-  const armored = normalizeArmor(source.text)
   // Whatever is not plainly a public key may be private material, even when it does not parse.
-  if (!armored.includes('PUBLIC KEY BLOCK')) {
-    registerSecret(source.text.trim())
-    registerSecret(armored.trim())
-  }
+  registerKeyText(source)
+  let keys: openpgp.Key[]
   try {
-    return await openpgp.readKey({ armoredKey: armored })
+    keys = await openpgp.readKeys({ armoredKeys: normalizeArmor(source.text) })
   } catch {
     throw new UsageError('key-invalid', `${source.label} does not hold an armored OpenPGP key`, {
       hint: 'Expected a "-----BEGIN PGP PRIVATE KEY BLOCK-----" (or PUBLIC KEY) block, e.g. from `pinbot key generate`.',
     })
   }
-}
-
-const loaded = new Map<string, Promise<SigningKey>>()
-
-/**
- * The signing key, decrypted and checked (not revoked, not expired, able to sign). Loaded
- * and decrypted once per process: decryption is deliberately slow.
- */
-export async function loadSigningKey(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Promise<SigningKey> {
-  const env = options.env ?? process.env
-  const passphrase = env[PASSPHRASE_ENV] || undefined
-  registerSecret(passphrase)
-  const source = await readKeySource({ ...options, what: 'signing key' })
-  if (!source) {
-    throw new UsageError('signing-key-missing', 'no signing key: pass --signing-key FILE or set PINBOT_SIGNING_KEY', {
-      hint: 'Create one with `pinbot key generate`, or pass --no-sign to commit unsigned on purpose.',
+  if (keys.length !== 1) {
+    throw new UsageError('key-multiple', `${source.label} holds ${keys.length} OpenPGP keys (${keys.map((key) => key.getFingerprint().toUpperCase()).join(', ')}); pinbot will not guess which one to use`, {
+      hint: 'Export exactly one key, e.g. `gpg --export-secret-keys --armor FINGERPRINT`.',
     })
   }
-  const cacheKey = createHash('sha256').update(source.text).update('\0').update(passphrase ?? '').digest('hex')
-  let pending = loaded.get(cacheKey)
-  if (!pending) {
-    pending = unlockSigningKey(source, passphrase)
-    loaded.set(cacheKey, pending)
-    pending.catch(() => loaded.delete(cacheKey))
-  }
-  const key = await pending
-  return { ...key, warnings: [...source.warnings] }
+  return keys[0]
 }
 
-async function unlockSigningKey(source: KeySource, passphrase: string | undefined): Promise<SigningKey> {
+/** The OpenPGP signing key, decrypted and checked: not revoked, not expired, able to sign, with a user ID. */
+export async function unlockOpenPgpKey(source: KeySource, passphrase: string | undefined): Promise<OpenPgpSigningKey> {
   const key = await parseKey(source)
   if (!key.isPrivate()) {
     throw new UsageError('signing-key-public', `${source.label} holds a public key; signing needs the private key`, {
@@ -239,7 +172,6 @@ async function unlockSigningKey(source: KeySource, passphrase: string | undefine
     fingerprint: description.fingerprint,
     userIds: description.userIds,
     primaryUser,
-    warnings: [],
   }
 }
 
@@ -262,27 +194,17 @@ async function decrypt(key: openpgp.PrivateKey, passphrase: string | undefined, 
   }
 }
 
-/** Public keys from files (armored or binary, one or more per file; private keys are reduced to public). */
-export async function readPublicKeys(files: string[]): Promise<openpgp.PublicKey[]> {
-  const keys: openpgp.PublicKey[] = []
-  for (const file of files) {
-    let bytes: Buffer
-    try {
-      bytes = await readFile(file)
-    } catch {
-      throw new UsageError('key-file-unreadable', `public key file ${file} cannot be read`, { hint: 'Check the path and its permissions.' })
-    }
-    const text = bytes.toString('utf8')
-    try {
-      const found = text.includes('-----BEGIN PGP')
-        ? await openpgp.readKeys({ armoredKeys: normalizeArmor(text) })
-        : await openpgp.readKeys({ binaryKeys: new Uint8Array(bytes) })
-      keys.push(...found.map((key) => key.toPublic()))
-    } catch {
-      throw new UsageError('key-invalid', `${file} does not hold an OpenPGP public key`, {
-        hint: 'Pass the .pub file written by `pinbot key generate`, or the output of `gpg --export --armor KEYID`.',
-      })
-    }
+/** The OpenPGP public keys in one file's bytes (armored or binary, one or more; private keys are reduced to public). */
+export async function readOpenPgpPublicKeys(bytes: Buffer, file: string): Promise<openpgp.PublicKey[]> {
+  const text = bytes.toString('utf8')
+  try {
+    const found = text.includes('-----BEGIN PGP')
+      ? await openpgp.readKeys({ armoredKeys: normalizeArmor(text) })
+      : await openpgp.readKeys({ binaryKeys: new Uint8Array(bytes) })
+    return found.map((key) => key.toPublic())
+  } catch {
+    throw new UsageError('key-invalid', `${file} does not hold an OpenPGP public key`, {
+      hint: 'Pass the .pub file written by `pinbot key generate`, or the output of `gpg --export --armor KEYID`.',
+    })
   }
-  return keys
 }

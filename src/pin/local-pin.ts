@@ -21,19 +21,28 @@ export interface LocalPinOptions {
   dir: string
   /** Already validated (parseVersionArg). */
   version: string
-  commit?: BotCommit
+  /**
+   * Commit the pin as the bot. Called only when there is a commit to make (not for
+   * `unchanged` or a refused downgrade), before anything is written; it may throw a
+   * UsageError, e.g. when there is no commit identity.
+   */
+  commit?: () => BotCommit
   allowDowngrade?: boolean
 }
 
 export interface LocalPinResult {
+  /** The repository's root directory. */
+  root: string
   /** The pin file written (or that would have been). */
   file: string
   outcome: 'updated' | 'unchanged' | 'skipped'
-  reason?: 'downgrade'
+  /** `downgrade`: refused, `repaired`: the pin found before was not a valid version. */
+  reason?: 'downgrade' | 'repaired'
   /** The valid version found before (in HEAD with a commit, else in the working tree). */
   before?: string
   /** Why the pin found before was not valid (it gets replaced). */
   beforeProblem?: string
+  /** The version the pin holds after the run: for a refused downgrade, the current (higher) one. */
   after: string
   commit?: string
   branch?: string
@@ -50,22 +59,29 @@ async function pinWorkingTree(options: LocalPinOptions): Promise<LocalPinResult>
   if (!(await stat(options.dir).then((s) => s.isDirectory(), () => false))) {
     throw new UsageError('dir-missing', `${options.dir} is not a directory`, { hint: 'Pass --dir with the path of the checkout to pin.' })
   }
-  const root = await isogit.findRoot({ fs, filepath: path.resolve(options.dir) }).catch(() => path.resolve(options.dir))
+  // The pin goes at a repository's root: outside one there is no root to put it at.
+  const root = await isogit.findRoot({ fs, filepath: path.resolve(options.dir) }).catch(() => undefined)
+  if (root === undefined) {
+    throw new UsageError('not-a-repository', `${options.dir} is not inside a git checkout; nothing was written`, {
+      hint: 'Run pin inside the template checkout, pass --dir with its path, or pin a remote repo with --remote.',
+    })
+  }
   const file = path.join(root, PIN_FILE)
-  const result = decide(options, file, file, await readWorkingPin(file))
+  const result = decide(options, root, file, file, await readWorkingPin(file))
   if (result.outcome === 'updated') await writeWorkingPin(file, options.version)
   return result
 }
 
-async function pinAndCommit(options: LocalPinOptions, commit: BotCommit): Promise<LocalPinResult> {
+async function pinAndCommit(options: LocalPinOptions, prepareCommit: () => BotCommit): Promise<LocalPinResult> {
   const repo = await openLocalRepo(options.dir)
   const file = path.join(repo.dir, PIN_FILE)
   const head = await readHead(repo)
   const entries = head.oid ? (await isogit.readTree({ fs, gitdir: repo.commonDir, oid: head.oid })).tree : []
   const entry = entries.find((e) => e.path === PIN_FILE)
   const committed = await currentPinOf(entry, async (oid) => (await isogit.readBlob({ fs, gitdir: repo.commonDir, oid })).blob)
-  const result = { ...decide(options, file, `${PIN_FILE} in HEAD`, committed), ...(head.branch ? { branch: head.branch } : {}) }
+  const result = { ...decide(options, repo.dir, file, `${PIN_FILE} in HEAD`, committed), ...(head.branch ? { branch: head.branch } : {}) }
   if (result.outcome !== 'updated') return result
+  const commit = prepareCommit()
   // The working tree gets the new pin too: refuse a symlink or directory there before anything is written.
   const working = await readWorkingPin(file)
   if (working.kind !== 'absent' && working.kind !== 'file') throw refusedPinError(file, working.kind)
@@ -92,17 +108,21 @@ async function pinAndCommit(options: LocalPinOptions, commit: BotCommit): Promis
 }
 
 /** The result for the pin found at `where` (shown in a refusal), written to `file`. */
-function decide(options: LocalPinOptions, file: string, where: string, current: CurrentPin): LocalPinResult {
+function decide(options: LocalPinOptions, root: string, file: string, where: string, current: CurrentPin): LocalPinResult {
   const decision = decidePin(current, options.version, { allowDowngrade: options.allowDowngrade })
   if (decision.action === 'refuse') throw refusedPinError(where, decision.found)
-  const result: LocalPinResult = {
+  if (decision.action === 'keep') {
+    return { root, file, outcome: decision.outcome, ...(decision.outcome === 'skipped' && { reason: decision.reason }), before: decision.before, after: decision.before }
+  }
+  return {
+    root,
     file,
-    outcome: decision.action === 'write' ? 'updated' : decision.outcome,
+    outcome: 'updated',
+    ...(decision.reason && { reason: decision.reason }),
     ...(decision.before ? { before: decision.before } : {}),
-    ...(decision.action === 'write' && decision.problem ? { beforeProblem: formatProblem(PIN_FILE, decision.problem) } : {}),
+    ...(decision.problem ? { beforeProblem: formatProblem(PIN_FILE, decision.problem) } : {}),
     after: options.version,
   }
-  return decision.action === 'keep' && decision.outcome === 'skipped' ? { ...result, reason: decision.reason } : result
 }
 
 /** The pin file in the working tree, never following a link. */

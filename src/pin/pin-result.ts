@@ -22,6 +22,8 @@ export interface PinResult {
   /** The commit pushed, when `updated`. */
   commit?: string
   attempts: number
+  /** The repo's new base URL when the forge redirected it (a rename or transfer): the manifest should say this. */
+  movedTo?: string
   error?: { code: string; message: string; hint?: string }
   durationMs: number
 }

@@ -9,7 +9,8 @@
  *    signer is given, and push it without force;
  * 4. when the push loses a race (the branch moved), wait a jittered, growing delay,
  *    fetch the new tip and decide again from step 2, a bounded number of times. A hook or
- *    protection rejection is final.
+ *    protection rejection is final. A push whose answer was lost is never resent blindly:
+ *    the tip is read again; if it is our commit, the push landed; else decide again.
  *
  * Never throws for a repo-level problem: every run ends in one PinResult. Logs go to
  * `onLog` (the caller buffers and attributes them), never to the console.
@@ -19,11 +20,12 @@ import { UsageError } from '../errors.js'
 import { createHttpClient, type HttpClient } from '../git/http.js'
 import type { BotIdentity } from '../identity/commit-message.js'
 import { MemoryRepo } from '../git/memory-repo.js'
+import type { Limits } from '../git/limits.js'
 import { consumesPin, notConsumedMessage, type PinConsumer } from './pin-consumer.js'
 import { currentPinOf, decidePin, refusedPinError } from './pin-decision.js'
 import { pinFailure, type PinResult } from './pin-result.js'
 import { redact } from '../redact.js'
-import { RemoteError, isRace } from '../git/remote-errors.js'
+import { RemoteError, isOutcomeUnknown, isRace } from '../git/remote-errors.js'
 import { resolveRepo, type RepoRef } from '../git/repo-ref.js'
 import { checkBranchArg } from '../git/branch-name.js'
 import { PIN_FILE, formatVersion, parseVersionArg } from '../contract/runtime-version.js'
@@ -43,6 +45,8 @@ export interface PinRemoteOptions {
   http?: HttpClient
   /** Idle timeout per request, for the client created here. */
   timeoutMs?: number
+  /** Size caps on what the server sends (default: DEFAULT_LIMITS). */
+  limits?: Partial<Limits>
   identity: BotIdentity
   message: string
   /** Signs the commit payload (armored detached signature); undefined: unsigned commit. */
@@ -94,31 +98,43 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
   const http = options.http ?? ownHttp!
   let branch = options.branch
   let attempts = 0
-  const result = (fields: Omit<PinResult, 'repo' | 'branch' | 'attempts' | 'durationMs'>): PinResult => ({
-    repo: repo.display,
-    branch: branch ?? '',
-    attempts,
-    ...fields,
-    durationMs: Math.round(performance.now() - started),
-  })
+  const result = (fields: Omit<PinResult, 'repo' | 'branch' | 'attempts' | 'durationMs'>): PinResult => {
+    const movedTo = http.movedTo?.(repo.url)
+    if (movedTo) log(`the forge moved this repo to ${movedTo}: update the manifest (or --remote) to that URL`)
+    return { repo: repo.display, branch: branch ?? '', attempts, ...fields, ...(movedTo && { movedTo }), durationMs: Math.round(performance.now() - started) }
+  }
+  /** A push whose answer was lost, until the tip is read again. */
+  let unconfirmed: { commit: string; error: RemoteError; updated: () => PinResult } | undefined
 
   try {
-    const memory = new MemoryRepo(repo.url, http, options.auth?.tokenEnv)
+    const memory = new MemoryRepo(repo.url, http, options.auth?.tokenEnv, options.limits)
     for (;;) {
       attempts++
       options.onPhase?.({ phase: 'reading' })
-      const fetched = await memory.fetch(branch)
+      // After a lost answer, a failed re-read leaves the push's outcome unknown: say so.
+      const fetched = await memory.fetch(branch).catch((error: unknown) => {
+        throw unconfirmed?.error ?? error
+      })
       branch = fetched.branch
       const tip = fetched.tip
       log(`attempt ${attempts}: ${branch} is at ${tip.slice(0, 7)}`)
+      if (unconfirmed?.commit === tip) {
+        log(`the earlier push had landed: ${branch} is at ${tip.slice(0, 7)}`)
+        return unconfirmed.updated()
+      }
+      unconfirmed = undefined
 
       if (requireFile && !(await memory.lookup(tip, requireFile))) {
         log(`${requireFile} is absent: skipping`)
         return result({ outcome: 'skipped', reason: 'missing-required-file' })
       }
-      const current = await currentPinOf(await memory.lookup(tip, pinFile), (oid) => memory.readBlob(oid))
+      // Both blobs asked for at once, so that a repo fetched without blobs can get them in one request.
+      const [current, consumed] = await Promise.all([
+        currentPinOf(await memory.lookup(tip, pinFile), (oid) => memory.readBlob(oid)),
+        !options.consumer || consumesPin(memory, tip, options.consumer),
+      ])
       const decision = decidePin(current, version, { allowDowngrade: options.allowDowngrade })
-      if (options.consumer && !(await consumesPin(memory, tip, options.consumer))) {
+      if (options.consumer && !consumed) {
         log(`${notConsumedMessage(options.consumer)}: skipping`)
         const before = 'before' in decision ? decision.before : undefined
         return result({ outcome: 'skipped', reason: 'not-consumed', before, after: before })
@@ -146,6 +162,11 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
         log(`pushed ${commit.slice(0, 7)} (${change}) to ${branch}`)
         return updated()
       } catch (error) {
+        if (isOutcomeUnknown(error) && attempts <= retries) {
+          log(`${error.message}: re-reading ${branch} before deciding again`)
+          unconfirmed = { commit, error, updated }
+          continue
+        }
         if (!isRace(error)) throw error
         if (attempts > retries) {
           throw new RemoteError('rejected', `${branch} kept moving: the push lost the race ${attempts} times (${(error as Error).message})`, {

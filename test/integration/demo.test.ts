@@ -21,3 +21,11 @@ it('runs the demo end to end: cascade, idempotent re-run, audit, GnuPG verdict; 
   expect(run.stdout).toContain('Good signature from "Pin Bot <pinbot@example.com>"')
   expect(leftovers).toEqual([])
 })
+
+it('runs in SSH mode (--ssh): an SSH bot key, audited against allowed_signers, judged by git with gpg.format=ssh', async () => {
+  const run = await runProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/demo.ts'), '--ssh'], { cwd: ROOT, env: process.env })
+  expect(run.code, run.stderr).toBe(0)
+  expect(run.stdout).toContain('9 repos: 7 updated, 1 unchanged, 1 skipped, 0 failed')
+  expect(run.stdout).toContain('signatures: 7 signed-by-bot, 1 unsigned')
+  expect(run.stdout).toMatch(/Good "git" signature for pinbot@example\.com with ED25519 key SHA256:/)
+})

@@ -37,6 +37,16 @@ export function runCliTimed(args: string[], options: CliOptions = {}): Promise<T
   return runTimed(process.execPath, [options.oclifOnly ? OCLIF_ONLY : BIN, ...args], { cwd: options.cwd ?? ROOT, env: cleanEnv(options.env ?? {}), input: options.input })
 }
 
+/** `runCli` under /usr/bin/time: also the process's peak resident memory, in MiB. */
+export async function runCliMeasured(args: string[], options: CliOptions = {}): Promise<CliResult & { peakRssMiB: number; lingerMs: number }> {
+  const marker = 'PINBOT_TEST_PEAK_RSS_KB='
+  const result = await runTimed('/usr/bin/time', ['-f', `${marker}%M`, process.execPath, BIN, ...args], { cwd: options.cwd ?? ROOT, env: cleanEnv(options.env ?? {}), input: options.input })
+  const at = result.stderr.lastIndexOf(marker)
+  if (at < 0) throw new Error(`no peak RSS measured:\n${result.stderr}`)
+  const peakRssMiB = Number(result.stderr.slice(at + marker.length).trim()) / 1024
+  return { code: result.code, stdout: result.stdout, stderr: result.stderr.slice(0, at), peakRssMiB, lingerMs: result.lingerMs }
+}
+
 /** Parse the JSON a `--json` run printed on stdout. */
 export function json<T = Record<string, unknown>>(result: CliResult): T {
   try {

@@ -21,6 +21,8 @@ export interface RequestRecord {
   service?: Service
   /** Whether the request carried an Authorization header. */
   auth: boolean
+  /** The User-Agent header sent. */
+  userAgent?: string
   status: number
   /** For receive-pack POSTs: the ref updates the client asked for. */
   updates?: { old: string; new: string; ref: string }[]
@@ -30,11 +32,19 @@ export interface Fault {
   /**
    * status: answer with an HTTP error; drop: close the connection without answering;
    * hang: never answer; stall: send the headers and the first bytes of the real answer,
-   * then nothing more; cut: send the headers and the first bytes, then close the connection.
+   * then nothing more; cut: send the headers and the first bytes, then close the connection;
+   * redirect: answer `status` (default 301) with a Location under `location` (a new repo
+   * base: the rest of the path and the query are kept); drip: send the real answer one
+   * byte every `dripMs` (default 1000).
    */
-  kind: 'status' | 'drop' | 'hang' | 'stall' | 'cut'
-  /** HTTP status for kind 'status' (default 500). */
+  kind: 'status' | 'drop' | 'hang' | 'stall' | 'cut' | 'redirect' | 'drip'
+  /** HTTP status for kind 'status' (default 500) or 'redirect' (default 301). */
   status?: number
+  /** Headers of a kind 'status' answer, e.g. Retry-After. */
+  headers?: Record<string, string>
+  /** For kind 'redirect': the new repo base URL, e.g. another forge's repoUrl(). */
+  location?: string
+  dripMs?: number
   /** Only requests to this repo ("owner/name"). */
   repo?: string
   service?: Service
@@ -307,6 +317,7 @@ export class Forge {
       repo: match?.[1] ?? '',
       service,
       auth: Boolean(req.headers.authorization),
+      userAgent: req.headers['user-agent'],
       status: 0,
     }
     this.requests.push(record)
@@ -325,7 +336,11 @@ export class Forge {
       res.writeHead(status, { 'content-type': 'text/plain', ...headers })
       res.end(`${text}\n`)
     }
-    if (fault?.kind === 'status') return reply(fault.status ?? 500, 'injected failure')
+    if (fault?.kind === 'status') return reply(fault.status ?? 500, 'injected failure', fault.headers)
+    if (fault?.kind === 'redirect') {
+      const rest = match ? match[2] : url.pathname
+      return reply(fault.status ?? 301, 'moved', { location: `${fault.location}${rest}${url.search}` })
+    }
     if (!match || !service) return reply(404, 'not found')
 
     const role = this.tokenRole(req.headers.authorization)
@@ -371,7 +386,19 @@ export class Forge {
       let headersDone = false
       // For stall/cut faults: how many body bytes still go out before the answer breaks off.
       let budget = fault?.kind === 'stall' || fault?.kind === 'cut' ? 8 : Infinity
+      let dripping = Promise.resolve()
       const writeBody = (chunk: Buffer) => {
+        if (fault?.kind === 'drip') {
+          // One byte at a time, forever slower than any deadline; ends when the client gives up.
+          dripping = dripping.then(async () => {
+            for (const byte of chunk) {
+              if (res.destroyed) return
+              res.write(Buffer.of(byte))
+              await sleep(fault.dripMs ?? 1000)
+            }
+          })
+          return
+        }
         if (budget <= 0) return
         res.write(chunk.subarray(0, budget))
         budget -= chunk.length
@@ -405,8 +432,10 @@ export class Forge {
           record.status = 500
           res.writeHead(500)
         }
-        if (budget > 0) res.end()
-        resolve()
+        void dripping.then(() => {
+          if (budget > 0 && !res.destroyed) res.end()
+          resolve()
+        })
       })
       child.stdin.on('error', () => {})
       child.stdin.end(body)

@@ -8,8 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import * as openpgp from 'openpgp'
-import { loadSigningKey } from '../../src/identity/keys.js'
-import { createSigner } from '../../src/identity/signing.js'
+import { loadSigningKey } from '../../src/identity/signing-key.js'
 import type { Forge } from './forge.js'
 import { git } from './git.js'
 import { signingEnv, type TestKey } from './keys.js'
@@ -105,7 +104,7 @@ export async function appendCommits(forge: Forge, repo: string, specs: CommitSpe
 
 /** The bot's signer, exactly as pinbot signs: the identity module's, from a test key. */
 export async function botSigner(key: TestKey): Promise<TestSigner> {
-  return createSigner(await loadSigningKey({ env: signingEnv(key, false) }))
+  return (await loadSigningKey({ env: signingEnv(key, false) })).sign
 }
 
 /**

@@ -3,7 +3,8 @@
  * the same key both passphrase-protected and unprotected.
  */
 import * as openpgp from 'openpgp'
-import { generateKey, type KeyType } from '../../src/identity/keys.js'
+import { generateKey } from '../../src/identity/keys.js'
+import type { KeyType } from '../../src/identity/key-env.js'
 
 export const BOT = { name: 'Pin Bot', email: 'pinbot@example.com' }
 export const TEST_PASSPHRASE = 'test passphrase 1234'

@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { UsageError } from '../../errors.js'
+import { runGit } from './git-cli.js'
 import { isogit } from './isogit.js'
 
 export interface LocalRepo {
@@ -48,21 +49,16 @@ export async function readHead(repo: LocalRepo): Promise<{ branch?: string; oid?
   return { branch, ...(oid ? { oid } : {}) }
 }
 
-/** A branch, tag, `HEAD`, or a full or abbreviated commit id -> the object id it names. */
+/** Any revision git takes (`HEAD~1`, `main@{1}`, `v1.2^{commit}`, a short id...) -> the object id it names; git resolves it. */
 async function resolveRevision(repo: LocalRepo, rev: string): Promise<string> {
-  if (rev === 'HEAD' || rev === '@') {
-    const head = await readHead(repo)
-    if (head.oid) return head.oid
+  const resolved = await runGit(['rev-parse', '--verify', '--quiet', '--end-of-options', rev], repo.dir)
+  const oid = resolved.stdout.toString().trim()
+  if (resolved.code === 0 && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(oid)) return oid
+  if ((rev === 'HEAD' || rev === '@') && !(await readHead(repo)).oid) {
     throw new UsageError('unknown-revision', `HEAD of ${repo.dir} has no commits yet`, { hint: 'Commit something first.' })
   }
-  const byName = await isogit.resolveRef({ fs, gitdir: repo.commonDir, ref: rev }).catch(() => undefined)
-  if (byName) return byName
-  if (/^[0-9a-f]{4,40}$/i.test(rev)) {
-    const byId = await isogit.expandOid({ fs, gitdir: repo.commonDir, oid: rev.toLowerCase() }).catch(() => undefined)
-    if (byId) return byId
-  }
-  throw new UsageError('unknown-revision', `${rev} is not a branch, tag or commit id in ${repo.dir}`, {
-    hint: 'Pass a name or a commit id; for expressions such as HEAD~1 pass $(git rev-parse HEAD~1).',
+  throw new UsageError('unknown-revision', `${JSON.stringify(rev)} is not a revision in ${repo.dir}`, {
+    hint: 'Pass anything git rev-parse accepts: a branch, a tag, a commit id, HEAD~1, main@{1}...',
   })
 }
 

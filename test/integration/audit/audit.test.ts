@@ -7,7 +7,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditRepo, type AuditOptions, type RepoAudit } from '../../../src/audit/audit.js'
 import { createHttpClient } from '../../../src/git/http.js'
-import { readPublicKeys } from '../../../src/identity/keys.js'
+import { readVerificationKeys } from '../../../src/identity/verification-keys.js'
 import { PIN_FILE } from '../../../src/contract/runtime-version.js'
 import { verifyCommitSignature } from '../../../src/identity/signing.js'
 import { Forge } from '../../support/forge.js'
@@ -32,8 +32,8 @@ beforeAll(async () => {
   const tmp = await tempDir()
   cleanup = tmp.cleanup
   await writeFile(path.join(tmp.dir, 'bot.pub'), key.publicKeyArmored)
-  const publicKeys = await readPublicKeys([path.join(tmp.dir, 'bot.pub')])
-  verify = (signed) => verifyCommitSignature({ ...signed, publicKeys })
+  const keys = await readVerificationKeys([path.join(tmp.dir, 'bot.pub')])
+  verify = (signed) => verifyCommitSignature({ ...signed, keys })
 
   await forge.createRepo('acme/deep', { commits: 3 })
   ids.deep = await appendCommits(forge, 'acme/deep', [

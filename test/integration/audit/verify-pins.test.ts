@@ -291,7 +291,7 @@ describe('pinbot verify-pins', () => {
     const cases: [string[], string][] = [
       [['--expect', 'v0.3.0'], 'invalid version "v0.3.0"'],
       [['--key', path.join(tmp.dir, 'absent.pub')], 'cannot be read'],
-      [['--key', garbageKey], 'does not hold an OpenPGP public key'],
+      [['--key', garbageKey], 'holds neither an OpenPGP key nor SSH public keys or allowed_signers lines'],
       [['--max-depth', '0'], 'max-depth'],
       [['--concurrency', '0'], 'concurrency'],
       [['--only', 'acme/unknown'], 'not in the manifest'],

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { json, runCli } from '../../support/cli.js'
 import { createGnupgHome, type GnupgHome } from '../../support/gpg.js'
 import { tempDir } from '../../support/tmp.js'
+import { run } from '../../support/spawn.js'
 
 let tmp: { dir: string; cleanup: () => Promise<void> }
 let gnupg: GnupgHome
@@ -153,5 +154,38 @@ describe('pinbot key show', () => {
     const garbage = await runCli(['key', 'show', at('garbage.asc'), '--json'])
     expect(garbage.code).toBe(2)
     expect(json(garbage)).toMatchObject({ error: { code: 'key-invalid' } })
+  })
+})
+
+describe('pinbot key generate --format ssh, key show', () => {
+  it('writes an Ed25519 pair as ssh-keygen does (0600, .pub with the email as comment), which key show and ssh-keygen -l describe alike', async () => {
+    const out = at('bot_ed25519')
+    const result = await runCli(['key', 'generate', '--format', 'ssh', '--email', 'pinbot@example.com', '--out', out, '--passphrase-env', 'BOT_PASS', '--json'], {
+      env: { BOT_PASS: 'ssh-pass-for-generate' },
+    })
+    expect(result.code, result.stderr).toBe(0)
+    const report = json(result)
+    expect(report).toMatchObject({ format: 'ssh', algorithm: 'ED25519', bits: 256, comment: 'pinbot@example.com', private: true, passphraseProtected: true, files: { privateKey: out, publicKey: `${out}.pub` } })
+    expect(await mode(out)).toBe(0o600)
+    expect(await readFile(out, 'utf8')).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/)
+    const pub = await readFile(`${out}.pub`, 'utf8')
+    expect(pub).toMatch(/^ssh-ed25519 AAAA[A-Za-z0-9+/=]+ pinbot@example\.com\n$/)
+    const listed = (await run('ssh-keygen', ['-l', '-f', out])).stdout.trim()
+    expect(listed).toBe(`256 ${report.fingerprint} pinbot@example.com (ED25519)`)
+    const shown = await runCli(['key', 'show', out])
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.stdout.split('\n')[0]).toBe(listed)
+    expect(shown.stdout).toContain('kind:        SSH private key, passphrase-protected')
+  })
+
+  it.each([
+    [['--type', 'rsa4096'], '--type rsa4096 is for OpenPGP keys'],
+    [['--expires', '1y'], '--expires is for OpenPGP keys'],
+  ])('refuses OpenPGP-only flags %j with exit 2 and writes nothing', async (extra, message) => {
+    const out = at(`ssh-bad-${extra[0]}`)
+    const result = await runCli(['key', 'generate', '--format', 'ssh', '--email', 'bot@example.com', '--out', out, ...extra])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(message)
+    await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' })
   })
 })

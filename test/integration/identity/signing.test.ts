@@ -9,8 +9,7 @@ import * as isogit from 'isomorphic-git'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCommitMessage } from '../../../src/identity/commit-message.js'
 import { commitSigningOptions } from '../../../src/identity/commit-signature.js'
-import { loadSigningKey } from '../../../src/identity/keys.js'
-import { createSigner } from '../../../src/identity/signing.js'
+import { loadSigningKey } from '../../../src/identity/signing-key.js'
 import { git, gitRun } from '../../support/git.js'
 import { createGnupgHome, type GnupgHome } from '../../support/gpg.js'
 import { BOT, makeTestKey, signingEnv, type TestKey } from '../../support/keys.js'
@@ -58,10 +57,10 @@ describe.each([
       fs,
       dir,
       message,
-      author: signingKey.primaryUser,
+      author: BOT,
       tree: await git(['rev-parse', 'HEAD^{tree}'], { cwd: dir }),
       parent: [await git(['rev-parse', 'HEAD'], { cwd: dir })],
-      ...commitSigningOptions(createSigner(signingKey)),
+      ...commitSigningOptions(signingKey.sign),
     })
     expect(await git(['rev-parse', 'HEAD'], { cwd: dir })).toBe(oid)
 
@@ -91,8 +90,8 @@ it('git verify-commit rejects the signature of an unknown key (the check above c
     fs,
     dir,
     message: 'x\n',
-    author: signingKey.primaryUser,
-    ...commitSigningOptions(createSigner(signingKey)),
+    author: BOT,
+    ...commitSigningOptions(signingKey.sign),
   })
   const verified = await gitRun(['verify-commit', '--raw', oid], { cwd: dir, env: gnupg.env })
   expect(verified.code).not.toBe(0)

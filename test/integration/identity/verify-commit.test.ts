@@ -10,8 +10,8 @@ import * as isogit from 'isomorphic-git'
 import * as openpgp from 'openpgp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commitSigningOptions } from '../../../src/identity/commit-signature.js'
-import { loadSigningKey } from '../../../src/identity/keys.js'
-import { createSigner, type Signer } from '../../../src/identity/signing.js'
+import { loadSigningKey } from '../../../src/identity/signing-key.js'
+import type { Signer } from '../../../src/identity/signing.js'
 import { json, runCli } from '../../support/cli.js'
 import { git, gitRun } from '../../support/git.js'
 import { createGnupgHome, type GnupgHome } from '../../support/gpg.js'
@@ -68,7 +68,7 @@ beforeAll(async () => {
   // Ours, and the same commit with its message altered after signing.
   bot = await makeTestKey('ed25519')
   await publicKeyFile('bot.pub', bot.publicKeyArmored)
-  commits.ours = await commitSignedBy(createSigner(await loadSigningKey({ env: signingEnv(bot, true) })), 'chore: pin runtime to 0.2.0\n')
+  commits.ours = await commitSignedBy((await loadSigningKey({ env: signingEnv(bot, true) })).sign, 'chore: pin runtime to 0.2.0\n')
   const raw = await git(['cat-file', 'commit', commits.ours], { cwd: repo })
   commits.tampered = await git(['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: repo, input: `${raw.replace('0.2.0', '9.9.9')}\n` })
 
@@ -159,13 +159,21 @@ describe('pinbot verify-commit', () => {
     expect(await check(['--dir', path.join(tmp.dir, 'linked')])).toMatchObject({ commit: commits.ours, status: 'good' })
   })
 
+  it('takes any revision git takes: HEAD~1, reflog entries, peeled tags', async () => {
+    const check = async (rev: string) => json(await runCli(['verify-commit', rev, '--dir', repo, '--key', keyFiles[1], '--json']))
+    for (const rev of ['HEAD~1', 'main~1', 'HEAD@{1}', 'v1^{commit}']) {
+      expect(await check(rev), rev).toMatchObject({ commit: await git(['rev-parse', '--verify', `${rev}^{commit}`], { cwd: repo }) })
+    }
+  })
+
   it('exits 2 with a clear error for bad input', async () => {
     const garbage = path.join(tmp.dir, 'garbage.pub')
     await writeFile(garbage, 'not a key')
     const cases: [string[], string][] = [
-      [['HEAD~1', '--dir', repo, '--key', keyFiles[1]], 'HEAD~1 is not a branch, tag or commit id'],
+      [['HEAD~999', '--dir', repo, '--key', keyFiles[1]], '"HEAD~999" is not a revision in'],
+      [['--dir', repo, '--key', keyFiles[1], '--', '--output=x'], '"--output=x" is not a revision in'],
       [['--dir', tmp.dir, '--key', keyFiles[1]], `${tmp.dir} is not inside a git checkout`],
-      [['--dir', repo, '--key', garbage], `${garbage} does not hold an OpenPGP public key`],
+      [['--dir', repo, '--key', garbage], `${garbage} holds neither an OpenPGP key nor SSH public keys or allowed_signers lines`],
       [['--dir', repo], 'Missing required flag key'],
       [[`${await git(['rev-parse', 'HEAD^{tree}'], { cwd: repo })}`, '--dir', repo, '--key', keyFiles[1]], 'names a tree, not a commit'],
     ]

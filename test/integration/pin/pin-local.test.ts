@@ -52,11 +52,10 @@ const pin = (dir: string, args: string[], env: Record<string, string> = {}) => r
 
 describe('pinbot pin (working tree only)', () => {
   it('writes the canonical bytes, then is idempotent without rewriting the file', async () => {
-    const dir = path.join(tmp.dir, 'plain-dir')
-    await mkdir(dir)
+    const dir = await repo({ 'app.txt': 'one\n' })
     const first = await pin(dir, ['0.2.0', '--json'])
     expect(first.code, first.stderr).toBe(0)
-    expect(json(first)).toEqual({ file: path.join(dir, '.runtime-version'), outcome: 'updated', after: '0.2.0' })
+    expect(json(first)).toEqual({ repo: dir, branch: null, outcome: 'updated', reason: null, before: null, after: '0.2.0', commit: null, attempts: 1 })
     expect(await readFile(path.join(dir, '.runtime-version'), 'utf8')).toBe('0.2.0\n')
 
     await writeFile(path.join(dir, '.runtime-version'), '0.2.0') // valid without the newline: left alone
@@ -64,6 +63,16 @@ describe('pinbot pin (working tree only)', () => {
     expect(again.code).toBe(0)
     expect(again.stdout.trim()).toBe(`unchanged: ${path.join(dir, '.runtime-version')} is already 0.2.0`)
     expect(await readFile(path.join(dir, '.runtime-version'), 'utf8')).toBe('0.2.0')
+  })
+
+  it('refuses a directory outside any git checkout (exit 2, a hint, nothing written)', async () => {
+    const { dir, cleanup } = await tempDir()
+    const result = await pin(dir, ['0.2.0'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(`Error: ${dir} is not inside a git checkout; nothing was written`)
+    expect(result.stderr).toContain('Hint: ')
+    await expect(stat(path.join(dir, '.runtime-version'))).rejects.toMatchObject({ code: 'ENOENT' })
+    await cleanup()
   })
 
   it('refuses a downgrade (exit 1, untouched) unless --allow-downgrade; replaces an invalid pin', async () => {
@@ -79,10 +88,12 @@ describe('pinbot pin (working tree only)', () => {
     expect(json(allowed)).toMatchObject({ outcome: 'updated', before: '0.3.0', after: '0.2.0' })
 
     await writeFile(path.join(dir, '.runtime-version'), 'v9.0.0\r\n')
-    const repaired = json(await pin(dir, ['0.2.1', '--json']))
-    expect(repaired).toMatchObject({ outcome: 'updated', after: '0.2.1', beforeProblem: expect.stringMatching(/^\.runtime-version:1:\d+: /) })
-    expect(repaired.before).toBeUndefined()
-    expect(await readFile(path.join(dir, '.runtime-version'), 'utf8')).toBe('0.2.1\n')
+    const repaired = await pin(dir, ['0.2.1'])
+    expect(repaired.stdout).toMatch(/^updated: .*: an invalid pin \(\.runtime-version:1:\d+: .*\) -> 0\.2\.1 \(not committed\)$/m)
+    expect(json(await pin(dir, ['0.2.2', '--json']))).toMatchObject({ outcome: 'updated', before: '0.2.1', after: '0.2.2' })
+    await writeFile(path.join(dir, '.runtime-version'), 'v9.0.0\r\n')
+    expect(json(await pin(dir, ['0.2.3', '--json']))).toMatchObject({ outcome: 'updated', reason: 'repaired', before: null, after: '0.2.3' })
+    expect(await readFile(path.join(dir, '.runtime-version'), 'utf8')).toBe('0.2.3\n')
   })
 
   it('writes at the repository root when DIR is a subdirectory, and refuses a symlinked pin', async () => {
@@ -147,7 +158,8 @@ describe('pinbot pin --commit', () => {
     await git(['add', '.runtime-version'], { cwd: dir })
     const result = await pin(dir, ['0.2.0', '--commit', '--message', 'build(runtime): {version}', '--json'], signingEnv(key, true))
     expect(result.code, result.stderr).toBe(0)
-    expect(json(result)).toMatchObject({ outcome: 'updated', before: '0.1.0', after: '0.2.0', signed: true, branch: 'refs/heads/main' })
+    expect(json(result)).toEqual({ repo: dir, branch: 'main', outcome: 'updated', reason: null, before: '0.1.0', after: '0.2.0', commit: await git(['rev-parse', 'HEAD'], { cwd: dir }), attempts: 1 })
+    expect((await gitRun(['verify-commit', 'HEAD'], { cwd: dir, env: gnupg.env })).code).toBe(0)
     expect(await git(['log', '-1', '--format=%s'], { cwd: dir })).toBe('build(runtime): 0.2.0')
     expect(await git(['status', '--porcelain'], { cwd: dir })).toBe('')
   })
@@ -160,7 +172,12 @@ describe('pinbot pin --commit', () => {
     expect(json(same)).toMatchObject({ outcome: 'unchanged', before: '0.3.0' })
     const lower = await pin(dir, ['0.2.9', '--commit', '--signing-key', keyFile, '--json'])
     expect(lower.code).toBe(1)
-    expect(json(lower)).toMatchObject({ outcome: 'skipped', reason: 'downgrade', before: '0.3.0', after: '0.2.9' })
+    // `after` is what the pin holds after the run, as with --remote: the current, higher version.
+    expect(json(lower)).toMatchObject({ outcome: 'skipped', reason: 'downgrade', before: '0.3.0', after: '0.3.0', commit: null })
+    expect(lower.code).toBe(1)
+    // No commit to make, so no identity needed: --no-sign alone reports the pin as it is.
+    const unsignedSame = await pin(dir, ['0.3.0', '--commit', '--no-sign'])
+    expect([unsignedSame.code, unsignedSame.stdout.trim()]).toEqual([0, `unchanged: ${path.join(dir, '.runtime-version')} is already 0.3.0`])
     expect(await snapshot(dir)).toEqual(before)
   })
 
@@ -177,7 +194,7 @@ describe('pinbot pin --commit', () => {
 
     const unsigned = await pin(dir, ['0.2.0', '--commit', '--no-sign', '--author-name', 'CI Bot', '--author-email', 'ci@example.com', '--json'])
     expect(unsigned.code, unsigned.stderr).toBe(0)
-    expect(json(unsigned)).toMatchObject({ outcome: 'updated', signed: false })
+    expect(json(unsigned)).toMatchObject({ outcome: 'updated', after: '0.2.0' })
     expect(await git(['log', '-1', '--format=%G?|%an <%ae>'], { cwd: dir, env: gnupg.env })).toBe('N|CI Bot <ci@example.com>')
   })
 
@@ -198,7 +215,8 @@ describe('pinbot pin --commit', () => {
     const cases: [string[], Record<string, string>, string][] = [
       [['1.2'], {}, 'invalid version "1.2"'],
       [['0.2.0', '--commit', '--signing-key', keyFile, '--co-author', 'Ada'], {}, 'co-author "Ada" is not of the form "Name <email>"'],
-      [['0.2.0', '--commit', '--signing-key', keyFile, '--message', 'pin {ver}'], {}, 'unknown placeholder {ver}'],
+      [['0.2.0', '--commit', '--signing-key', keyFile, '--message', 'pin {ver} {version}'], {}, 'unknown placeholder {ver}'],
+      [['0.2.0', '--commit', '--signing-key', keyFile, '--message', 'chore: pin the runtime'], {}, 'the commit message template has no {version} placeholder'],
       [['0.2.0', '--commit', '--signing-key', keyFile, '--no-sign'], {}, 'cannot also be provided when using --signing-key'],
       [['0.2.0', '--commit'], { ...signingEnv(key, true), PINBOT_SIGNING_PASSPHRASE: 'not-the-passphrase' }, 'wrong passphrase for signing key'],
       [['0.2.0', '--commit', '--signing-key', `${keyFile}.missing`], {}, 'does not exist'],

@@ -63,6 +63,12 @@ describe('report merge: cascade shards', () => {
     expect(merged.report.results[1]).not.toHaveProperty('commit')
   })
 
+  it("gathers every shard's waits (the forge slowed down the run, whichever job it told)", () => {
+    const wait = (path: string) => ({ origin: 'https://forge.test', path, status: 429, waitMs: 2000 })
+    const merged = mergeReports(files(cascadeShard(1, 2, { waits: [wait('/acme/t1.git')] }), cascadeShard(2, 2, { waits: [wait('/acme/t2.git')] })))
+    expect(merged.waits.map((w) => w.path)).toEqual(['/acme/t1.git', '/acme/t2.git'])
+  })
+
   it('merges a single unsharded report into itself', () => {
     const merged = mergeReports(files(cascadeShard(1, 1)))
     expect(merged.command === 'cascade' && merged.report.results.length).toBe(12)

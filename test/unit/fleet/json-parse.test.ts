@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatJsonPath, JsonSyntaxError, parseJson, type JsonPath } from '../../../src/fleet/json-parse.js'
+import { formatJsonPath, JsonSyntaxError, MAX_JSON_DEPTH, parseJson, type JsonPath } from '../../../src/fleet/json-parse.js'
 
 function syntaxError(text: string): JsonSyntaxError {
   try {
@@ -58,6 +58,24 @@ describe('parseJson', () => {
     const value = parseJson('{"a": 1, "b": [{"c": 1, "c": 2}], "a": 3, "d": {"a": 1}}', (path) => duplicates.push(path))
     expect(duplicates).toEqual([['b', 0, 'c'], ['a']])
     expect(value).toEqual({ a: 3, b: [{ c: 2 }], d: { a: 1 } })
+  })
+})
+
+describe('parseJson: nesting', () => {
+  it(`reads ${MAX_JSON_DEPTH} levels, and refuses deeper nesting as a syntax error (not a stack overflow)`, () => {
+    expect(parseJson(`${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`)).toBeInstanceOf(Array)
+    for (const open of ['[', '{"a":']) {
+      const text = open.repeat(20_000)
+      const error = (() => {
+        try {
+          parseJson(text)
+        } catch (thrown) {
+          return thrown
+        }
+      })()
+      expect(error).toBeInstanceOf(JsonSyntaxError)
+      expect((error as Error).message).toBe(`line 1, column ${open.length * MAX_JSON_DEPTH + 1}: nested deeper than ${MAX_JSON_DEPTH} levels`)
+    }
   })
 })
 

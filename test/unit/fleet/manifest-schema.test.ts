@@ -120,6 +120,7 @@ const TRICKY: Record<string, unknown[]> = {
   coAuthors: [[], ['A <a@b.co>'], ['A B <a.b@c.d.e>'], ['<a@b.co>'], [' <a@b.co>'], ['A <a@b>'], ['A<a@b.co>'], ['A <a b@c.co>'], ['A <a@b.co> '], ['A\0 <a@b.co>'], 'A <a@b.co>'],
   message: ['{version}', 'x {version} y', '{version} {version}', '{Version}', '{ version }', '{version} {foo}', '{version} {}', '{version} }{', 'a\n{version}', '{version}\r', '', 7],
   concurrency: [1, 8, 64, 0, 65, -1, 1.5, '8', null],
+  pace: [{ maxPushesPerMinute: 60 }, { maxPushesPerMinute: 1 }, { maxPushesPerMinute: 6000 }, { maxPushesPerMinute: 0 }, { maxPushesPerMinute: 6001 }, { maxPushesPerMinute: 1.5 }, { maxPushesPerMinute: '60' }, {}, { maxPushesPerMinute: 60, burst: 2 }, 60, null],
   $schema: ['./manifest.schema.json', 1],
   commitUrl: [
     '{forge}/{repo}/commit/{commit}',

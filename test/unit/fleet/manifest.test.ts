@@ -34,6 +34,12 @@ describe('parseManifest: bad manifests', () => {
     })
   }
 
+  it('refuses a manifest nested 20,000 deep as invalid JSON (exit 2), not with a stack overflow', () => {
+    const error = problemsOf(`{"forge": "${CORPUS_FORGE}", "repos": ${'['.repeat(20_000)}`)
+    expect(error.exit).toBe(2)
+    expect(error.problems).toEqual([{ path: '$', message: expect.stringMatching(/^invalid JSON at line 1, column \d+: nested deeper than 100 levels$/) }])
+  })
+
   it('names the file and counts the problems, and puts them in --json', () => {
     const error = problemsOf(JSON.stringify({ forge: 1, repos: [] }))
     expect(error.message.split('\n')[0]).toBe('invalid manifest cascade.json (2 problems):')
@@ -143,6 +149,10 @@ describe('parseManifest: consumer', () => {
     expect(parse({ pinFile: 'VERSION', consumer: { file: 'build.yml' } }).consumer).toEqual({ file: 'build.yml', contains: 'VERSION' })
     expect(parse({ requireFile: 'ci.yml', consumer: { file: 'b.yml', contains: 'cat x' } }).consumer).toEqual({ file: 'b.yml', contains: 'cat x' })
     expect(parse({ requireFile: 'ci.yml' })).not.toHaveProperty('consumer')
+  })
+
+  it('lists unknown consumer keys like any other', () => {
+    expect(() => parse({ consumer: { file: 'a.yml', reads: 'x' } })).toThrow("$.consumer.reads: unknown key (allowed: file, contains)")
   })
 })
 

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { deflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CorruptPackError, objectId, readPack, writePack, type GitObject, type ObjectType } from '../../../src/git/pack-file.js'
+import { OBJ, craftPack, delta, deltaBomb, deltaChain, deltaFan, zlibBomb } from '../../support/crafted-pack.js'
 import { git, GIT_ENV } from '../../support/git.js'
 import { tempDir, type TempDir } from '../../support/tmp.js'
 
@@ -108,7 +109,7 @@ describe('pack files', () => {
     expect(Math.max(...deltas.map((row) => row.deltaDepth))).toBeGreaterThan(1)
     for (const row of deltas) expect(entryType(pack, row.offset)).toBe(6)
 
-    expectSameObjects(readPack(pack), all, rows.map((row) => row.oid))
+    expectSameObjects(await readPack(pack), all, rows.map((row) => row.oid))
     expect(rows.length).toBe(all.size)
   })
 
@@ -116,27 +117,27 @@ describe('pack files', () => {
     const pack = gitBytes(['pack-objects', '--stdout', '--revs', '--all'], repo, '')
     const rows = (await verifyPack(tmp.dir, 'ref', pack)).sort((a, b) => a.offset - b.offset)
     expect(rows.some((row) => row.deltaDepth > 1 && entryType(pack, row.offset) === 7)).toBe(true)
-    expectSameObjects(readPack(pack), all, rows.map((row) => row.oid))
+    expectSameObjects(await readPack(pack), all, rows.map((row) => row.oid))
 
     // The same entries in reverse order: every delta now comes before its base. git accepts it.
     const reversed = rawPack(rows.map((row) => pack.subarray(row.offset, row.offset + row.length)).reverse())
     const reversedRows = await verifyPack(tmp.dir, 'reversed', reversed)
     expect(reversedRows.map((row) => row.oid).sort()).toEqual(rows.map((row) => row.oid).sort())
-    expectSameObjects(readPack(reversed), all, rows.map((row) => row.oid))
+    expectSameObjects(await readPack(reversed), all, rows.map((row) => row.oid))
   })
 
   it('resolves a thin pack through base, and says which base is missing without it', async () => {
     const thin = gitBytes(['pack-objects', '--thin', '--stdout', '--revs'], repo, 'HEAD\n^HEAD~1\n')
     const expected = (await git(['rev-list', '--objects', 'HEAD~1..HEAD'], { cwd: repo })).split('\n').map((line) => line.slice(0, 40))
     const asked: string[] = []
-    const objects = readPack(thin, (oid) => (asked.push(oid), all.get(oid)))
+    const objects = await readPack(thin, (oid) => (asked.push(oid), all.get(oid)))
     expectSameObjects(objects, all, expected)
     expect(asked.length).toBeGreaterThan(0)
     for (const oid of asked) expect(expected).not.toContain(oid)
 
-    expect(() => readPack(thin)).toThrow(CorruptPackError)
-    expect(() => readPack(thin)).toThrow(/^missing delta base [0-9a-f]{40} for the object at byte \d+$/)
-    expect(() => readPack(thin, () => undefined)).toThrow(new RegExp(`missing delta base (${asked.join('|')})`))
+    await expect(readPack(thin)).rejects.toThrow(CorruptPackError)
+    await expect(readPack(thin)).rejects.toThrow(/^missing delta base [0-9a-f]{40} for the object at byte \d+$/)
+    await expect(readPack(thin, () => undefined)).rejects.toThrow(new RegExp(`missing delta base (${asked.join('|')})`))
   })
 
   it('applies a hand-made delta with a 64 KB copy (size 0) as git does, and rejects bad ones', async () => {
@@ -150,15 +151,15 @@ describe('pack files', () => {
 
     // The delta first, its base after it, as git index-pack also accepts.
     const pack = rawPack([rawEntry(7, delta(70000), baseOid), rawEntry(3, base)])
-    const objects = readPack(pack)
+    const objects = await readPack(pack)
     expect((await verifyPack(tmp.dir, 'hand', pack)).map((row) => row.oid).sort()).toEqual([...objects.keys()].sort())
     expect(objects.get(objectId('blob', target))?.content.equals(target)).toBe(true)
 
-    const bad = (data: Buffer) => () => readPack(rawPack([rawEntry(3, base), rawEntry(7, data, baseOid)]))
-    expect(bad(delta(69999))).toThrow(/^bad delta in the object at byte \d+: base is 70000 bytes, not 69999$/)
-    expect(bad(delta(70000, [0x94, 0x01, 200]))).toThrow(/copy of 200 bytes from 65536 overflows/)
-    expect(bad(delta(70000, [0x94, 0x01]))).toThrow(CorruptPackError)
-    expect(bad(delta(70000, undefined, 65640))).toThrow(/made 65639 bytes, not 65640$/)
+    const bad = (data: Buffer) => readPack(rawPack([rawEntry(3, base), rawEntry(7, data, baseOid)]))
+    await expect(bad(delta(69999))).rejects.toThrow(/^bad delta in the object at byte \d+: base is 70000 bytes, not 69999$/)
+    await expect(bad(delta(70000, [0x94, 0x01, 200]))).rejects.toThrow(/copy of 200 bytes from 65536 overflows/)
+    await expect(bad(delta(70000, [0x94, 0x01]))).rejects.toThrow(CorruptPackError)
+    await expect(bad(delta(70000, undefined, 65640))).rejects.toThrow(/made 65639 bytes, not 65640$/)
   })
 
   it('computes the object ids git hash-object computes', async () => {
@@ -191,28 +192,62 @@ describe('pack files', () => {
     expectSameObjects(catAll(bare), objects, objects.keys())
     expect(await git(['cat-file', '-p', [...all.keys()][0]], { cwd: bare })).toBe(await git(['cat-file', '-p', [...all.keys()][0]], { cwd: repo }))
 
-    expectSameObjects(readPack(pack), objects, objects.keys())
-    expect(readPack(writePack([])).size).toBe(0)
+    expectSameObjects(await readPack(pack), objects, objects.keys())
+    expect((await readPack(writePack([]))).size).toBe(0)
   })
 
-  it('rejects bytes that are not a well-formed pack, saying what and where', () => {
+  it('rejects bytes that are not a well-formed pack, saying what and where', async () => {
     const pack = writePack([...all.values()].slice(0, 5))
     const changed = (at: number, value: number) => Buffer.from(pack).fill(value, at, at + 1)
     const end = pack.length - 20
 
-    expect(() => readPack(changed(0, 0x51))).toThrow(CorruptPackError)
-    expect(() => readPack(changed(0, 0x51))).toThrow('bad pack signature at byte 0')
-    expect(() => readPack(changed(7, 4))).toThrow('unsupported pack version 4 at byte 4')
-    expect(() => readPack(pack.subarray(0, 30))).toThrow('truncated pack: 30 bytes')
-    expect(() => readPack(pack.subarray(0, pack.length - 25))).toThrow(/^bad zlib data in the object at byte \d+: unexpected end of file$/)
-    expect(() => readPack(changed(end + 3, pack[end + 3] ^ 1))).toThrow(`pack checksum mismatch at byte ${end}`)
-    expect(() => readPack(changed(12, (pack[12] & 0x8f) | 0x50))).toThrow('unknown object type 5 at byte 12')
+    await expect(readPack(changed(0, 0x51))).rejects.toThrow(CorruptPackError)
+    await expect(readPack(changed(0, 0x51))).rejects.toThrow('bad pack signature at byte 0')
+    await expect(readPack(changed(7, 4))).rejects.toThrow('unsupported pack version 4 at byte 4')
+    await expect(readPack(pack.subarray(0, 30))).rejects.toThrow('truncated pack: 30 bytes')
+    await expect(readPack(pack.subarray(0, pack.length - 25))).rejects.toThrow(/^bad zlib data in the object at byte \d+: unexpected end of file$/)
+    await expect(readPack(changed(end + 3, pack[end + 3] ^ 1))).rejects.toThrow(`pack checksum mismatch at byte ${end}`)
+    await expect(readPack(changed(12, (pack[12] & 0x8f) | 0x50))).rejects.toThrow('unknown object type 5 at byte 12')
     const blob = Buffer.from('twelve bytes')
-    expect(() => readPack(rawPack([rawEntry(3, blob, '', 13)]))).toThrow('object at byte 12 inflates to 12 bytes, not 13')
-    expect(() => readPack(changed(end - 3, pack[end - 3] ^ 1))).toThrow(CorruptPackError)
+    await expect(readPack(rawPack([rawEntry(3, blob, '', 13)]))).rejects.toThrow('object at byte 12 inflates to 12 bytes, not 13')
+    await expect(readPack(changed(end - 3, pack[end - 3] ^ 1))).rejects.toThrow(CorruptPackError)
     // A count of one object more than the pack holds, with a checksum that matches.
-    expect(() => readPack(rawPack([pack.subarray(12, end)], 6))).toThrow(`truncated pack at byte ${end}`)
+    await expect(readPack(rawPack([pack.subarray(12, end)], 6))).rejects.toThrow(`truncated pack at byte ${end}`)
     // And one fewer: the last object is left over.
-    expect(() => readPack(rawPack([pack.subarray(12, end)], 4))).toThrow(/^\d+ unexpected bytes after the last object, at byte \d+$/)
+    await expect(readPack(rawPack([pack.subarray(12, end)], 4))).rejects.toThrow(/^\d+ unexpected bytes after the last object, at byte \d+$/)
+  })
+})
+
+describe('pack files: bounded work', () => {
+  const limits = { object: 1 << 20, total: 8 << 20 }
+
+  it('resolves a 4,000-long delta chain, in pack order and with every delta before its base', async () => {
+    const objects = await readPack(deltaChain(4000))
+    expect(objects.size).toBe(4001)
+    // The same chain as REF_DELTAs in reverse order: each waits for a base that comes later.
+    const chain = [...objects.values()]
+    const entries = chain.slice(1).map((object, i) => ({
+      code: OBJ.refDelta,
+      data: delta(100, 100, [[2, 98], object.content.subarray(98)]),
+      baseOid: objectId('blob', chain[i].content),
+    }))
+    const reversed = craftPack([...entries.reverse(), { code: OBJ.blob, data: chain[0].content }])
+    expect([...(await readPack(reversed)).keys()].sort()).toEqual([...objects.keys()].sort())
+  })
+
+  it('refuses a chain deeper than git ever writes (4095), saying where', async () => {
+    await expect(readPack(deltaChain(5000))).rejects.toMatchObject({ code: 'delta-chain-too-deep', message: expect.stringMatching(/deeper than 4095/) })
+  })
+
+  it('refuses an object whose announced size is over the limit before inflating it (a zlib bomb)', async () => {
+    await expect(readPack(zlibBomb(64), undefined, limits)).rejects.toMatchObject({ code: 'object-too-large', message: expect.stringContaining('64 MiB') })
+  })
+
+  it('refuses a delta whose result is over the object limit, and deltas that add up over the pack limit', async () => {
+    await expect(readPack(deltaFan(1, 20), undefined, limits)).rejects.toMatchObject({ code: 'object-too-large' })
+    await expect(readPack(deltaFan(200, 15), undefined, limits)).rejects.toMatchObject({ code: 'pack-too-large' })
+    expect((await readPack(deltaFan(3, 15), undefined, limits)).size).toBe(4)
+    // A few hundred bytes that would make 1.2 GiB: refused at the delta's header, nothing allocated.
+    await expect(readPack(deltaBomb())).rejects.toMatchObject({ code: 'object-too-large', message: expect.stringContaining('1.2 GiB') })
   })
 })

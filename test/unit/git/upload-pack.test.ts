@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FLUSH, pktLine } from '../../../src/git/pkt-line.js'
-import { MalformedAnswerError, ServerRefusalError, parseRefAdvertisement, parseUploadPackAnswer, uploadPackRequest } from '../../../src/git/upload-pack.js'
+import { MalformedAnswerError, ServerRefusalError, parseRefAdvertisement, readUploadPackAnswer, uploadPackRequest } from '../../../src/git/upload-pack.js'
 import { git } from '../../support/git.js'
 import { tempDir } from '../../support/tmp.js'
 
@@ -64,18 +64,19 @@ describe('parseRefAdvertisement', () => {
   })
 })
 
-describe('uploadPackRequest and parseUploadPackAnswer', () => {
+describe('uploadPackRequest and readUploadPackAnswer', () => {
+  const read = (answer: Buffer) => readUploadPackAnswer([answer], 1 << 30)
   const capabilities = () => parseRefAdvertisement(advertise(dir)).capabilities
 
-  it('gets the tip alone at depth 1: its commit, tree and blob, with the tip as the shallow boundary', () => {
-    const answer = parseUploadPackAnswer(uploadPack(uploadPackRequest(commits[2], 1, capabilities())))
+  it('gets the tip alone at depth 1: its commit, tree and blob, with the tip as the shallow boundary', async () => {
+    const answer = await read(uploadPack(uploadPackRequest(commits[2], 1, capabilities())))
     expect(answer.shallow).toEqual([commits[2]])
     expect(answer.pack.subarray(0, 4).toString()).toBe('PACK')
     expect(objectCount(answer.pack)).toBe(3)
   })
 
-  it('gets more history at a greater depth', () => {
-    const answer = parseUploadPackAnswer(uploadPack(uploadPackRequest(commits[2], 2, capabilities())))
+  it('gets more history at a greater depth', async () => {
+    const answer = await read(uploadPack(uploadPackRequest(commits[2], 2, capabilities())))
     expect(answer.shallow).toEqual([commits[1]])
     expect(objectCount(answer.pack)).toBe(6)
   })
@@ -86,15 +87,15 @@ describe('uploadPackRequest and parseUploadPackAnswer', () => {
     expect(() => uploadPackRequest(commits[2], 1, new Set(['shallow']))).toThrow(/side-band-64k/)
   })
 
-  it("raises the server's refusal with its words: a want that is no ref's tip", () => {
+  it("raises the server's refusal with its words: a want that is no ref's tip", async () => {
     const answer = uploadPack(uploadPackRequest('f'.repeat(40), 1, capabilities()))
-    expect(() => parseUploadPackAnswer(answer)).toThrow(ServerRefusalError)
-    expect(() => parseUploadPackAnswer(answer)).toThrow(/not our ref/)
+    await expect(read(answer)).rejects.toThrow(ServerRefusalError)
+    await expect(read(answer)).rejects.toThrow(/not our ref/)
   })
 
-  it('refuses an answer cut short or without NAK', () => {
+  it('refuses an answer cut short or without NAK', async () => {
     const answer = uploadPack(uploadPackRequest(commits[2], 1, capabilities()))
-    expect(() => parseUploadPackAnswer(answer.subarray(0, answer.length - 100))).toThrow(MalformedAnswerError)
-    expect(() => parseUploadPackAnswer(Buffer.concat([FLUSH, pktLine('hello\n')]))).toThrow(MalformedAnswerError)
+    await expect(read(answer.subarray(0, answer.length - 100))).rejects.toThrow(MalformedAnswerError)
+    await expect(read(Buffer.concat([FLUSH, pktLine('hello\n')]))).rejects.toThrow(MalformedAnswerError)
   })
 })

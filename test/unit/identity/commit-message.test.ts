@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { buildCommitMessage, parseCoAuthor, resolveIdentity } from '../../../src/identity/commit-message.js'
 
-const KEY = { userIds: [{ name: 'Pin Bot', email: 'pinbot@example.com' }, { name: 'Pin Bot', email: 'bot@corp.example' }], primaryUser: { name: 'Pin Bot', email: 'pinbot@example.com' } }
+const KEY = {
+  format: 'openpgp' as const, userIds: [{ name: 'Pin Bot', email: 'pinbot@example.com' }, { name: 'Pin Bot', email: 'bot@corp.example' }], primaryUser: { name: 'Pin Bot', email: 'pinbot@example.com' } }
 
 describe('buildCommitMessage', () => {
   it('uses the default subject and no trailer block without co-authors', () => {
@@ -59,6 +60,13 @@ describe('resolveIdentity', () => {
     expect(warnings).toEqual([
       "committer email someone@else.example is not among the signing key's user-ID emails (pinbot@example.com, bot@corp.example); a forge will not show these commits as Verified",
     ])
+  })
+
+  it('takes only the email from an SSH key (its comment), needs the name, and does not warn about user IDs', () => {
+    const ssh = { format: 'ssh' as const, userIds: [], primaryUser: { email: 'pinbot@example.com' } }
+    expect(resolveIdentity({ name: 'Pin Bot', key: ssh })).toEqual({ identity: { name: 'Pin Bot', email: 'pinbot@example.com' }, warnings: [] })
+    expect(resolveIdentity({ name: 'Pin Bot', email: 'other@example.com', key: ssh }).warnings).toEqual([])
+    expect(() => resolveIdentity({ key: ssh })).toThrow(expect.objectContaining({ code: 'identity-missing', exit: 2, message: 'no commit identity: an SSH key holds no name' }))
   })
 
   it('needs an explicit identity when there is no key, and validates it', () => {

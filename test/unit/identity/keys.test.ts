@@ -2,7 +2,10 @@ import { chmod, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as openpgp from 'openpgp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateKey, loadSigningKey, normalizeArmor, parseExpiry, readPublicKeys } from '../../../src/identity/keys.js'
+import { generateKey, parseExpiry } from '../../../src/identity/keys.js'
+import { normalizeArmor } from '../../../src/identity/key-source.js'
+import { loadSigningKey } from '../../../src/identity/signing-key.js'
+import { readVerificationKeys } from '../../../src/identity/verification-keys.js'
 import { tempDir } from '../../support/tmp.js'
 
 const BOT = { name: 'Pin Bot', email: 'pinbot@example.com' }
@@ -64,8 +67,7 @@ describe('loadSigningKey', () => {
     expect(key.fingerprint).toMatch(/^[0-9A-F]{40}$/)
     expect(key.primaryUser).toEqual(BOT)
     expect(key.userIds).toEqual([BOT])
-    expect(key.privateKey.isDecrypted()).toBe(true)
-    expect(key.publicKeyArmored).toContain('BEGIN PGP PUBLIC KEY BLOCK')
+    expect(key.format).toBe('openpgp')
     expect(key.warnings).toEqual([])
   })
 
@@ -73,14 +75,14 @@ describe('loadSigningKey', () => {
     const escaped = locked.privateKeyArmored.trim().split('\n').join('\\n')
     const key = await loadSigningKey({ env: { PINBOT_SIGNING_KEY: escaped, PINBOT_SIGNING_PASSPHRASE: 'correct horse' } })
     expect(key.fingerprint).toBe(locked.description.fingerprint)
-    expect(key.privateKey.isDecrypted()).toBe(true)
+    expect(await key.sign('payload\n')).toContain('BEGIN PGP SIGNATURE')
   })
 
   it('decrypts once per process: a second load returns the same decrypted key', async () => {
     const env = { PINBOT_SIGNING_KEY: locked.privateKeyArmored, PINBOT_SIGNING_PASSPHRASE: 'correct horse' }
     const first = await loadSigningKey({ env })
     const second = await loadSigningKey({ env })
-    expect(second.privateKey).toBe(first.privateKey)
+    expect(second.sign).toBe(first.sign)
   })
 
   it('prefers --signing-key FILE over the environment', async () => {
@@ -98,7 +100,7 @@ describe('loadSigningKey', () => {
   const cases: [string, () => Promise<Parameters<typeof loadSigningKey>[0]>, string, RegExp][] = [
     ['no key at all', async () => ({ env: {} }), 'signing-key-missing', /no signing key: pass --signing-key FILE or set PINBOT_SIGNING_KEY/],
     ['a missing file', async () => ({ file: path.join(tmp.dir, 'nope.asc'), env: {} }), 'key-file-unreadable', /nope\.asc does not exist/],
-    ['garbage', async () => ({ env: { PINBOT_SIGNING_KEY: 'not a key' } }), 'key-invalid', /PINBOT_SIGNING_KEY does not hold an armored OpenPGP key/],
+    ['garbage', async () => ({ env: { PINBOT_SIGNING_KEY: 'not a key' } }), 'key-invalid', /PINBOT_SIGNING_KEY holds neither an OpenPGP key nor an OpenSSH key/],
     ['a public key', async () => ({ file: await keyFile('pub.asc', plain.publicKeyArmored), env: {} }), 'signing-key-public', /holds a public key/],
     ['a protected key without passphrase', async () => ({ env: { PINBOT_SIGNING_KEY: locked.privateKeyArmored } }), 'signing-key-passphrase-missing', /passphrase-protected/],
     [
@@ -118,13 +120,13 @@ describe('loadSigningKey', () => {
   })
 })
 
-describe('readPublicKeys', () => {
+describe('readVerificationKeys', () => {
   it('reads armored and binary public keys, and reduces a private key to its public part', async () => {
     const armored = await keyFile('a.pub', plain.publicKeyArmored)
     const binaryFile = path.join(tmp.dir, 'b.gpg')
     await writeFile(binaryFile, (await openpgp.readKey({ armoredKey: locked.publicKeyArmored })).write())
     const privateFile = await keyFile('c.asc', plain.privateKeyArmored)
-    const keys = await readPublicKeys([armored, binaryFile, privateFile])
+    const { openpgp: keys } = await readVerificationKeys([armored, binaryFile, privateFile])
     expect(keys.map((k) => k.getFingerprint().toUpperCase())).toEqual([
       plain.description.fingerprint,
       locked.description.fingerprint,
@@ -135,8 +137,8 @@ describe('readPublicKeys', () => {
 
   it('refuses garbage and missing files with exit 2', async () => {
     const garbage = await keyFile('garbage.pub', 'hello')
-    await expect(readPublicKeys([garbage])).rejects.toMatchObject({ code: 'key-invalid', exit: 2 })
-    await expect(readPublicKeys([path.join(tmp.dir, 'missing.pub')])).rejects.toMatchObject({ code: 'key-file-unreadable', exit: 2 })
+    await expect(readVerificationKeys([garbage])).rejects.toMatchObject({ code: 'key-invalid', exit: 2 })
+    await expect(readVerificationKeys([path.join(tmp.dir, 'missing.pub')])).rejects.toMatchObject({ code: 'key-file-unreadable', exit: 2 })
     expect(await readFile(garbage, 'utf8')).toBe('hello')
   })
 })

@@ -1,0 +1,61 @@
+/**
+ * Deepening sends only what is new: the request names the shallow boundary and the tip
+ * held, so a step brings the newly reached commits (and what they add), never the tip again.
+ */
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { createHttpClient, type HttpClient } from '../../../src/git/http.js'
+import { MemoryRepo } from '../../../src/git/memory-repo.js'
+import { useForge } from '../../support/fixtures.js'
+import type { Forge } from '../../support/forge.js'
+
+let forge: Forge
+useForge((fixture) => ({ forge } = fixture))
+
+/** An HTTP client that counts the bytes of every answer. */
+function countingClient(token: string): HttpClient & { received: number[]; destroy(): void } {
+  const inner = createHttpClient({ token })
+  const received: number[] = []
+  return {
+    received,
+    destroy: () => inner.destroy(),
+    async request(req) {
+      const res = await inner.request(req)
+      const index = received.push(0) - 1
+      const body = res.body
+      return {
+        ...res,
+        body: (async function* () {
+          for await (const chunk of body) {
+            received[index] += chunk.byteLength
+            yield chunk
+          }
+        })(),
+      }
+    },
+  }
+}
+
+describe('MemoryRepo.deepen', () => {
+  it('brings only the newly reached commits, not the tip again (a 2 MB file at the tip)', async () => {
+    await forge.createRepo('acme/deep', { files: { '.runtime-version': '0.1.0\n', 'big.bin': randomBytes(2 << 20) }, commits: 12 })
+    const http = countingClient(forge.tokens.readWrite)
+    try {
+      const repo = new MemoryRepo(forge.repoUrl('acme/deep'), http)
+      const { tip } = await repo.fetch(undefined, { depth: 1 })
+      const tipBytes = http.received[1]
+      expect(tipBytes).toBeGreaterThan(2 << 20)
+      let oid = tip
+      for (const by of [1, 3, 5]) {
+        await repo.deepen(by)
+        expect(http.received.at(-1)).toBeLessThan(20_000)
+      }
+      // Every commit reached is here and readable: the history is whole, down to the new boundary.
+      for (let i = 0; i < 9; i++) oid = (await repo.readCommit(oid)).parent[0]
+      expect((await repo.readCommit(oid)).parent).toHaveLength(1)
+      expect(await forge.history('acme/deep')).toContain(oid)
+    } finally {
+      http.destroy()
+    }
+  })
+})

@@ -1,0 +1,107 @@
+/**
+ * The HTTP layer against the loopback forge, as git behaves: User-Agent, trailing slashes,
+ * redirects on a repo's first request (same origin, other origin without the token),
+ * transient faults retried for reads only, a lost push answer re-read instead of resent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHttpClient, USER_AGENT } from '../../../src/git/http.js'
+import { pinRemote } from '../../../src/pin/remote-pin.js'
+import { resolveRepo } from '../../../src/git/repo-ref.js'
+import { Forge } from '../../support/forge.js'
+
+let forge: Forge
+let other: Forge
+const identity = { name: 'pinbot', email: 'pinbot@example.com' }
+
+beforeAll(async () => {
+  ;[forge, other] = await Promise.all([Forge.start(), Forge.start()])
+})
+afterAll(() => Promise.all([forge.stop(), other.stop()]))
+
+function pin(url: string, options: { http?: ReturnType<typeof createHttpClient>; token?: string } = {}) {
+  const log: string[] = []
+  const http = options.http ?? createHttpClient({ token: options.token ?? forge.tokens.readWrite, retryDelayMs: 10 })
+  return pinRemote({ repo: resolveRepo(url), version: '0.2.0', http, identity, message: 'chore: pin {version}', onLog: (line) => log.push(line) })
+    .then((result) => ({ result, log }))
+    .finally(() => options.http || http.destroy())
+}
+
+describe('HTTP transport', () => {
+  it('sends User-Agent pinbot/VERSION and drops a clone URL\'s trailing slash', async () => {
+    await forge.createRepo('acme/slash')
+    const { result } = await pin(`${forge.repoUrl('acme/slash')}/`)
+    expect(result.outcome).toBe('updated')
+    const requests = forge.requestsFor('acme/slash')
+    expect(USER_AGENT).toMatch(/^pinbot\/\d+\.\d+\.\d+/)
+    expect(requests.every((r) => r.userAgent === USER_AGENT && !r.path.includes('//'))).toBe(true)
+  })
+
+  it('follows a same-origin redirect on the first request, pushes to the new base and names it', async () => {
+    await forge.createRepo('acme/renamed')
+    forge.inject({ kind: 'redirect', repo: 'acme/old-name', location: forge.repoUrl('acme/renamed') })
+    const { result, log } = await pin(forge.repoUrl('acme/old-name'))
+    forge.clearFaults()
+    expect(result).toMatchObject({ outcome: 'updated', movedTo: forge.repoUrl('acme/renamed') })
+    expect(log.join('\n')).toMatch(/update the manifest/)
+    expect(forge.requestsFor('acme/old-name').map((r) => r.service)).toEqual(['git-upload-pack'])
+    expect(forge.requestsFor('acme/renamed', 'git-receive-pack').filter((r) => r.method === 'POST')).toHaveLength(1)
+    expect(await forge.readFile('acme/renamed', '.runtime-version')).toBe('0.2.0\n')
+  })
+
+  it('never sends the token to the origin a redirect leads to', async () => {
+    await other.createRepo('acme/moved', { public: true })
+    forge.inject({ kind: 'redirect', repo: 'acme/away', location: other.repoUrl('acme/moved') })
+    const { result } = await pin(forge.repoUrl('acme/away'))
+    forge.clearFaults()
+    expect(other.requestsFor('acme/moved').length).toBeGreaterThan(0)
+    expect(other.requestsFor('acme/moved').every((r) => !r.auth)).toBe(true)
+    // Read anonymously; the push, without the token, is refused honestly.
+    expect(result).toMatchObject({ outcome: 'failed', reason: 'auth', movedTo: other.repoUrl('acme/moved') })
+  })
+
+  it('refuses a redirect loop after a bounded number of hops', async () => {
+    forge.inject({ kind: 'redirect', repo: 'acme/loop', location: forge.repoUrl('acme/loop') })
+    const { result } = await pin(forge.repoUrl('acme/loop'))
+    forge.clearFaults()
+    expect(result).toMatchObject({ outcome: 'failed', reason: 'redirect', error: { message: expect.stringContaining('more than 5 redirects') } })
+  })
+
+  it('retries a read after 502 and 503 (honouring Retry-After), each attempt in the repo log', async () => {
+    await forge.createRepo('acme/flaky')
+    forge.inject({ kind: 'status', status: 502, repo: 'acme/flaky', service: 'git-upload-pack', nth: 1 })
+    forge.inject({ kind: 'status', status: 503, headers: { 'retry-after': '1' }, repo: 'acme/flaky', service: 'git-upload-pack', nth: 2 })
+    const http = createHttpClient({ token: forge.tokens.readWrite, retryDelayMs: 10 })
+    const log: string[] = []
+    const result = await pinRemote({
+      repo: resolveRepo(forge.repoUrl('acme/flaky')),
+      version: '0.2.0',
+      http: http.scoped({ log: (line) => log.push(line) }),
+      identity,
+      message: 'pin',
+    })
+    http.destroy()
+    forge.clearFaults()
+    expect(result.outcome).toBe('updated')
+    const retries = log.filter((line) => line.includes('; retry '))
+    expect(retries).toEqual([expect.stringContaining('HTTP 502; retry 1 of 3'), expect.stringContaining('HTTP 503; retry 1 of 3')])
+    expect(Number(/in (\d+) ms/.exec(retries[1])![1])).toBeGreaterThanOrEqual(1000)
+  })
+
+  it('never resends a push answered 502; a push whose answer is lost is re-read and found landed', async () => {
+    await forge.createRepo('acme/push-502')
+    forge.inject({ kind: 'status', status: 502, repo: 'acme/push-502', service: 'git-receive-pack', method: 'POST' })
+    const refused = await pin(forge.repoUrl('acme/push-502'))
+    forge.clearFaults()
+    expect(refused.result).toMatchObject({ outcome: 'failed', reason: 'http' })
+    expect(forge.requestsFor('acme/push-502', 'git-receive-pack')).toHaveLength(1)
+
+    await forge.createRepo('acme/push-cut')
+    forge.inject({ kind: 'cut', repo: 'acme/push-cut', service: 'git-receive-pack', method: 'POST' })
+    const { result, log } = await pin(forge.repoUrl('acme/push-cut'))
+    forge.clearFaults()
+    expect(result).toMatchObject({ outcome: 'updated', attempts: 2 })
+    expect(log.join('\n')).toMatch(/may or may not have landed: re-reading[\s\S]*the earlier push had landed/)
+    expect(forge.requestsFor('acme/push-cut', 'git-receive-pack')).toHaveLength(1)
+    expect((await forge.history('acme/push-cut'))[0]).toBe(result.commit)
+  })
+})
