@@ -1,6 +1,6 @@
 /**
- * `npm run check:tmux-view`: the cascade's live view in a real terminal. A private tmux
- * server runs `pinbot cascade` (the built CLI) against the loopback forge with latency
+ * `npm run check:tmux-view`: the live view in a real terminal. A private tmux server runs
+ * `pinbot cascade`, then `pinbot verify-pins` (the built CLI) against the loopback forge with latency
  * added to every request, at 160 columns; while repos are in flight the pane must show
  * their phases; the window is then narrowed to 50 columns mid-run; at the end, the whole
  * pane history must hold no stale progress line, and each repo exactly once.
@@ -29,7 +29,8 @@ export interface TmuxViewResult {
   final: string
 }
 
-export async function checkTmuxView(options: { repos: number; latencyMs: number }): Promise<TmuxViewResult> {
+export async function checkTmuxView(options: { repos: number; latencyMs: number; command?: 'cascade' | 'verify-pins' }): Promise<TmuxViewResult> {
+  const verb = options.command ?? 'cascade'
   const [forge, work] = await Promise.all([Forge.start({ latencyMs: 0 }), tempDir('pinbot-tmux-')])
   const socket = path.join(work.dir, 'tmux.sock')
   const tmux = (...args: string[]) => run('tmux', ['-S', socket, '-f', '/dev/null', ...args]).then((r) => r.stdout)
@@ -39,7 +40,8 @@ export async function checkTmuxView(options: { repos: number; latencyMs: number 
     forge.latencyMs = options.latencyMs
     const manifest = path.join(work.dir, 'cascade.json')
     await writeFile(manifest, JSON.stringify({ forge: forge.url, repos: names, concurrency: 4, author: { name: 'Pin Bot', email: 'pinbot@example.com' } }))
-    const command = [process.execPath, path.join(ROOT, 'bin/run.js'), 'cascade', '--manifest', manifest, '--version', '0.1.8', '--no-sign'].map((arg) => `'${arg}'`).join(' ')
+    const args = verb === 'cascade' ? ['cascade', '--manifest', manifest, '--version', '0.1.8', '--no-sign'] : ['verify-pins', '--manifest', manifest, '--concurrency', '4']
+    const command = [process.execPath, path.join(ROOT, 'bin/run.js'), ...args].map((arg) => `'${arg}'`).join(' ')
     await tmux('new-session', '-d', '-s', 'view', '-x', '160', '-y', '40', '-e', `PINBOT_TOKEN=${forge.tokens.readWrite}`, `${command}; echo __PINBOT_DONE__; sleep 600`)
     const pane = () => tmux('capture-pane', '-p', '-J', '-t', 'view', '-S', '-', '-E', '-')
 
@@ -66,7 +68,8 @@ export async function checkTmuxView(options: { repos: number; latencyMs: number 
       const seen = lines.filter((line) => line.includes(`${name} `)).length
       if (seen !== 1) problems.push(`${name} appears ${seen} times (expected once)`)
     }
-    if (!lines.some((line) => line.startsWith(`${options.repos} repos: ${options.repos} updated`))) problems.push('no final counts line')
+    const counts = verb === 'cascade' ? `${options.repos} repos: ${options.repos} updated` : `${options.repos} repos, expected 0.1.0`
+    if (!lines.some((line) => line.startsWith(counts))) problems.push(`no final counts line (${counts} ...)`)
     return { ok: problems.length === 0, problems, during, final }
   } finally {
     await tmux('kill-server').catch(() => {})
@@ -76,8 +79,10 @@ export async function checkTmuxView(options: { repos: number; latencyMs: number 
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { repos: { type: 'string', default: '12' }, latency: { type: 'string', default: '2000' } } })
-  const result = await checkTmuxView({ repos: Number(values.repos), latencyMs: Number(values.latency) })
-  process.stdout.write(`--- pane while repos were in flight (160 columns) ---\n${result.during.trimEnd()}\n--- whole pane at the end (narrowed to 50 columns mid-run) ---\n${result.final.trimEnd()}\n---\n`)
-  process.stdout.write(result.ok ? 'tmux view: ok (phases shown, no stale line after the resize, each repo once)\n' : `tmux view: FAILED\n- ${result.problems.join('\n- ')}\n`)
-  process.exitCode = result.ok ? 0 : 1
+  for (const command of ['cascade', 'verify-pins'] as const) {
+    const result = await checkTmuxView({ repos: Number(values.repos), latencyMs: Number(values.latency), command })
+    process.stdout.write(`=== ${command} ===\n--- pane while repos were in flight (160 columns) ---\n${result.during.trimEnd()}\n--- whole pane at the end (narrowed to 50 columns mid-run) ---\n${result.final.trimEnd()}\n---\n`)
+    process.stdout.write(result.ok ? `tmux view, ${command}: ok (phases shown, no stale line after the resize, each repo once)\n` : `tmux view, ${command}: FAILED\n- ${result.problems.join('\n- ')}\n`)
+    if (!result.ok) process.exitCode = 1
+  }
 }
