@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import { inActions } from '../src/report/actions.js'
 import { DEFAULT_CONCURRENCY, DEFAULT_REPO_TIMEOUT_MS, failedRepos, interruptedError, rerunCommand, runCascade, type PinOne } from '../src/fleet/cascade.js'
-import { createBlockView, createLiveView } from '../src/fleet/cascade-progress.js'
+import { cascadeProgress, createProgressView } from '../src/fleet/cascade-progress.js'
+import { PIN_OUTCOMES } from '../src/pin/pin-result.js'
 import { cascadeOutputs, formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
 import { UsageError } from '../src/errors.js'
 import { createHttpClient, withRequestScope } from '../src/git/http.js'
@@ -31,7 +32,7 @@ export interface CascadeJson extends FleetRunInfo<'cascade'> {
 export default class Cascade extends BaseCommand {
   static override summary = 'Pin every repo of a manifest to a runtime version: concurrently, signed, never forced'
   static override description = `Reads the manifest (see manifest.schema.json) and checks VERSION, the manifest and the signing key before any request; the token is checked by one authenticated request sent alongside the first reads, and a rejected token stops the run (exit 2) before any repo is reported. Then pins each repo as \`pin --remote\` does, --concurrency at a time. One repo's failure never stops the others; every repo ends updated, unchanged, skipped (with a reason) or failed (with a code: auth, forbidden, not-found, rejected, network, timeout, http).
-On a terminal, a live view shows repos in flight and done; otherwise each repo's block is printed whole when it finishes. Then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
+On a terminal, a live view shows each repo in flight with its phase (reading, signing, pushing, retrying in N s) and each finished repo once, as one line; otherwise each repo's block is printed whole when it finishes, a progress line when nothing finished for 30 s, then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
 With --json: { version, dryRun, results: [one pin --json object per repo], counts: { updated, unchanged, skipped, failed } } on stdout (progress goes to stderr). In GitHub or Gitea Actions, each repo's block is a log group, each failed repo gets an ::error annotation (on stderr), a Markdown summary with the commits (linked by the manifest's commitUrl) is appended to $GITHUB_STEP_SUMMARY, and the counts, the failed repos and the --report path are step outputs ($GITHUB_OUTPUT); a run stopped by bad input reports its error the same way.
 With --shard K/N (one job of a CI matrix), only the repos of shard K: each repo's shard is a hash of its name, the same on every runner; \`report merge\` makes one report of the shards' --json reports.
 With --max-pushes-per-minute N (or the manifest's pace), pushes are spread evenly, at most N a minute, while reads go on concurrently. An answer asking to slow down (429, or 403 with Retry-After or an exhausted rate limit) pauses every request to that forge for the time asked (at most 2 minutes) and sends the request again instead of failing the repo; each wait is logged, counted in the summary and listed in --json (waits).
@@ -121,7 +122,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     }
     const http = pacedHttpClient(client, { maxPushesPerMinute, onWait })
     // Each repo's requests carry its deadline (and an interrupt) and log its retries.
-    const pinOne: PinOne = (repo, log, signal) =>
+    const pinOne: PinOne = (repo, log, signal, onPhase) =>
       withRequestScope({ signal, log }, () => pinRemote({
         repo: { url: repo.url, display: repo.name },
         branch: repo.branch,
@@ -138,6 +139,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         dryRun,
         beforePush: tokenCheck && (() => tokenCheck.beforePush(repo.url)),
         onLog: log,
+        onPhase,
       }))
 
     // Progress goes where it cannot corrupt --json: stderr then, stdout otherwise.
@@ -147,9 +149,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const inShard = isSharded(shard) ? `shard ${formatShard(shard)}, ${repos.length} of ${selected.length}` : `${repos.length}`
     const paced = maxPushesPerMinute ? `, at most ${maxPushesPerMinute} pushes a minute` : ''
     write(`cascade ${version}: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time${paced}, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
-    const progress = stream.isTTY
-      ? createLiveView({ write, total: repos.length, columns: stream.columns || 80, rows: Math.max(3, Math.min(12, (stream.rows || 24) - 4)) })
-      : createBlockView(write, { groups: inActions(env) })
+    const progress = createProgressView(stream, { total: repos.length, outcomes: PIN_OUTCOMES, groups: inActions(env), filter: redact })
     const interrupt = this.interruptible(write)
     const report = await runCascade({
       repos,
@@ -161,7 +161,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
       repoTimeoutMs: repoDeadlineMs,
       stop: interrupt.stop,
       abort: interrupt.abort,
-      onEvent: (event) => progress.onEvent(event),
+      onEvent: cascadeProgress(progress),
     }).finally(() => {
       interrupt.dispose()
       progress.finish()
@@ -171,7 +171,9 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const failed = failedRepos(report)
     const rerun = failed.length ? rerunCommand(this.argv, failed, `${this.config.bin} cascade`) : undefined
     if (stream.isTTY) for (const wait of waits) write(`${formatWait(wait)}\n`)
-    if (!json) this.out(`\n${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
+    // On a terminal each repo was printed once as it finished; a log gets the table too.
+    const table = stream.isTTY ? '' : `\n${renderSummaryTable(report.results)}\n`
+    if (!json) this.out(`${table}\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
     if (waits.length) (json ? this.err(formatWaits(waits)) : this.out(formatWaits(waits)))
     if (rerun) this.err(renderFailures(report.results, rerun))
     process.exitCode = interrupt.exitCode() ?? (failed.length ? 1 : 0)

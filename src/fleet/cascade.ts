@@ -8,18 +8,20 @@
 import type { ManifestRepo } from './manifest.js'
 import { PIN_OUTCOMES, pinFailure, type PinOutcome, type PinResult } from '../pin/pin-result.js'
 import { runPool } from '../pool.js'
+import type { PinPhase } from '../pin/remote-pin.js'
 import { redact } from '../redact.js'
 import { PinbotError } from '../errors.js'
 
 /**
  * Pin one repo; `log` collects that repo's progress lines (e.g. pinRemote's `onLog`);
  * `signal` aborts when the repo's deadline passes or the run is aborted (its reason is the
- * typed error the repo fails with).
+ * typed error the repo fails with); `onPhase` tells the progress views what it is doing.
  */
-export type PinOne = (repo: ManifestRepo, log: (line: string) => void, signal: AbortSignal) => Promise<PinResult>
+export type PinOne = (repo: ManifestRepo, log: (line: string) => void, signal: AbortSignal, onPhase: (phase: PinPhase) => void) => Promise<PinResult>
 
 export type CascadeEvent =
   | { type: 'start'; repo: ManifestRepo; index: number; total: number }
+  | { type: 'phase'; repo: ManifestRepo; index: number; phase: PinPhase }
   | { type: 'done'; repo: ManifestRepo; index: number; total: number; result: PinResult; log: string[] }
 
 export interface CascadeOptions {
@@ -128,8 +130,9 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeReport
     const signal = options.abort ? AbortSignal.any([deadline.signal, options.abort]) : deadline.signal
     try {
       // Reports and --only use the manifest's name for the repo, whatever pinOne calls it.
+      const onPhase = (phase: PinPhase) => onEvent?.({ type: 'phase', repo, index, phase })
       // The race ends the repo at its deadline even if pinOne is stuck somewhere a signal cannot reach.
-      const pinned = pinOne(repo, (line) => log.push(redact(line)), signal)
+      const pinned = pinOne(repo, (line) => log.push(redact(line)), signal, onPhase)
       const aborted = whenAborted(signal)
       // Whichever loses the race settles later, unobserved.
       pinned.catch(() => {})
