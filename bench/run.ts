@@ -8,6 +8,7 @@
  *
  * `--only signing` runs just the OpenPGP-vs-SSH signed cascade comparison.
  */
+import { randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -270,6 +271,19 @@ async function main(): Promise<void> {
     }
     note('pinbot per repo, 1-commit history', sec(perRepo[1]))
     note('pinbot per repo, 5,000-commit history', sec(perRepo[5000]), `5000/1 ${x(perRepo[5000], perRepo[1])}`)
+  }
+
+  // A template with one large file: peak memory of one pin, with and without partial fetch.
+  if (!fleetOnly) {
+    const mb = quick ? 30 : 150
+    const big = randomBytes(mb << 20)
+    for (const filter of [false, true]) {
+      const name = `bench/large-${filter ? 'filter' : 'whole'}`
+      await forge.createRepo(name, { files: { '.runtime-version': '0.1.0\n', 'assets/model.bin': big } })
+      if (filter) await forge.git(name, ['config', 'uploadpack.allowFilter', 'true'])
+      const run = await timed('node', [cli, 'pin', '2.0.0', '--remote', forge.repoUrl(name), '--json'], signingEnv)
+      note(`pin --remote, a template with one ${mb} MB file, ${filter ? 'with filter (partial fetch)' : 'without filter'}: peak RSS`, `${run.rssMb!.toFixed(0)} MB`, sec(run.ms))
+    }
   }
 
   // The hook's cost on every commit.

@@ -99,12 +99,16 @@ function packageVersion(): string {
 export const USER_AGENT = `pinbot/${packageVersion()}`
 
 /*
- * The two parts of undici used here, loaded on their own: undici's index also loads fetch,
+ * The parts of undici used here, loaded on their own: undici's index also loads fetch,
  * WebSocket, caches and mocks, which cost ~120 ms of CPU at every start (measured: index
- * 170-230 ms, these two 60-80 ms, node:http 10-20 ms); every request goes through them.
+ * 170-230 ms, these parts 60-80 ms, node:http 10-20 ms); every request goes through them.
+ * The index also gives every dispatcher its `connect` method, which the proxy agent calls
+ * to open a CONNECT tunnel: that one method is attached here as the index would.
  */
 const undiciModule = createRequire(import.meta.url)
 const EnvHttpProxyAgent = undiciModule('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentType
+const DispatcherBase = undiciModule('undici/lib/dispatcher/dispatcher.js') as { prototype: { connect?: unknown } }
+DispatcherBase.prototype.connect ??= undiciModule('undici/lib/api/api-connect.js')
 const dispatchRequest = undiciModule('undici/lib/api/api-request.js') as (
   this: Dispatcher,
   options: Dispatcher.RequestOptions,
@@ -137,8 +141,26 @@ export function normalizeRepoUrl(url: string): string {
   return u.toString().replace(/\/+$/, '')
 }
 
-async function* once(bytes: Buffer): AsyncIterableIterator<Uint8Array> {
-  yield bytes
+/** Bytes of a read's answer held before it is handed over: a failure within them is retried. */
+const RETRYABLE_READ_BYTES = 8 * 1024 * 1024
+
+/** Read the first `max` bytes of a body now (their failure is the caller's to retry); the rest streams on. */
+async function prefetch(body: AsyncIterableIterator<Uint8Array>, max: number): Promise<AsyncIterableIterator<Uint8Array>> {
+  const head: Uint8Array[] = []
+  let length = 0
+  let done = false
+  while (!done && length < max) {
+    const next = await body.next()
+    if (next.done) done = true
+    else {
+      head.push(next.value)
+      length += next.value.byteLength
+    }
+  }
+  return (async function* () {
+    yield* head
+    if (!done) yield* body
+  })()
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -287,8 +309,11 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
           failure = `HTTP ${res.statusCode}`
           delay = retryAfterMs(responseHeaders['retry-after'])
         } else {
-          // A read is taken whole here, so that a reset or a stall mid-answer can be retried too.
-          return answer(once(await collectBytes(typedBody(res.body, what, scope))))
+          // A read's first bytes are taken here, so that a reset or a stall mid-answer can be
+          // retried too; past them (a large pack) the answer streams on to its reader, who caps
+          // it (limits.ts), and an error body is never read beyond what its reader quotes.
+          const payload = typedBody(res.body, what, scope)
+          return answer(res.statusCode === 200 ? await prefetch(payload, RETRYABLE_READ_BYTES) : payload)
         }
       } catch (error) {
         if (scope.signal?.aborted) throw scope.signal.reason

@@ -23,6 +23,7 @@ import { advertisedRefs, parseAnswer, readAnswer, smartHttpExchange, smartHttpSt
 import { BadTreeError, MalformedTreeError, checkTree, parseTree, treeWithEntry, type TreeEntry } from './tree.js'
 import { readUploadPackAnswer, uploadPackRequest } from './upload-pack.js'
 import { DEFAULT_LIMITS, type Limits } from './limits.js'
+import { PARTIAL_FILTER, objectsRequest, readV2Pack, supportsFilter } from './partial-fetch.js'
 
 export type { TreeEntry }
 
@@ -56,7 +57,7 @@ export class MemoryRepo {
   /** Objects written since the last fetch: what a push sends. */
   private readonly written = new Set<string>()
   /** What the last fetch was: the tip, how deep, and its shallow boundary, so that `deepen` asks for only what is new. */
-  private fetched?: { tip: string; depth: number; capabilities: ReadonlySet<string>; shallow: Set<string> }
+  private fetched?: { tip: string; depth: number; capabilities: ReadonlySet<string>; shallow: Set<string>; filter?: string }
   private readonly read: ErrorContext
   private readonly limits: Limits
 
@@ -86,7 +87,8 @@ export class MemoryRepo {
     if (!tip) throw branchNotFound(branch!)
     this.objects = new Map()
     this.written.clear()
-    this.fetched = { tip, depth: options.depth ?? 1, capabilities, shallow: new Set() }
+    const filter = supportsFilter(capabilities) ? PARTIAL_FILTER : undefined
+    this.fetched = { tip, depth: options.depth ?? 1, capabilities, shallow: new Set(), ...(filter && { filter }) }
     await this.fetchPack()
     return { tip, branch: resolved }
   }
@@ -111,7 +113,7 @@ export class MemoryRepo {
         url: `${this.url}/git-upload-pack`,
         method: 'POST',
         headers: { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' },
-        body: [parseAnswer(() => uploadPackRequest(fetched.tip, fetched.depth, fetched.capabilities, held))],
+        body: [parseAnswer(() => uploadPackRequest(fetched.tip, fetched.depth, fetched.capabilities, { ...held, filter: fetched.filter }))],
       },
       'application/x-git-upload-pack-result',
       this.read,
@@ -155,8 +157,28 @@ export class MemoryRepo {
     return undefined
   }
 
+  /** A blob's content; one a partial fetch left out is fetched alone (one request). */
   async readBlob(oid: string): Promise<Uint8Array> {
+    if (!this.objects.has(oid) && this.fetched?.filter) await this.fetchObjects([oid])
     return this.object(oid, 'blob')
+  }
+
+  /** Objects by id, with a protocol-v2 fetch (partial-fetch.ts). */
+  private async fetchObjects(oids: string[]): Promise<void> {
+    const body = await smartHttpStream(
+      this.http,
+      {
+        url: `${this.url}/git-upload-pack`,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result', 'git-protocol': 'version=2' },
+        body: [objectsRequest(oids)],
+      },
+      'application/x-git-upload-pack-result',
+      this.read,
+    )
+    const limits = { object: this.limits.object, total: this.limits.pack }
+    const objects = await readAnswer(async () => readPack(await readV2Pack(body, this.limits.pack), (base) => this.objects.get(base), limits))
+    for (const [oid, object] of objects) this.objects.set(oid, object)
   }
 
   /** A commit, parsed. */

@@ -79,14 +79,21 @@ const WANTED_CAPABILITIES = ['side-band-64k', 'ofs-delta', 'shallow', 'no-progre
  * what is already here: the shallow boundary (`shallow` lines, so the server extends it
  * rather than starting over) and the commits held (`have`), so only new objects come.
  */
-export function uploadPackRequest(want: string, depth: number, advertised: ReadonlySet<string>, held: { shallow?: Iterable<string>; haves?: Iterable<string> } = {}): Buffer {
+export function uploadPackRequest(
+  want: string,
+  depth: number,
+  advertised: ReadonlySet<string>,
+  held: { shallow?: Iterable<string>; haves?: Iterable<string>; filter?: string } = {},
+): Buffer {
   for (const required of ['side-band-64k', 'shallow']) {
     if (!advertised.has(required)) throw new MalformedAnswerError(`the server does not offer ${required}`)
   }
-  const capabilities = [...WANTED_CAPABILITIES.filter((c) => advertised.has(c)), 'agent=pinbot'].join(' ')
+  const capabilities = [...WANTED_CAPABILITIES.filter((c) => advertised.has(c)), ...(held.filter ? ['filter'] : []), 'agent=pinbot'].join(' ')
   const lines = [pktLine(`want ${want} ${capabilities}\n`)]
   for (const oid of held.shallow ?? []) lines.push(pktLine(`shallow ${oid}\n`))
-  lines.push(pktLine(`deepen ${depth}\n`), FLUSH)
+  lines.push(pktLine(`deepen ${depth}\n`))
+  if (held.filter) lines.push(pktLine(`filter ${held.filter}\n`))
+  lines.push(FLUSH)
   for (const oid of held.haves ?? []) lines.push(pktLine(`have ${oid}\n`))
   return Buffer.concat([...lines, pktLine('done\n')])
 }

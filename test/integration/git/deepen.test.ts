@@ -4,37 +4,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { createHttpClient, type HttpClient } from '../../../src/git/http.js'
 import { MemoryRepo } from '../../../src/git/memory-repo.js'
+import { countingClient } from '../../support/counting-http.js'
 import { useForge } from '../../support/fixtures.js'
 import type { Forge } from '../../support/forge.js'
 
 let forge: Forge
 useForge((fixture) => ({ forge } = fixture))
-
-/** An HTTP client that counts the bytes of every answer. */
-function countingClient(token: string): HttpClient & { received: number[]; destroy(): void } {
-  const inner = createHttpClient({ token })
-  const received: number[] = []
-  return {
-    received,
-    destroy: () => inner.destroy(),
-    async request(req) {
-      const res = await inner.request(req)
-      const index = received.push(0) - 1
-      const body = res.body
-      return {
-        ...res,
-        body: (async function* () {
-          for await (const chunk of body) {
-            received[index] += chunk.byteLength
-            yield chunk
-          }
-        })(),
-      }
-    },
-  }
-}
 
 describe('MemoryRepo.deepen', () => {
   it('brings only the newly reached commits, not the tip again (a 2 MB file at the tip)', async () => {
