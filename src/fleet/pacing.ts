@@ -97,8 +97,7 @@ export function pacedHttpClient(http: SharedHttpClient, options: PacingOptions):
       options.onWait?.({ origin: url.origin, path: url.pathname.replace(/\/(info\/refs|git-upload-pack|git-receive-pack)$/, ''), status: res.statusCode, waitMs })
     }
   }
-  const paced = (inner: HttpClient): HttpClient => ({ request: (req) => request(inner, req), movedTo: (repoUrl) => inner.movedTo?.(repoUrl) })
-  return { ...paced(http), scoped: (scope) => paced(http.scoped(scope)), destroy: () => http.destroy() }
+  return { request: (req) => request(http, req), movedTo: (repoUrl) => http.movedTo?.(repoUrl), destroy: () => http.destroy() }
 }
 
 /** One line per wait, for the log. */

@@ -34,7 +34,6 @@ function recordingClient(sent: Sent[], inFlight: { reads: number; maxReads: numb
   const http = createHttpClient({ token: forge.tokens.readWrite })
   return {
     destroy: () => http.destroy(),
-    scoped: (scope) => http.scoped(scope),
     async request(req) {
       const entry: Sent = { kind: req.url.endsWith('/git-receive-pack') && req.method === 'POST' ? 'push' : 'read', at: Date.now() }
       sent.push(entry)
@@ -118,12 +117,11 @@ describe('pacing', () => {
     expect(slowDownMs({ statusCode: 500, headers: { 'retry-after': '2' } })).toBeUndefined()
   })
 
-  it("keeps the client's redirect notices and per-repo views", () => {
+  it("keeps the client's redirect notices", () => {
     const http = createHttpClient({})
     const moved = { ...http, movedTo: (url: string) => `${url}-moved` }
     const paced = pacedHttpClient(moved, {})
     expect(paced.movedTo?.('https://forge.test/a/b.git')).toBe('https://forge.test/a/b.git-moved')
-    expect(typeof paced.scoped({}).request).toBe('function')
     paced.destroy()
   })
 
