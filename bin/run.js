@@ -12,6 +12,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
 } else {
   const handled = argv[0] === 'verify' && (await (await import('../dist/src/contract/verify-cli.js')).runVerifyFastPath(argv.slice(1)))
   if (!handled) {
+    // oclif's DEBUG output prints argv: a password pasted into a URL argument must not show
+    // there (pinbot refuses such a URL anyway, and says so without the password).
+    const { redact } = await import('../dist/src/redact.js')
+    process.argv = process.argv.map((arg) => redact(arg))
     const { execute } = await import('@oclif/core/execute')
     await execute({ dir: import.meta.url })
   }

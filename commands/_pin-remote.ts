@@ -10,6 +10,7 @@ import { DEFAULT_RETRIES, pinRemote } from '../src/pin/remote-pin.js'
 import { checkBranchArg } from '../src/git/branch-name.js'
 import { parseForgeUrl, resolveRepo } from '../src/git/repo-ref.js'
 import { limitFlag, remoteFlags, remoteSettings } from './_remote-flags.js'
+import { tokenScope } from '../src/git/auth.js'
 
 const onlyRemote = { dependsOn: ['remote'] }
 
@@ -27,6 +28,7 @@ export const remotePinFlags = {
   'token-env': { ...remoteFlags['token-env'], ...onlyRemote },
   'token-user': { ...remoteFlags['token-user'], ...onlyRemote },
   timeout: { ...remoteFlags.timeout, ...onlyRemote },
+  'allow-token-over-http': { ...remoteFlags['allow-token-over-http'], ...onlyRemote },
   limit: limitFlag(onlyRemote),
 }
 
@@ -41,6 +43,7 @@ export interface RemotePinFlags {
   'token-env'?: string
   'token-user'?: string
   timeout?: string
+  'allow-token-over-http'?: boolean
   limit?: string[]
 }
 
@@ -64,7 +67,10 @@ export interface RemotePinJson {
 export function remotePinSettings(flags: RemotePinFlags & { remote: string }) {
   const forge = flags.forge === undefined ? undefined : parseForgeUrl(flags.forge)
   if (flags.branch !== undefined) checkBranchArg(flags.branch, '--branch')
-  return { repo: resolveRepo(flags.remote, forge), ...remoteSettings(flags) }
+  const repo = resolveRepo(flags.remote, forge)
+  const settings = remoteSettings(flags)
+  tokenScope([repo.url], { token: settings.auth.token, allowHttp: flags['allow-token-over-http'] === true })
+  return { repo, ...settings }
 }
 
 export async function runRemotePin(

@@ -17,6 +17,9 @@ export const remoteFlags = {
     helpValue: 'USER',
     description: `Basic-auth user sent with the token (default ${DEFAULT_TOKEN_USER}; GitLab wants oauth2)`,
   }),
+  'allow-token-over-http': Flags.boolean({
+    description: 'send the token over plain http to a host that is not loopback (it travels in clear text); default: refuse, exit 2',
+  }),
   // No oclif default, so that commands can make these flags depend on another one.
   timeout: Flags.string({ helpValue: 'SECONDS', description: `give up on a request that stalls this long (default ${DEFAULT_TIMEOUT_MS / 1000})` }),
   limit: limitFlag(),
@@ -52,4 +55,23 @@ export function remoteSettings(flags: { 'token-env'?: string; 'token-user'?: str
   }
   const limits = parseLimits(flags.limit)
   return { auth: resolveAuth({ tokenEnv: flags['token-env'], tokenUser: flags['token-user'] }), timeoutMs: Math.round(seconds * 1000), limits }
+}
+
+/** The fleet commands' per-repo deadline: past it a repo fails `timeout`, whatever its server does. */
+export function repoTimeoutFlag(defaultMs: number) {
+  return {
+    'repo-timeout': Flags.string({
+      helpValue: 'SECONDS',
+      description: `give up on one repo after this long in all, even if its server keeps sending (default ${defaultMs / 1000})`,
+    }),
+  }
+}
+
+export function repoTimeoutMs(flags: { 'repo-timeout'?: string }, defaultMs: number): number {
+  const text = flags['repo-timeout'] ?? String(defaultMs / 1000)
+  const seconds = Number(text)
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > MAX_TIMEOUT_SECONDS) {
+    throw new UsageError('invalid-repo-timeout', `--repo-timeout expects a positive number of seconds up to ${MAX_TIMEOUT_SECONDS}, got "${text}"`, { hint: 'for example --repo-timeout 300' })
+  }
+  return Math.round(seconds * 1000)
 }

@@ -1,19 +1,21 @@
 import * as Flags from '@oclif/core/flags'
 import { inActions } from '../src/report/actions.js'
-import { DEFAULT_CONCURRENCY, failedRepos, rerunCommand, runCascade, type PinOne } from '../src/fleet/cascade.js'
-import { createBlockView, createLiveView } from '../src/fleet/cascade-progress.js'
+import { DEFAULT_CONCURRENCY, DEFAULT_REPO_TIMEOUT_MS, failedRepos, interruptedError, rerunCommand, runCascade, type PinOne } from '../src/fleet/cascade.js'
+import { cascadeProgress, createProgressView } from '../src/fleet/cascade-progress.js'
+import { PIN_OUTCOMES } from '../src/pin/pin-result.js'
 import { cascadeOutputs, formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
 import { UsageError } from '../src/errors.js'
-import { createHttpClient } from '../src/git/http.js'
+import { createHttpClient, withRequestScope } from '../src/git/http.js'
 import { loadManifest, MAX_CONCURRENCY, MAX_PUSHES_PER_MINUTE, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
 import { formatWait, formatWaits, pacedHttpClient, renderWaitsMarkdown, type OriginWait } from '../src/fleet/pacing.js'
 import { fleetRunInfo, formatShard, isSharded, selectShard, type FleetRunInfo } from '../src/fleet/shard.js'
 import { redact } from '../src/redact.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
-import { probeToken } from '../src/git/token-probe.js'
+import { checkToken } from '../src/git/token-probe.js'
+import { tokenScope } from '../src/git/auth.js'
 import { BaseCommand, reportFlags } from './_base.js'
 import type { RemotePinJson } from './_pin-remote.js'
-import { remoteFlags, remoteSettings } from './_remote-flags.js'
+import { remoteFlags, remoteSettings, repoTimeoutFlag, repoTimeoutMs } from './_remote-flags.js'
 import { shardFlags, shardSetting } from './_shard-flag.js'
 import { botCommitSettings, signingFlags } from './_signing-flags.js'
 
@@ -30,7 +32,7 @@ export interface CascadeJson extends FleetRunInfo<'cascade'> {
 export default class Cascade extends BaseCommand {
   static override summary = 'Pin every repo of a manifest to a runtime version: concurrently, signed, never forced'
   static override description = `Reads the manifest (see manifest.schema.json) and checks VERSION, the manifest and the signing key before any request; the token is checked by one authenticated request sent alongside the first reads, and a rejected token stops the run (exit 2) before any repo is reported. Then pins each repo as \`pin --remote\` does, --concurrency at a time. One repo's failure never stops the others; every repo ends updated, unchanged, skipped (with a reason) or failed (with a code: auth, forbidden, not-found, rejected, network, timeout, http).
-On a terminal, a live view shows repos in flight and done; otherwise each repo's block is printed whole when it finishes. Then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
+On a terminal, a live view shows each repo in flight with its phase (reading, signing, pushing, retrying in N s) and each finished repo once, as one line; otherwise each repo's block is printed whole when it finishes, a progress line when nothing finished for 30 s, then a summary table. Flags override the manifest's author, co-authors, message and concurrency.
 With --json: { version, dryRun, results: [one pin --json object per repo], counts: { updated, unchanged, skipped, failed } } on stdout (progress goes to stderr). In GitHub or Gitea Actions, each repo's block is a log group, each failed repo gets an ::error annotation (on stderr), a Markdown summary with the commits (linked by the manifest's commitUrl) is appended to $GITHUB_STEP_SUMMARY, and the counts, the failed repos and the --report path are step outputs ($GITHUB_OUTPUT); a run stopped by bad input reports its error the same way.
 With --shard K/N (one job of a CI matrix), only the repos of shard K: each repo's shard is a hash of its name, the same on every runner; \`report merge\` makes one report of the shards' --json reports.
 With --max-pushes-per-minute N (or the manifest's pace), pushes are spread evenly, at most N a minute, while reads go on concurrently. An answer asking to slow down (429, or 403 with Retry-After or an exhausted rate limit) pauses every request to that forge for the time asked (at most 2 minutes) and sends the request again instead of failing the repo; each wait is logged, counted in the summary and listed in --json (waits).
@@ -62,6 +64,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     }),
     ...shardFlags,
     ...remoteFlags,
+    ...repoTimeoutFlag(DEFAULT_REPO_TIMEOUT_MS),
     ...signingFlags,
     ...reportFlags,
     // No default here, so that the manifest's message applies unless the flag is given.
@@ -81,6 +84,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const selected = selectRepos(manifest.repos, flags.only ?? [])
     const repos = selectShard(selected, shard)
     const { auth, timeoutMs, limits } = remoteSettings(flags)
+    const repoDeadlineMs = repoTimeoutMs(flags, DEFAULT_REPO_TIMEOUT_MS)
     const dryRun = flags['dry-run']
     if (!auth.token && !dryRun) {
       throw new UsageError('missing-token', `no forge token: ${auth.tokenEnv} is not set`, {
@@ -91,18 +95,23 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const { prepareBotCommit } = await import('../src/identity/bot-commit.js')
     const setup = await prepareBotCommit(botCommitSettings(flags, manifest))
     for (const warning of setup.warnings) this.warnUser(warning)
-    // The token check's round trip overlaps the first repos' fetches (reads); a rejected
-    // token ends the run with exit 2 before any repo is reported (a push with that token
-    // could only be refused).
-    const tokenChecked = auth.token && repos.length
-      ? probeToken({ url: repos[0].url, token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenSource: auth.tokenEnv })
+    // The token goes to the forge and the origins the manifest names for it; elsewhere, reads are anonymous.
+    const tokenOrigins = tokenScope([manifest.forge, ...(manifest.tokenOrigins ?? [])], {
+      token: auth.token,
+      allowHttp: flags['allow-token-over-http'] || manifest.allowTokenOverHttp === true,
+    })
+    // One client for every repo: its keep-alive connections (and TLS sessions) serve them all.
+    const client = createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenOrigins: [...tokenOrigins] })
+    // The token check (one request per origin) overlaps the first repos' reads; no push is
+    // sent before every origin answered, so a refused token ends the run (exit 2) with
+    // nothing pushed anywhere, and an origin that could not confirm it gets no push.
+    const tokenCheck = auth.token && repos.length
+      ? checkToken({ urls: repos.map((repo) => repo.url), http: client, tokenOrigins, tokenSource: auth.tokenEnv, deadlineMs: repoDeadlineMs })
       : undefined
-    tokenChecked?.catch(() => {}) // runCascade awaits it
     const [{ pinRemote }, { remotePinJson }] = await Promise.all([import('../src/pin/remote-pin.js'), import('./_pin-remote.js')])
 
     const concurrency = flags.concurrency ?? manifest.concurrency ?? DEFAULT_CONCURRENCY
     const commit = setup.commit(version)
-    // One client for every repo: its keep-alive connections (and TLS sessions) serve them all.
     // Pushes paced, and answers asking to slow down waited out per origin (pacing.ts).
     const maxPushesPerMinute = flags['max-pushes-per-minute'] ?? manifest.pace?.maxPushesPerMinute
     const waits: OriginWait[] = []
@@ -111,9 +120,10 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
       // A live view owns the terminal's last lines: its waits are listed after it.
       if (!stream.isTTY) write(`${formatWait(wait)}\n`)
     }
-    const http = pacedHttpClient(createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs }), { maxPushesPerMinute, onWait })
-    const pinOne: PinOne = (repo, log) =>
-      pinRemote({
+    const http = pacedHttpClient(client, { maxPushesPerMinute, onWait })
+    // Each repo's requests carry its deadline (and an interrupt) and log its retries.
+    const pinOne: PinOne = (repo, log, signal, onPhase) =>
+      withRequestScope({ signal, log }, () => pinRemote({
         repo: { url: repo.url, display: repo.name },
         branch: repo.branch,
         version,
@@ -127,8 +137,10 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         allowDowngrade: flags['allow-downgrade'],
         retries: flags.retries,
         dryRun,
+        beforePush: tokenCheck && (() => tokenCheck.beforePush(repo.url)),
         onLog: log,
-      })
+        onPhase,
+      }))
 
     // Progress goes where it cannot corrupt --json: stderr then, stdout otherwise.
     const stream = json ? process.stderr : process.stdout
@@ -137,10 +149,21 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const inShard = isSharded(shard) ? `shard ${formatShard(shard)}, ${repos.length} of ${selected.length}` : `${repos.length}`
     const paced = maxPushesPerMinute ? `, at most ${maxPushesPerMinute} pushes a minute` : ''
     write(`cascade ${version}: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time${paced}, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
-    const progress = stream.isTTY
-      ? createLiveView({ write, total: repos.length, columns: stream.columns || 80, rows: Math.max(3, Math.min(12, (stream.rows || 24) - 4)) })
-      : createBlockView(write, { groups: inActions(env) })
-    const report = await runCascade({ repos, version, concurrency, dryRun, pinOne, preflight: tokenChecked, onEvent: (event) => progress.onEvent(event) }).finally(() => {
+    const progress = createProgressView(stream, { total: repos.length, outcomes: PIN_OUTCOMES, groups: inActions(env), filter: redact })
+    const interrupt = this.interruptible(write)
+    const report = await runCascade({
+      repos,
+      version,
+      concurrency,
+      dryRun,
+      pinOne,
+      preflight: tokenCheck?.verdict,
+      repoTimeoutMs: repoDeadlineMs,
+      stop: interrupt.stop,
+      abort: interrupt.abort,
+      onEvent: cascadeProgress(progress),
+    }).finally(() => {
+      interrupt.dispose()
       progress.finish()
       http.destroy()
     })
@@ -148,14 +171,50 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const failed = failedRepos(report)
     const rerun = failed.length ? rerunCommand(this.argv, failed, `${this.config.bin} cascade`) : undefined
     if (stream.isTTY) for (const wait of waits) write(`${formatWait(wait)}\n`)
-    if (!json) this.out(`\n${renderSummaryTable(report.results)}\n\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
+    // On a terminal each repo was printed once as it finished; a log gets the table too.
+    const table = stream.isTTY ? '' : `\n${renderSummaryTable(report.results)}\n`
+    if (!json) this.out(`${table}\n${formatCounts(report.counts)}${dryRun ? ' (dry run: nothing was pushed)' : ''}`)
     if (waits.length) (json ? this.err(formatWaits(waits)) : this.out(formatWaits(waits)))
     if (rerun) this.err(renderFailures(report.results, rerun))
-    process.exitCode = failed.length ? 1 : 0
+    process.exitCode = interrupt.exitCode() ?? (failed.length ? 1 : 0)
     const { command, ...run } = fleetRunInfo('cascade', manifest, repos, shard, this.argv)
     const document: CascadeJson = { command, version, dryRun, results: report.results.map((result) => ({ ...remotePinJson(result), durationMs: result.durationMs })), counts: report.counts, waits, ...run }
     const summary = renderStepSummary(report, { rerun, links: { commitUrl: manifest.commitUrl, forge: manifest.forge }, shard }) + renderWaitsMarkdown(waits)
     this.publish({ annotations: renderAnnotations(report.results), outputs: cascadeOutputs(report), summary }, document)
     return document
   }
+
+  /**
+   * SIGINT / SIGTERM during the run: the first stops new repos and lets those in flight
+   * finish, for at most INTERRUPT_GRACE_MS; a second aborts them. Either way the run ends
+   * normally (summary, JSON, step summary) and exits 130 (SIGINT) or 143 (SIGTERM).
+   */
+  private interruptible(write: (text: string) => void) {
+    const stop = new AbortController()
+    const abort = new AbortController()
+    let received: NodeJS.Signals | undefined
+    let grace: NodeJS.Timeout | undefined
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received) return abort.abort(interruptedError(true))
+      received = signal
+      write(`\n${signal}: no more repos start; those in flight finish (at most ${INTERRUPT_GRACE_MS / 1000} s, or ${signal} again to stop them now)\n`)
+      stop.abort()
+      grace = setTimeout(() => abort.abort(interruptedError(true)), INTERRUPT_GRACE_MS)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    return {
+      stop: stop.signal,
+      abort: abort.signal,
+      exitCode: () => (received ? 128 + (received === 'SIGINT' ? 2 : 15) : undefined),
+      dispose() {
+        clearTimeout(grace)
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+      },
+    }
+  }
 }
+
+/** How long repos in flight may finish after the first interrupt. */
+const INTERRUPT_GRACE_MS = 30_000

@@ -7,6 +7,9 @@ import { formatWait, formatWaits, renderWaitsMarkdown, type OriginWait } from '.
 import { fleetRunInfo, formatShard, isSharded, selectShard } from '../src/fleet/shard.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
 import { DEFAULT_AUDIT_CONCURRENCY, verifyPins } from '../src/audit/verify-pins.js'
+import { createProgressView } from '../src/fleet/cascade-progress.js'
+import { inActions } from '../src/report/actions.js'
+import { redact } from '../src/redact.js'
 import { BaseCommand, reportFlags } from './_base.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
 import { shardFlags, shardSetting } from './_shard-flag.js'
@@ -52,11 +55,18 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     // Key libraries are loaded only when there are keys to read: an audit without --key never needs them.
     const keys = flags.key?.length ? await (await import('../src/identity/verification-keys.js')).readVerificationKeys(flags.key) : undefined
 
+    const concurrency = flags.concurrency ?? manifest.concurrency ?? DEFAULT_AUDIT_CONCURRENCY
+    // Progress goes where it cannot corrupt --json; the first line at once, then the live view (terminal) or heartbeats (log).
+    const stream = this.jsonEnabled() ? process.stderr : process.stdout
+    const inShard = isSharded(shard) ? `shard ${formatShard(shard)}, ${repos.length} of ${selected.length}` : `${repos.length}`
+    stream.write(`verify-pins: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time${keys ? ', checking signatures' : ''}\n`)
+    const progress = createProgressView(stream, { total: repos.length, groups: inActions(), filter: redact })
     const waits: OriginWait[] = []
     const audit = await verifyPins({
       onWait: (wait) => {
         waits.push(wait)
-        this.err(formatWait(wait))
+        // A live view owns the terminal's last lines: its waits are listed after it.
+        if (!stream.isTTY) this.err(formatWait(wait))
       },
       repos,
       pinFile: manifest.pinFile,
@@ -65,16 +75,17 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
       expect,
       keys,
       maxDepth: flags['max-depth'],
-      concurrency: flags.concurrency ?? manifest.concurrency ?? DEFAULT_AUDIT_CONCURRENCY,
+      concurrency,
       ...remote,
-    })
+      onStart: (repo) => (progress.start(repo.name), progress.phase(repo.name, 'reading')),
+      // Each repo appears once, in the table: the view only counts it.
+      onAudit: (audit) => progress.done(audit.repo, {}),
+    }).finally(() => progress.finish())
     if (!audit.passed) process.exitCode = 1
     const view = { now: Date.now(), pinFile: manifest.pinFile, signaturesChecked: Boolean(keys), shard, commitUrl: manifest.commitUrl, forge: manifest.forge }
     const failed = audit.results.filter((result) => result.status === 'failed').map((result) => result.repo)
-    if (!this.jsonEnabled()) {
-      if (isSharded(shard)) this.out(`verify-pins: shard ${formatShard(shard)}, ${repos.length} of ${selected.length} ${selected.length === 1 ? 'repo' : 'repos'}\n`)
-      this.out(renderAuditReport(audit, view))
-    }
+    if (stream.isTTY) for (const wait of waits) this.err(formatWait(wait))
+    if (!this.jsonEnabled()) this.out(renderAuditReport(audit, view))
     if (waits.length) this.err(formatWaits(waits))
     if (failed.length) this.err(`Re-run only the failed repos with:\n  ${rerunCommand(this.argv, failed, `${this.config.bin} verify-pins`)}`)
     const { command, ...run } = fleetRunInfo('verify-pins', manifest, repos, shard, this.argv)

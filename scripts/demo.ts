@@ -9,6 +9,7 @@
  * audited against an allowed_signers file and judged by git with gpg.format=ssh.
  */
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { shellQuote } from '../src/fleet/cascade.js'
@@ -61,6 +62,8 @@ function expectExit(what: string, code: number, expected: number): void {
 }
 
 async function main(): Promise<void> {
+  // npm ci builds (the prepare script), so the demo does not build again.
+  if (!existsSync(path.join(ROOT, 'dist/commands'))) throw new Error('the CLI is not built: run npm ci (or npm run build) first')
   const started = Date.now()
   const [forge, work, gnupg] = await Promise.all([Forge.start(), tempDir('pinbot-demo-'), createGnupgHome()])
   try {

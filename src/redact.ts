@@ -24,7 +24,12 @@ export function clearSecrets(): void {
   registered.clear()
 }
 
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*)(?::([^\s/@]*))?@/gi
+/**
+ * `scheme://user:password@`: the user name stops at `/ ? # @ :`, but a password may hold
+ * any of `/ ? # : @` when pasted unencoded, so it runs to the last `@` before a space or
+ * quote (over-masking a host is harmless; leaking the tail of a password is not).
+ */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@:'"<>]*:[^\s'"<>]*|[^\s/?#@:'"<>]*)@/gi
 
 export function redact(text: string): string {
   let out = text.replace(URL_CREDENTIALS, (_m, scheme: string) => `${scheme}${MASK}@`)

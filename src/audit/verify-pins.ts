@@ -42,6 +42,8 @@ export interface VerifyPinsOptions {
   onWait?: (wait: OriginWait) => void
   /** Called as each repo finishes, in completion order. */
   onAudit?: (audit: RepoAudit, index: number) => void
+  /** Called as each repo's audit starts. */
+  onStart?: (repo: RepoTarget, index: number) => void
 }
 
 async function signatureVerifier(keys: VerificationKeys | undefined): Promise<VerifySignature | undefined> {
@@ -55,6 +57,7 @@ export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit
   const http = pacedHttpClient(createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs }), { onWait: options.onWait })
   try {
     const outcomes = await runPool(options.repos, options.concurrency, async (repo, index) => {
+      options.onStart?.(repo, index)
       const audit = await auditRepo(repo, { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv, limits: options.limits })
       options.onAudit?.(audit, index)
       return audit

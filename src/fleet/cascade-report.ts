@@ -1,7 +1,8 @@
 /**
- * How a cascade looks to people and to CI, as pure functions of results: the block
- * printed when a repo finishes, the live TTY view, the final table, the Markdown step
- * summary and the Actions annotations. No I/O here (src/fleet/cascade-progress.ts does the drawing).
+ * How a cascade looks to people and to CI, as pure functions of results: what is printed
+ * when a repo finishes (a block for logs, a line for the live view), the final table, the
+ * Markdown step summary, the Actions annotations and step outputs. No I/O here
+ * (src/fleet/cascade-progress.ts does the drawing).
  */
 import { annotationTitle, commitMarkdown, markdownCell, markdownTable, type Annotation, type MarkdownText, type Outputs } from '../report/actions.js'
 import type { CascadeCounts, CascadeReport } from './cascade.js'
@@ -67,41 +68,6 @@ const MARK: Record<PinOutcome, string> = { updated: '✓', unchanged: '=', skipp
 export function renderDoneLine(result: PinResult): string {
   const detail = failureOf(result)
   return `${MARK[result.outcome]} ${title(result)}  ${formatChange(result)}  ${result.outcome}${detail ? ` (${detail})` : ''}  ${formatDuration(result.durationMs)}`
-}
-
-export interface LiveState {
-  total: number
-  counts: CascadeCounts
-  /** Repos in flight, in start order, with their start time (ms). */
-  inFlight: Array<{ name: string; startedAt: number }>
-}
-
-function clip(line: string, columns: number): string {
-  return line.length <= columns ? line : `${line.slice(0, Math.max(0, columns - 1))}…`
-}
-
-/**
- * The region redrawn in place: progress and the repos in flight, at most `rows` lines,
- * none wider than `columns` (a wrapped line would break the cursor arithmetic).
- */
-export function renderLiveRegion(state: LiveState, now: number, columns: number, rows: number): string[] {
-  const done = PIN_OUTCOMES.reduce((sum, outcome) => sum + state.counts[outcome], 0)
-  // Most important first: a narrow terminal clips the tail.
-  const header = `${done}/${state.total} done, ${state.inFlight.length} in flight: ${PIN_OUTCOMES.map((o) => `${state.counts[o]} ${o}`).join(', ')}`
-  const room = Math.max(1, rows - 1)
-  const shown = state.inFlight.length > room ? state.inFlight.slice(0, room - 1) : state.inFlight
-  const lines = [header, ...shown.map(({ name, startedAt }) => `  … ${name}  ${formatDuration(now - startedAt)}`)]
-  if (shown.length < state.inFlight.length) lines.push(`  … and ${state.inFlight.length - shown.length} more`)
-  return lines.map((line) => clip(line, Math.max(1, columns - 1)))
-}
-
-/**
- * ANSI to replace a region of `previousLines` lines (the cursor sits just below it) with
- * `lines` printed above the new region (permanent) and the new region itself.
- */
-export function redrawRegion(previousLines: number, permanent: string[], region: string[]): string {
-  const erase = previousLines > 0 ? `\x1b[${previousLines}F\x1b[J` : ''
-  return erase + [...permanent, ...region].map((line) => `${line}\n`).join('')
 }
 
 const TABLE_HEADERS = ['repo', 'branch', 'before -> after', 'outcome', 'reason', 'attempts', 'time']

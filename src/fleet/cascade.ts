@@ -8,13 +8,20 @@
 import type { ManifestRepo } from './manifest.js'
 import { PIN_OUTCOMES, pinFailure, type PinOutcome, type PinResult } from '../pin/pin-result.js'
 import { runPool } from '../pool.js'
+import type { PinPhase } from '../pin/remote-pin.js'
 import { redact } from '../redact.js'
+import { PinbotError } from '../errors.js'
 
-/** Pin one repo; `log` collects that repo's progress lines (e.g. pinRemote's `onLog`). */
-export type PinOne = (repo: ManifestRepo, log: (line: string) => void) => Promise<PinResult>
+/**
+ * Pin one repo; `log` collects that repo's progress lines (e.g. pinRemote's `onLog`);
+ * `signal` aborts when the repo's deadline passes or the run is aborted (its reason is the
+ * typed error the repo fails with); `onPhase` tells the progress views what it is doing.
+ */
+export type PinOne = (repo: ManifestRepo, log: (line: string) => void, signal: AbortSignal, onPhase: (phase: PinPhase) => void) => Promise<PinResult>
 
 export type CascadeEvent =
   | { type: 'start'; repo: ManifestRepo; index: number; total: number }
+  | { type: 'phase'; repo: ManifestRepo; index: number; phase: PinPhase }
   | { type: 'done'; repo: ManifestRepo; index: number; total: number; result: PinResult; log: string[] }
 
 export interface CascadeOptions {
@@ -30,7 +37,20 @@ export interface CascadeOptions {
    * no repo at all.
    */
   preflight?: Promise<unknown>
+  /** Each repo's deadline: past it the repo fails `timeout`, whatever the server does. */
+  repoTimeoutMs?: number
+  /** Once aborted, no more repos start; the ones not started end `failed` (`interrupted`). */
+  stop?: AbortSignal
+  /** Once aborted, the repos in flight fail with its reason too. */
+  abort?: AbortSignal
 }
+
+/**
+ * The per-repo deadline when neither flag nor caller says: far above what an honest large
+ * template needs (a pin is 3 requests; the bench's 300-commit, 60-file template takes
+ * 0.25 s), short enough that a server dripping bytes cannot hold a run for hours.
+ */
+export const DEFAULT_REPO_TIMEOUT_MS = 300_000
 
 /**
  * Repos pinned at once when neither the flag nor the manifest says. A pin is three small
@@ -63,31 +83,71 @@ export function countOutcomes(results: readonly PinResult[]): CascadeCounts {
   return counts
 }
 
+/** Why a repo did not finish: the run was interrupted (SIGINT, SIGTERM) before or while it ran. */
+export function interruptedError(started: boolean): PinbotError {
+  return new PinbotError('interrupted', started ? 'interrupted while in flight' : 'not started: the run was interrupted', {
+    hint: 're-run the command shown below: repos already pinned report unchanged',
+  })
+}
+
+function repoDeadlineError(ms: number): PinbotError {
+  return new PinbotError('timeout', `not done within the repo deadline (${ms / 1000} s)`, {
+    hint: 'the server is too slow or sends data too slowly; raise --repo-timeout or retry later',
+  })
+}
+
+/** A promise that rejects with the signal's reason when it aborts. */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+  })
+}
+
 export async function runCascade(options: CascadeOptions): Promise<CascadeReport> {
   const { repos, version, concurrency, dryRun = false, pinOne, onEvent } = options
+  const repoTimeoutMs = options.repoTimeoutMs ?? DEFAULT_REPO_TIMEOUT_MS
   const total = repos.length
   const startedAt = new Array<number>(total)
   const results = new Array<PinResult>(total)
   const preflight = options.preflight ?? Promise.resolve()
-  // After a failed preflight no pin reports: the run ends with the preflight's error.
-  const preflightPassed = () => preflight.catch(() => new Promise<never>(() => {}))
+  // After a failed preflight no pin reports: the run ends with the preflight's error. An
+  // aborted run does not wait for it (its repos did not push: pushes wait for it too).
+  const abandoned = options.abort ? whenAborted(options.abort).catch(() => {}) : new Promise<void>(() => {})
+  const preflightPassed = () => Promise.race([preflight.catch(() => new Promise<never>(() => {})), abandoned])
 
   const pins = runPool(repos, concurrency, async (repo, index) => {
     startedAt[index] = Date.now()
+    if (options.stop?.aborted) {
+      results[index] = thrownResult(repo, interruptedError(false), 0)
+      return
+    }
     onEvent?.({ type: 'start', repo, index, total })
     const log: string[] = []
     let result: PinResult
+    const deadline = new AbortController()
+    const timer = setTimeout(() => deadline.abort(repoDeadlineError(repoTimeoutMs)), repoTimeoutMs)
+    const signal = options.abort ? AbortSignal.any([deadline.signal, options.abort]) : deadline.signal
     try {
       // Reports and --only use the manifest's name for the repo, whatever pinOne calls it.
-      result = { ...(await pinOne(repo, (line) => log.push(redact(line)))), repo: repo.name }
+      const onPhase = (phase: PinPhase) => onEvent?.({ type: 'phase', repo, index, phase })
+      // The race ends the repo at its deadline even if pinOne is stuck somewhere a signal cannot reach.
+      const pinned = pinOne(repo, (line) => log.push(redact(line)), signal, onPhase)
+      const aborted = whenAborted(signal)
+      // Whichever loses the race settles later, unobserved.
+      pinned.catch(() => {})
+      aborted.catch(() => {})
+      result = { ...(await Promise.race([pinned, aborted])), repo: repo.name }
     } catch (error) {
       result = thrownResult(repo, error, Date.now() - startedAt[index])
+    } finally {
+      clearTimeout(timer)
     }
     await preflightPassed()
     results[index] = result
     onEvent?.({ type: 'done', repo, index, total, result, log })
   })
-  await Promise.all([pins, preflight])
+  await Promise.all([pins, Promise.race([preflight, abandoned])])
 
   return { version, dryRun, results, counts: countOutcomes(results) }
 }

@@ -41,6 +41,10 @@ export interface Manifest {
   concurrency?: number
   /** Pushes a minute at most, spread evenly (`--max-pushes-per-minute` overrides it). */
   pace?: { maxPushesPerMinute: number }
+  /** Origins besides the forge's that the token is sent to; repos elsewhere are read anonymously. */
+  tokenOrigins?: string[]
+  /** The opt-in to send the token over plain http to a host that is not loopback. */
+  allowTokenOverHttp?: boolean
   /** How the forge links a commit, e.g. `{forge}/{repo}/commit/{commit}`; reports link commit ids with it. */
   commitUrl?: string
 }
@@ -288,6 +292,25 @@ function parsePace(value: unknown, path: JsonPath, report: Report): Manifest['pa
   return undefined
 }
 
+function parseTokenOrigins(value: unknown, path: JsonPath, report: Report): string[] | undefined {
+  if (!Array.isArray(value)) {
+    report(path, `expected an array of origins such as ["https://mirror.example"], found ${describe(value)}`)
+    return undefined
+  }
+  return value.flatMap((item, index) => {
+    const text = string(item, [...path, index], report)
+    const url = text === undefined ? undefined : httpUrl(text, [...path, index], report)
+    if (url && url.pathname !== '/') report([...path, index], `expected an origin (scheme, host and port only), found ${describe(text)}`)
+    return url && url.pathname === '/' ? [url.origin] : []
+  })
+}
+
+function parseBoolean(value: unknown, path: JsonPath, report: Report): boolean | undefined {
+  if (typeof value === 'boolean') return value
+  report(path, `expected true or false, found ${describe(value)}`)
+  return undefined
+}
+
 type Parser = (value: unknown, path: JsonPath, report: Report, forge: string) => unknown
 
 /**
@@ -313,6 +336,8 @@ const TOP_LEVEL = {
   },
   concurrency: parseConcurrency,
   pace: parsePace,
+  tokenOrigins: parseTokenOrigins,
+  allowTokenOverHttp: parseBoolean,
   commitUrl: (value, path, report) =>
     matching(value, path, report, COMMIT_URL, 'a URL template with {commit} (and optionally {forge}, {repo}), such as "{forge}/{repo}/commit/{commit}"'),
 } satisfies Record<string, Parser>
@@ -346,7 +371,7 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
   }
   if (problems.length) throw new ManifestError(file, problems)
 
-  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, pace, commitUrl } = parsed
+  const { forge = '', repos = [], pinFile = PIN_FILE, coAuthors = [], requireFile, author, message, concurrency, pace, commitUrl, tokenOrigins, allowTokenOverHttp } = parsed
   const consumer = parsed.consumer && { file: consumerFile!, contains: parsed.consumer.contains ?? pinFile }
   return {
     forge,
@@ -360,6 +385,8 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
     ...(concurrency !== undefined && { concurrency }),
     ...(pace !== undefined && { pace }),
     ...(commitUrl !== undefined && { commitUrl }),
+    ...(tokenOrigins !== undefined && { tokenOrigins }),
+    ...(allowTokenOverHttp !== undefined && { allowTokenOverHttp }),
   }
 }
 

@@ -10,7 +10,7 @@
  * Every pause is reported (`onWait`) for the log and the summary.
  */
 import { markdownCell } from '../report/actions.js'
-import { collectBytes, type GitHttpRequest, type GitHttpResponse, type HttpClient } from '../git/http.js'
+import { collectBytes, type GitHttpRequest, type GitHttpResponse, type HttpClient, type SharedHttpClient } from '../git/http.js'
 
 export interface OriginWait {
   origin: string
@@ -58,8 +58,12 @@ export function slowDownMs(res: Pick<GitHttpResponse, 'statusCode' | 'headers'>,
   return DEFAULT_SLOWDOWN_MS
 }
 
-/** The client `http` with pushes paced and slow-down answers waited out per origin. */
-export function pacedHttpClient(http: HttpClient & { destroy(): void }, options: PacingOptions): HttpClient & { destroy(): void } {
+/**
+ * The client `http` with pushes paced and slow-down answers waited out per origin. Its
+ * per-repo views (`scoped`) share the same pace and pauses; redirects are still reported
+ * (`movedTo`).
+ */
+export function pacedHttpClient(http: SharedHttpClient, options: PacingOptions): SharedHttpClient {
   const pushIntervalMs = options.maxPushesPerMinute ? 60_000 / options.maxPushesPerMinute : 0
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS
   const pausedUntil = new Map<string, number>()
@@ -78,14 +82,14 @@ export function pacedHttpClient(http: HttpClient & { destroy(): void }, options:
       lastPushAt = Date.now()
     }))
 
-  const request = async (req: GitHttpRequest): Promise<GitHttpResponse> => {
+  const request = async (inner: HttpClient, req: GitHttpRequest): Promise<GitHttpResponse> => {
     const url = new URL(req.url)
     // Held as bytes, so that a request told to slow down can be sent again.
     const body = req.body && [await collectBytes(req.body)]
     if (pushIntervalMs && isPush(req)) await pushSlot()
     for (let slowdowns = 0; ; slowdowns++) {
       await originFree(url.origin)
-      const res = await http.request({ ...req, ...(body && { body }) })
+      const res = await inner.request({ ...req, ...(body && { body }) })
       const waitMs = slowDownMs(res)
       if (waitMs === undefined || waitMs > maxWaitMs || slowdowns >= MAX_SLOWDOWNS_PER_REQUEST) return res
       pausedUntil.set(url.origin, Math.max(pausedUntil.get(url.origin) ?? 0, Date.now() + waitMs))
@@ -93,7 +97,7 @@ export function pacedHttpClient(http: HttpClient & { destroy(): void }, options:
       options.onWait?.({ origin: url.origin, path: url.pathname.replace(/\/(info\/refs|git-upload-pack|git-receive-pack)$/, ''), status: res.statusCode, waitMs })
     }
   }
-  return { request, destroy: () => http.destroy() }
+  return { request: (req) => request(http, req), movedTo: (repoUrl) => http.movedTo?.(repoUrl), destroy: () => http.destroy() }
 }
 
 /** One line per wait, for the log. */

@@ -54,3 +54,24 @@ export function resolveAuth(options: { tokenEnv?: string; tokenUser?: string; en
   }
   return { token, tokenUser, tokenEnv }
 }
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+
+/**
+ * The origins a token may be sent to (`origins`: the forge's and those named for it), as a
+ * set for the HTTP client. Over plain http the token travels in clear text: to a host that
+ * is not loopback that needs the caller's explicit opt-in, else exit 2 before any request.
+ */
+export function tokenScope(origins: readonly string[], options: { token?: string; allowHttp: boolean }): Set<string> {
+  const scope = new Set(origins.map((origin) => new URL(origin).origin))
+  if (!options.token || options.allowHttp) return scope
+  for (const origin of scope) {
+    const url = new URL(origin)
+    if (url.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname)) {
+      throw new UsageError('token-over-http', `the token would travel in clear text to ${origin} (plain http)`, {
+        hint: 'use the https:// URL; on a network you trust, opt in with --allow-token-over-http (or "allowTokenOverHttp": true in the manifest)',
+      })
+    }
+  }
+  return scope
+}

@@ -8,13 +8,15 @@
  * - redirects as git's `http.followRedirects=initial`: followed on a repo's first request
  *   (`info/refs`), bounded, never from https to http; later requests of that repo go to the
  *   new base (`movedTo` names it);
- * - reads (GET, upload-pack POST) retried on 429/502/503/504, resets and timeouts, with
- *   jittered exponential backoff honouring Retry-After up to a cap; a push never is;
- * - an idle timeout per request and, per repo (`scoped`), a deadline signal; every
- *   failure typed (http-errors.ts).
+ * - reads (GET, upload-pack POST) retried on 502/503/504, resets and timeouts, with
+ *   jittered exponential backoff honouring Retry-After up to a cap; a push never is (429,
+ *   "slow down", is fleet/pacing.ts's: it pauses the whole origin);
+ * - an idle timeout per request and, for the work run inside `withRequestScope` (one
+ *   repo), its deadline signal and its log; every failure typed (http-errors.ts).
  */
 import { readFileSync } from 'node:fs'
 import { STATUS_CODES } from 'node:http'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { createRequire } from 'node:module'
 import type { Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentType } from 'undici'
 import { PinbotError } from '../errors.js'
@@ -43,7 +45,7 @@ export interface HttpClient {
   movedTo?(repoUrl: string): string | undefined
 }
 
-/** One repo's view of a shared client: its deadline and its log. */
+/** One repo's work: its deadline and its log, for every request made inside `withRequestScope`. */
 export interface RequestScope {
   /** Aborts every request of the repo (its deadline, an interrupt); the reason is what they fail with. */
   signal?: AbortSignal
@@ -69,8 +71,17 @@ export interface HttpClientOptions {
 }
 
 export interface SharedHttpClient extends HttpClient {
-  scoped(scope: RequestScope): HttpClient
   destroy(): void
+}
+
+const requestScope = new AsyncLocalStorage<RequestScope>()
+
+/**
+ * Run `work` (one repo's pin or audit) with `scope` applying to every request it makes,
+ * through whatever wraps the shared client (pacing), without threading it through git/.
+ */
+export function withRequestScope<T>(scope: RequestScope, work: () => Promise<T>): Promise<T> {
+  return requestScope.run(scope, work)
 }
 
 export const DEFAULT_TOKEN_USER = 'pinbot'
@@ -81,7 +92,7 @@ export const MAX_REDIRECTS = 5
 /** The longest Retry-After honoured; a server asking for more gets this. */
 const RETRY_AFTER_CAP_MS = 20_000
 const BACKOFF_CAP_MS = 5_000
-const RETRY_STATUSES = new Set([429, 502, 503, 504])
+const RETRY_STATUSES = new Set([502, 503, 504])
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 
 function packageVersion(): string {
@@ -99,16 +110,14 @@ function packageVersion(): string {
 export const USER_AGENT = `pinbot/${packageVersion()}`
 
 /*
- * The two parts of undici used here, loaded on their own: undici's index also loads fetch,
- * WebSocket, caches and mocks, which cost ~120 ms of CPU at every start (measured: index
- * 170-230 ms, these two 60-80 ms, node:http 10-20 ms); every request goes through them.
+ * undici's dispatchers and request API, loaded without its index, which also loads fetch,
+ * WebSocket, caches and mocks: ~120 ms of CPU at every start (measured: index 170-230 ms,
+ * these 60-80 ms, node:http 10-20 ms). As the index does, the API goes on the dispatcher
+ * prototype: the proxy agent's CONNECT uses it.
  */
 const undiciModule = createRequire(import.meta.url)
 const EnvHttpProxyAgent = undiciModule('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentType
-const dispatchRequest = undiciModule('undici/lib/api/api-request.js') as (
-  this: Dispatcher,
-  options: Dispatcher.RequestOptions,
-) => Promise<Dispatcher.ResponseData>
+Object.assign((undiciModule('undici/lib/dispatcher/dispatcher.js') as { prototype: object }).prototype, undiciModule('undici/lib/api/index.js'))
 
 function basicAuthHeader(token: string, user = DEFAULT_TOKEN_USER): string {
   return `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`
@@ -137,8 +146,26 @@ export function normalizeRepoUrl(url: string): string {
   return u.toString().replace(/\/+$/, '')
 }
 
-async function* once(bytes: Buffer): AsyncIterableIterator<Uint8Array> {
-  yield bytes
+/** Bytes of a read's answer held before it is handed over: a failure within them is retried. */
+const RETRYABLE_READ_BYTES = 8 * 1024 * 1024
+
+/** Read the first `max` bytes of a body now (their failure is the caller's to retry); the rest streams on. */
+async function prefetch(body: AsyncIterableIterator<Uint8Array>, max: number): Promise<AsyncIterableIterator<Uint8Array>> {
+  const head: Uint8Array[] = []
+  let length = 0
+  let done = false
+  while (!done && length < max) {
+    const next = await body.next()
+    if (next.done) done = true
+    else {
+      head.push(next.value)
+      length += next.value.byteLength
+    }
+  }
+  return (async function* () {
+    yield* head
+    if (!done) yield* body
+  })()
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -218,7 +245,7 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
     const authorization = authFor(url, requested)
     options.onRequest?.({ method, url: displayUrl(url) })
     try {
-      return await dispatchRequest.call(dispatcher, {
+      return await dispatcher.request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: method as Dispatcher.HttpMethod,
@@ -287,8 +314,11 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
           failure = `HTTP ${res.statusCode}`
           delay = retryAfterMs(responseHeaders['retry-after'])
         } else {
-          // A read is taken whole here, so that a reset or a stall mid-answer can be retried too.
-          return answer(once(await collectBytes(typedBody(res.body, what, scope))))
+          // A read's first bytes are taken here, so that a reset or a stall mid-answer can be
+          // retried too; past them (a large pack) the answer streams on to its reader, who caps
+          // it (limits.ts), and an error body is never read beyond what its reader quotes.
+          const payload = typedBody(res.body, what, scope)
+          return answer(res.statusCode === 200 ? await prefetch(payload, RETRYABLE_READ_BYTES) : payload)
         }
       } catch (error) {
         if (scope.signal?.aborted) throw scope.signal.reason
@@ -310,13 +340,9 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
     }
   }
 
-  const client = (scope: RequestScope): HttpClient => ({
-    request: (req) => send(req, scope),
-    movedTo: (repoUrl) => moved.get(normalizeRepoUrl(repoUrl)),
-  })
   return {
-    ...client({}),
-    scoped: client,
+    request: (req) => send(req, requestScope.getStore() ?? {}),
+    movedTo: (repoUrl) => moved.get(normalizeRepoUrl(repoUrl)),
     destroy() {
       dispatcher.destroy().catch(() => {})
     },

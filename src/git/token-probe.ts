@@ -1,46 +1,90 @@
 /**
- * Preflight for the cascade's token: one authenticated request, so an expired, revoked or
- * mistyped token stops the run as bad input (exit 2) instead of failing every repo one by
- * one. (The cascade sends it alongside its first reads and reports no repo before it
- * answered; a push with a rejected token could only be refused.) It asks for the push
- * service's ref list (a GET, nothing is written), which every forge guards with
- * authentication even for public repos. Only a 401 is a verdict on the token; anything
- * else (403 read-only, 404, a network error) belongs to that repo and is reported by its
- * own pin.
+ * The cascade's token check, so that what it says is true: each distinct origin the token
+ * is sent to is asked once for the push service's ref list (`info/refs?service=
+ * git-receive-pack`, a GET that writes nothing). That request proves push rights: forges
+ * guard it with authentication even where reads are anonymous (a wrong token passes every
+ * read there). Pushes wait until every origin has answered, so a rejected token (401) or
+ * one that cannot push (403) stops the run before anything was pushed anywhere (exit 2).
+ * An origin whose check could not finish (timeout, network, 5xx) gets no push: its repos
+ * fail with that reason. A 404 is about one repo: the origin's next repo is asked.
  */
-import { UsageError, toPinbotError } from '../errors.js'
-import { createHttpClient } from './http.js'
+import { PinbotError, UsageError, toPinbotError } from '../errors.js'
+import { withRequestScope, type HttpClient } from './http.js'
 import { redactUrl } from '../redact.js'
 
-export interface TokenProbeOptions {
-  /** Clone URL of a repo the cascade will pin. */
-  url: string
-  token: string
-  tokenUser?: string
-  timeoutMs?: number
-  /** Where the token came from (e.g. an environment variable name), for the hint. */
+export interface TokenCheckOptions {
+  /** Clone URLs of the repos the run will pin. */
+  urls: readonly string[]
+  /** The run's client (it sends the token to the origins the token is for). */
+  http: HttpClient
+  /** Origins the token is sent to; repos elsewhere are not checked (they are read anonymously). */
+  tokenOrigins?: ReadonlySet<string>
+  /** Where the token came from (an environment variable name), for the hint. */
   tokenSource?: string
+  /** How long one origin's check may take in all. */
+  deadlineMs: number
 }
 
-/** The probe's answer when it is not a rejection: an HTTP status or an error code. */
-export type TokenProbeResult = { status: number } | { error: string }
+export interface TokenCheck {
+  /** Settles once every origin answered; rejects (exit 2) when one refused the token. */
+  verdict: Promise<void>
+  /** Resolves when a push to `url` may be sent: the verdict is in and its origin confirmed the token. */
+  beforePush(url: string): Promise<void>
+}
 
-export async function probeToken(options: TokenProbeOptions): Promise<TokenProbeResult> {
-  const client = createHttpClient({ token: options.token, tokenUser: options.tokenUser, timeoutMs: options.timeoutMs })
-  let status: number
-  try {
-    const response = await client.request({ url: `${options.url.replace(/\/+$/, '')}/info/refs?service=git-receive-pack` })
-    status = response.statusCode
-    await response.body.return?.()
-  } catch (error) {
-    return { error: toPinbotError(error).code }
-  } finally {
-    client.destroy()
+/** Repos of one origin asked at most, when the first ones do not exist (404). */
+const CANDIDATES_PER_ORIGIN = 3
+
+type OriginAnswer = { confirmed: true } | { confirmed: false; reason: PinbotError }
+
+async function checkOrigin(origin: string, urls: readonly string[], options: TokenCheckOptions): Promise<OriginAnswer> {
+  const tokenHint = `check ${options.tokenSource ?? 'the token'}: it may be expired, revoked, mistyped, or read-only`
+  let last = 'no repo answered'
+  for (const url of urls.slice(0, CANDIDATES_PER_ORIGIN)) {
+    const probe = `${url.replace(/\/+$/, '')}/info/refs?service=git-receive-pack`
+    let status: number
+    try {
+      status = await withRequestScope({ signal: AbortSignal.timeout(options.deadlineMs) }, async () => {
+        const response = await options.http.request({ url: probe })
+        await response.body.return?.()
+        return response.statusCode
+      })
+    } catch (error) {
+      const cause = toPinbotError(error)
+      const why = cause.name === 'TimeoutError' ? `no answer within ${options.deadlineMs / 1000} s` : cause.message
+      return { confirmed: false, reason: new PinbotError(cause.code === 'internal' ? 'timeout' : cause.code, `the token check at ${origin} did not finish (${why}): nothing is pushed there`, { hint: cause.hint ?? 'retry later' }) }
+    }
+    if (status === 200) return { confirmed: true }
+    if (status === 401) {
+      throw new UsageError('auth', `the forge at ${origin} rejected the token (HTTP 401 for the push service of ${redactUrl(url)}); nothing was pushed`, { hint: tokenHint })
+    }
+    if (status === 403) {
+      throw new UsageError('forbidden', `the token cannot push to ${redactUrl(url)} (HTTP 403 for its push service); nothing was pushed`, {
+        hint: `${tokenHint}; it needs write access (Gitea: write:repository)`,
+      })
+    }
+    last = `HTTP ${status} from ${redactUrl(url)}`
+    if (status !== 404) break
   }
-  if (status === 401) {
-    throw new UsageError('auth', `the forge rejected the token (HTTP 401 from ${redactUrl(options.url)}); nothing was pushed`, {
-      hint: `check ${options.tokenSource ?? 'the token'}: it may be expired, revoked or mistyped`,
-    })
+  return { confirmed: false, reason: new PinbotError('http', `the token check at ${origin} did not confirm the token (${last}): nothing is pushed there`, { hint: 'check the repo URLs and the forge' }) }
+}
+
+export function checkToken(options: TokenCheckOptions): TokenCheck {
+  const byOrigin = new Map<string, string[]>()
+  for (const url of options.urls) {
+    const origin = new URL(url).origin
+    if (options.tokenOrigins && !options.tokenOrigins.has(origin)) continue
+    byOrigin.set(origin, [...(byOrigin.get(origin) ?? []), url])
   }
-  return { status }
+  const answers = new Map([...byOrigin].map(([origin, urls]) => [origin, checkOrigin(origin, urls, options)]))
+  const verdict = Promise.all(answers.values()).then(() => undefined)
+  verdict.catch(() => {}) // the caller awaits it
+  return {
+    verdict,
+    async beforePush(url) {
+      await verdict
+      const answer = await answers.get(new URL(url).origin)
+      if (answer && !answer.confirmed) throw answer.reason
+    },
+  }
 }

@@ -90,6 +90,20 @@ async function isTracked(root: string, file: string): Promise<boolean | null> {
   return (await runGit(['ls-files', '--error-unmatch', '--', path.relative(root, file)], root)).code === 0
 }
 
+/** The result shape of both commands; `settle` has the last word on the action. */
+function resultOf(target: HookTarget, changes: FileChange[], settle: (action: HookResult['action']) => HookResult['action']) {
+  return (action: HookResult['action'], fields: Partial<HookResult> = {}): HookResult => ({
+    action: settle(action),
+    hook: target.file,
+    chained: null,
+    husky: target.manager === 'husky',
+    manager: target.manager,
+    displaced: null,
+    ...fields,
+    changes,
+  })
+}
+
 /** Records each file change with whether git tracks the file. */
 function changeLog(root: string) {
   const changes: FileChange[] = []
@@ -104,16 +118,7 @@ function changeLog(root: string) {
 export async function installHook(dir: string): Promise<HookResult> {
   const target = await locateHook(dir)
   const log = changeLog(target.root)
-  const result = (action: HookResult['action'], fields: Partial<HookResult> = {}): HookResult => ({
-    action,
-    hook: target.file,
-    chained: null,
-    husky: target.manager === 'husky',
-    manager: target.manager,
-    displaced: null,
-    ...fields,
-    changes: log.changes,
-  })
+  const result = resultOf(target, log.changes, (action) => action)
 
   if (target.manager === 'lefthook') {
     const before = (await readText(target.file)) ?? ''
@@ -223,16 +228,8 @@ async function removeDisplacedHook(hooksDir: string, log: ReturnType<typeof chan
 export async function uninstallHook(dir: string): Promise<HookResult> {
   const target = await locateHook(dir)
   const log = changeLog(target.root)
-  const result = (action: HookResult['action'], fields: Partial<HookResult> = {}): HookResult => ({
-    action: log.changes.length ? action : 'not-installed',
-    hook: target.file,
-    chained: null,
-    husky: target.manager === 'husky',
-    manager: target.manager,
-    displaced: null,
-    ...fields,
-    changes: log.changes,
-  })
+  // Nothing changed: nothing of pinbot's was there.
+  const result = resultOf(target, log.changes, (action) => (log.changes.length ? action : 'not-installed'))
 
   if (target.manager === 'lefthook') {
     const before = (await readText(target.file)) ?? ''

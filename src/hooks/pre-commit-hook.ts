@@ -28,7 +28,7 @@ export const CHECK_SCRIPT = `# Skip once with PINBOT_SKIP_HOOK=1 git commit ... 
   elif command -v pinbot >/dev/null 2>&1; then pinbot=pinbot
   else
     echo "pinbot: cannot check the staged ${PIN_FILE}: pinbot is neither in node_modules/.bin nor on PATH." >&2
-    echo "pinbot: install it (npm install --save-dev pinbot), or skip once with PINBOT_SKIP_HOOK=1 git commit ..." >&2
+    echo "pinbot: install it from its git repository or a packed tarball (pinbot's README, Install; not from the npm registry), or skip once with PINBOT_SKIP_HOOK=1 git commit ..." >&2
     exit 1
   fi
   if "$pinbot" verify --staged ${PIN_FILE}; then exit 0; fi

@@ -61,12 +61,18 @@ export interface PinRemoteOptions {
   retries?: number
   /** Everything except the push. */
   dryRun?: boolean
+  /** Awaited before each push; a rejection fails the repo with nothing pushed (the cascade's token check). */
+  beforePush?: () => Promise<void>
   /** Milliseconds to wait before re-attempt number `attempt` (2, 3, ...). */
   backoff?: (attempt: number) => number
   onLog?: (line: string) => void
+  /** What the pin is doing now, for live views: reading the tip, signing, pushing, waiting to retry. */
+  onPhase?: (phase: PinPhase) => void
   /** Called once per HTTP request made, for the client created here. */
   onRequest?: (req: { method: string; url: string }) => void
 }
+
+export type PinPhase = { phase: 'reading' | 'signing' | 'pushing' } | { phase: 'retrying'; delayMs: number }
 
 export const DEFAULT_RETRIES = 3
 
@@ -106,6 +112,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
     const memory = new MemoryRepo(repo.url, http, options.auth?.tokenEnv, options.limits)
     for (;;) {
       attempts++
+      options.onPhase?.({ phase: 'reading' })
       // After a lost answer, a failed re-read leaves the push's outcome unknown: say so.
       const fetched = await memory.fetch(branch).catch((error: unknown) => {
         throw unconfirmed?.error ?? error
@@ -143,6 +150,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
       }
 
       const tree = await memory.treeWithFile(tip, pinFile, Buffer.from(formatVersion(version)))
+      options.onPhase?.({ phase: 'signing' })
       const commit = await memory.commit({ tree, parent: tip, identity: options.identity, message: options.message, signer: options.signer })
       const change = `${decision.before ?? (decision.reason === 'repaired' ? 'malformed pin' : 'no pin')} -> ${version}`
       const updated = () => result({ outcome: 'updated', ...(decision.reason && { reason: decision.reason }), before: decision.before, after: version, commit })
@@ -150,7 +158,9 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
         log(`dry run: would push ${commit.slice(0, 7)} (${change}) to ${branch}`)
         return updated()
       }
+      await options.beforePush?.()
       try {
+        options.onPhase?.({ phase: 'pushing' })
         await memory.push(branch, tip, commit)
         log(`pushed ${commit.slice(0, 7)} (${change}) to ${branch}`)
         return updated()
@@ -169,6 +179,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
         }
         const delay = (options.backoff ?? defaultBackoff)(attempts + 1)
         log(`${branch} moved under the push (${(error as Error).message}); re-reading in ${delay} ms`)
+        options.onPhase?.({ phase: 'retrying', delayMs: delay })
         await new Promise((resolve) => setTimeout(resolve, delay))
       }
     }

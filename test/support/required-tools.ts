@@ -16,8 +16,10 @@ export const REQUIRED_TOOLS: ReadonlyArray<{ command: string; aptPackage: string
   { command: 'nginx', aptPackage: 'nginx', usedBy: 'tests behind a real web server' },
   { command: 'fcgiwrap', aptPackage: 'fcgiwrap', usedBy: 'git http-backend behind nginx' },
   { command: 'tinyproxy', aptPackage: 'tinyproxy', usedBy: 'proxy tests' },
+  { command: 'openssl', aptPackage: 'openssl', usedBy: 'a private CA and certificates for the HTTPS tests' },
   { command: 'ssh-keygen', aptPackage: 'openssh-client', usedBy: 'SSH signature cross-checks' },
   { command: 'tmux', aptPackage: 'tmux', usedBy: 'live terminal view tests' },
+  { command: 'script', aptPackage: 'bsdutils', usedBy: 'the did-you-mean test (a pseudo-terminal)' },
 ]
 
 /** Whether `command` is an executable file in one of PATH's directories (as the shell finds it). */

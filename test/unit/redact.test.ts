@@ -18,6 +18,12 @@ describe('redact', () => {
   it('removes credentials embedded in URLs, registered or not', () => {
     expect(redact('fetch https://user:pa55@forge.example/o/r.git failed')).toBe('fetch https://***@forge.example/o/r.git failed')
     expect(redact('http://only-token@127.0.0.1:3000/x')).toBe('http://***@127.0.0.1:3000/x')
+    // Pasted unencoded, a password may hold / ? # : and even @: none of it may show.
+    for (const password of ['pa/ss', 'a/b/c?d#e:f', 'p@ss/w:rd', 'x+y=z%2F']) {
+      const out = redact(`remote "https://bot:${password}@git.example.com/o/r.git" failed`)
+      expect(out).toBe('remote "https://***@git.example.com/o/r.git" failed')
+    }
+    expect(redact('see https://git.example.com/o/r.git and https://u:p/q@h/x')).toBe('see https://git.example.com/o/r.git and https://***@h/x')
   })
 
   it('leaves ordinary text and emails alone', () => {

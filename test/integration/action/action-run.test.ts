@@ -26,12 +26,13 @@ beforeAll(async () => {
 
 let runs = 0
 /** A job that checked out the runtime's repo (with cascade.json) and runs the action. */
-async function runAction(inputs: Record<string, string>, repos: string[]): Promise<ActionRun & { workspace: string }> {
+async function runAction(inputs: Record<string, string>, repos: string[], files: Record<string, string> = {}): Promise<ActionRun & { workspace: string }> {
   const job = path.join(work.dir, `job-${++runs}`)
   const workspace = path.join(job, 'workspace')
   const runnerTemp = path.join(job, 'runner-temp')
   await Promise.all([mkdir(workspace, { recursive: true }), mkdir(runnerTemp, { recursive: true })])
   await writeFile(path.join(workspace, 'cascade.json'), JSON.stringify({ forge: forge.url, repos, commitUrl: '{forge}/{repo}/commit/{commit}' }))
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(workspace, name), text)
   const env = { PATH: process.env.PATH, HOME: process.env.HOME }
   const result = await runCompositeAction({ actionPath: ROOT, inputs: { manifest: 'cascade.json', ...inputs }, env, workspace, runnerTemp })
   return { ...result, workspace }
@@ -87,11 +88,11 @@ describe('the pinbot Action (action.yml steps, simulated runner)', () => {
     const run = await runAction({ command: 'cascade', version: '0.3.0', ...secrets(), token: 'revoked-0123456789' }, ['act/guarded'])
     expect(run.code).toBe(2)
     expect(run.outputs).toMatchObject({ 'exit-code': '2', error: 'auth', updated: '', 'failed-repos': '' })
-    expect(JSON.parse(await readFile(run.outputs.report, 'utf8'))).toEqual({ error: expect.objectContaining({ code: 'auth', message: expect.stringContaining('the forge rejected the token') }) })
+    expect(JSON.parse(await readFile(run.outputs.report, 'utf8'))).toEqual({ error: expect.objectContaining({ code: 'auth', message: expect.stringContaining('rejected the token') }) })
     const annotations = parseAnnotations(run.log)
     expect(annotations).toHaveLength(1)
     expect(annotations[0].properties).toEqual({ title: 'pinbot cascade: auth' })
-    expect(annotations[0].message).toContain('the forge rejected the token')
+    expect(annotations[0].message).toContain('rejected the token')
     expect(run.summary).toContain('## pinbot cascade: stopped (exit 2)')
     expect(await forge.readFile('act/guarded', '.runtime-version')).toBe('0.1.0\n')
     expectNoSecrets(run)
@@ -104,5 +105,17 @@ describe('the pinbot Action (action.yml steps, simulated runner)', () => {
     expect(run.outputs).toMatchObject({ 'exit-code': '1', passed: 'false', expected: '0.4.0', ok: '1', behind: '1', 'failed-repos': 'audit/behind' })
     expect(parseAnnotations(run.log)).toEqual([{ properties: { title: 'pinbot verify-pins: audit/behind' }, message: 'pinned 0.1.0, expected 0.4.0' }])
     expect(run.summary).toContain('## pinbot verify-pins: pins need attention')
+  })
+
+  it("verify (a template's job): a bad pin fails the step with an annotation on its file, line and column", async () => {
+    const bad = await runAction({ command: 'verify' }, [], { '.runtime-version': 'v1.2.3\n' })
+    expect(bad.code).toBe(1)
+    expect(bad.outputs).toMatchObject({ valid: 'false', 'pinned-version': '', 'exit-code': '1' })
+    expect(parseAnnotations(bad.log)).toEqual([
+      { properties: { file: '.runtime-version', line: '1', col: '1', title: 'pinbot verify: .runtime-version' }, message: expect.stringContaining('leading "v" is not allowed') },
+    ])
+    const good = await runAction({ command: 'verify' }, [], { '.runtime-version': '1.2.3\n' })
+    expect(good.code, good.log).toBe(0)
+    expect(good.outputs).toMatchObject({ valid: 'true', 'pinned-version': '1.2.3', 'exit-code': '0' })
   })
 })

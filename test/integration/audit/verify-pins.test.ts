@@ -222,7 +222,9 @@ describe('pinbot verify-pins', () => {
   it('exits 0 and prints the table when every repo is ok and signed by the bot', async () => {
     const result = await verifyPins(['--only', 'acme/signed', '--only', 'acme/deep', '--key', keyFiles[0]])
     expect(result.code, result.stderr).toBe(0)
-    const lines = result.stdout.split('\n')
+    // The first line comes at once, before any repo is read; then the table.
+    const [first, ...lines] = result.stdout.split('\n')
+    expect(first).toBe('verify-pins: 2 repos, 64 at a time, checking signatures')
     expect(lines[0]).toMatch(/^repo\s+branch\s+version\s+status\s+signature\s+last pin commit\s+age$/)
     expect(lines[2]).toMatch(/^acme\/signed\s+main\s+0\.3\.0\s+ok\s+signed-by-bot\s+[0-9a-f]{10} Pin Bot\s+\d+d$/)
     expect(result.stdout).toContain('2 repos, expected 0.3.0 (highest in the fleet): 2 ok; signatures: 2 signed-by-bot')

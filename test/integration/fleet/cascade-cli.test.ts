@@ -19,8 +19,6 @@ const TEMPLATE = { '.runtime-version': '0.1.0\n', Dockerfile: 'FROM runtime\n', 
 const CO_AUTHOR = 'Release Manager <rm@example.com>'
 /** --timeout of the runs with an injected hang: wide, so that only the hang times out on a busy machine. */
 const TIMEOUT_SECONDS = 10
-/** For the tests that start several cascades over many repos: a margin for a machine with both cores busy. */
-const LONG_TEST_MS = 240_000
 
 let forge: Forge
 let key: TestKey
@@ -207,7 +205,7 @@ describe('pinbot cascade: a mixed fleet', () => {
       [fleet.hang, 'updated'],
     ])
     expect(new Set(forge.requests.map((r) => r.repo))).toEqual(new Set([fleet.missing, fleet.readOnly, fleet.hook, fleet.error500, fleet.hang]))
-  }, LONG_TEST_MS)
+  })
 })
 
 describe('pinbot cascade: convergence and idempotence', () => {
@@ -238,7 +236,7 @@ describe('pinbot cascade: convergence and idempotence', () => {
     expect(rerun.code, rerun.stderr).toBe(0)
     expect(json<CascadeOutput>(rerun).counts).toEqual({ updated: 0, unchanged: names.length, skipped: 0, failed: 0 })
     expect(forge.requests.filter((r) => r.method === 'POST' && r.service === 'git-receive-pack')).toEqual([])
-  }, LONG_TEST_MS)
+  })
 
   it('dry run: reports what it would do, in a table a person reads, and pushes nothing', async () => {
     await Promise.all(['dry/one', 'dry/two'].map((name) => forge.createRepo(name, { files: TEMPLATE })))
@@ -324,7 +322,7 @@ describe('pinbot cascade: preflight (exit 2, nothing touched)', () => {
       () => (forge.latencyMs = 0),
     )
     expect(run.code).toBe(2)
-    expect(run.stderr).toContain('Error: the forge rejected the token')
+    expect(run.stderr).toMatch(/Error: the forge at \S+ rejected the token \(HTTP 401[^\n]*; nothing was pushed/)
     expect(run.stderr).toContain('Hint: check DISPATCH_TOKEN')
     expect(`${run.stdout}${run.stderr}`).not.toContain('revoked-0123456789')
     // The run ends on the token check's answer; the repo's first read was all else it sent.

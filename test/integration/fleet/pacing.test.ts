@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { resolveAuth } from '../../../src/git/auth.js'
-import { createHttpClient, type HttpClient } from '../../../src/git/http.js'
+import { createHttpClient, type HttpClient, type SharedHttpClient } from '../../../src/git/http.js'
 import { runCascade } from '../../../src/fleet/cascade.js'
 import { pacedHttpClient, slowDownMs, type OriginWait } from '../../../src/fleet/pacing.js'
 import { pinRemote } from '../../../src/pin/remote-pin.js'
@@ -30,7 +30,7 @@ interface Sent {
 }
 
 /** The forge client, recording when each request was sent (after any pacing) and how it was answered. */
-function recordingClient(sent: Sent[], inFlight: { reads: number; maxReads: number }): HttpClient & { destroy(): void } {
+function recordingClient(sent: Sent[], inFlight: { reads: number; maxReads: number }): SharedHttpClient {
   const http = createHttpClient({ token: forge.tokens.readWrite })
   return {
     destroy: () => http.destroy(),
@@ -115,6 +115,14 @@ describe('pacing', () => {
     expect(slowDownMs({ statusCode: 403, headers: {} })).toBeUndefined()
     expect(slowDownMs({ statusCode: 403, headers: { 'x-ratelimit-remaining': '12' } })).toBeUndefined()
     expect(slowDownMs({ statusCode: 500, headers: { 'retry-after': '2' } })).toBeUndefined()
+  })
+
+  it("keeps the client's redirect notices", () => {
+    const http = createHttpClient({})
+    const moved = { ...http, movedTo: (url: string) => `${url}-moved` }
+    const paced = pacedHttpClient(moved, {})
+    expect(paced.movedTo?.('https://forge.test/a/b.git')).toBe('https://forge.test/a/b.git-moved')
+    paced.destroy()
   })
 
   it('cascade --max-pushes-per-minute: named in the header; a slow-down wait is logged, summed up and in --json', async () => {

@@ -3,6 +3,8 @@
  * CA generated here (trusted through NODE_EXTRA_CA_CERTS), and tinyproxy as the
  * HTTPS_PROXY, bypassed by NO_PROXY. Each test's servers start and stop with the file.
  */
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { json, runCli } from '../../support/cli.js'
 import { Forge } from '../../support/forge.js'
@@ -81,7 +83,7 @@ describe('behind nginx over TLS', () => {
     await forge.createRepo('acme/proxied')
     const port = new URL(nginx.url).port
     const through = await runCli(['pin', '0.2.0', '--remote', `${nginx.url}/acme/proxied.git`, '--json', '--no-sign', '--author-name', 'bot', '--author-email', 'bot@example.com'], { env: env({ https_proxy: proxy.url }) })
-    expect(json(through), through.stderr).toMatchObject({ outcome: 'updated' })
+    expect(json(through), JSON.stringify(json(through))).toMatchObject({ outcome: "updated" })
     const connects = () => proxy.log().then((log) => log.split('\n').filter((line) => line.includes(`CONNECT 127.0.0.1:${port}`)).length)
     expect(await connects()).toBeGreaterThan(0)
     const before = await connects()
@@ -90,5 +92,27 @@ describe('behind nginx over TLS', () => {
     const around = await runCli(['pin', '0.2.0', '--remote', `${nginx.url}/acme/direct.git`, '--json', '--no-sign', '--author-name', 'bot', '--author-email', 'bot@example.com'], { env: env({ HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' }) })
     expect(json(around), around.stderr).toMatchObject({ outcome: 'updated' })
     expect(await connects()).toBe(before)
+  })
+})
+
+describe('behind nginx with anonymous reads and authenticated pushes', () => {
+  it('catches a wrong token before any push (exit 2, nothing pushed); the right one pins', async () => {
+    const open = await startGitNginx({ projectRoot: forge.root, user: 'pinbot', password: TOKEN, authFor: 'push' })
+    try {
+      await Promise.all(['anon/a', 'anon/b'].map((name) => forge.createRepo(name)))
+      const manifest = path.join(tmp.dir, 'anon.json')
+      await writeFile(manifest, JSON.stringify({ forge: open.url, repos: ['anon/a', 'anon/b'] }))
+      const args = ['cascade', '--manifest', manifest, '--version', '0.2.0', '--no-sign', '--author-name', 'bot', '--author-email', 'bot@example.com']
+      const wrong = await runCli(args, { env: env({ PINBOT_TOKEN: 'wrong-token-value' }) })
+      expect(wrong.code, wrong.stderr).toBe(2)
+      expect(wrong.stderr).toMatch(/rejected the token \(HTTP 401[^\n]*nothing was pushed/)
+      expect((await open.accessLog()).filter((line) => line.startsWith('POST') && line.includes('git-receive-pack'))).toEqual([])
+      expect(await forge.readFile('anon/a', '.runtime-version')).toBe('0.1.0\n')
+
+      const right = await runCli([...args, '--json'], { env: env() })
+      expect(json<{ counts: Record<string, number> }>(right).counts).toMatchObject({ updated: 2 })
+    } finally {
+      await open.stop()
+    }
   })
 })

@@ -1,6 +1,7 @@
 /** `pinbot pin VERSION --remote URL`, run as a user would, against the loopback forge. */
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { parseAnnotations } from '../../support/actions.js'
 import { json, runCli, runCliTimed } from '../../support/cli.js'
 import { useSigningForge } from '../../support/fixtures.js'
 import type { Forge } from '../../support/forge.js'
@@ -105,9 +106,12 @@ describe('pinbot pin --remote', () => {
   it('reports a hook rejection with the server message', async () => {
     const name = await repo()
     await forge.rejectPushes(name, 'protected branch: pushes need review')
-    const result = await runCli(['pin', '0.2.0', '--remote', forge.repoUrl(name), '--json'], { env: env() })
+    const result = await runCli(['pin', '0.2.0', '--remote', forge.repoUrl(name), '--json'], { env: env({ GITHUB_ACTIONS: 'true' }) })
     expect(result.code).toBe(1)
     expect(json(result)).toMatchObject({ outcome: 'failed', error: { code: 'rejected', message: expect.stringContaining('protected branch: pushes need review') } })
+    // In Actions: one annotation on stderr, titled as every pinbot annotation is.
+    const annotations = parseAnnotations(result.stderr)
+    expect(annotations).toEqual([{ properties: { title: `pinbot pin: ${forge.repoUrl(name)} (main)` }, message: expect.stringContaining('protected branch: pushes need review') }])
   })
 
   it('refuses bad input with exit 2 before any request', async () => {

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { CascadeEvent } from '../../../src/fleet/cascade.js'
-import { createBlockView, createLiveView } from '../../../src/fleet/cascade-progress.js'
+import { cascadeProgress, createLiveView, createLogView, renderRegion } from '../../../src/fleet/cascade-progress.js'
 import type { ManifestRepo } from '../../../src/fleet/manifest.js'
-import type { PinResult } from '../../../src/pin/pin-result.js'
+import { PIN_OUTCOMES, type PinResult } from '../../../src/pin/pin-result.js'
+import { TestTerminal } from '../../support/terminal.js'
 
 const repo = (name: string): ManifestRepo => ({ name, url: `https://forge.test/${name}.git` })
 const start = (name: string, index: number): CascadeEvent => ({ type: 'start', repo: repo(name), index, total: 3 })
+const phase = (name: string, p: 'reading' | 'signing' | 'pushing'): CascadeEvent => ({ type: 'phase', repo: repo(name), index: 0, phase: { phase: p } })
 const done = (name: string, index: number, outcome: PinResult['outcome']): CascadeEvent => ({
   type: 'done',
   repo: repo(name),
@@ -15,97 +17,105 @@ const done = (name: string, index: number, outcome: PinResult['outcome']): Casca
   log: [`${name}: fetched`],
 })
 
-/** What a terminal would show after `output`: handles the cursor moves the view uses. */
-function screen(output: string): string[] {
-  const lines: string[] = ['']
-  let row = 0
-  for (const part of output.split(/(\x1b\[\d*[FJ])/)) {
-    const move = /^\x1b\[(\d*)F$/.exec(part)
-    if (move) row = Math.max(0, row - Number(move[1] || 1))
-    else if (part === '\x1b[J') lines.splice(row, lines.length - row, '')
-    else {
-      for (const char of part) {
-        if (char === '\n') {
-          row++
-          if (lines.length <= row) lines.push('')
-        } else lines[row] += char
-      }
-    }
-  }
-  return lines.slice(0, -1)
+let clock = 0
+beforeEach(() => {
+  vi.useFakeTimers()
+  clock = 0
+})
+afterEach(() => vi.useRealTimers())
+const advance = (ms: number) => {
+  clock += ms
+  vi.advanceTimersByTime(ms)
 }
 
-describe('createLiveView', () => {
-  let clock = 0
-  let output = ''
-  const view = () => createLiveView({ write: (text) => (output += text), total: 3, columns: 100, rows: 10, throttleMs: 100, tickMs: 1000, now: () => clock })
-
-  beforeEach(() => {
-    vi.useFakeTimers()
-    clock = 0
-    output = ''
-  })
-  afterEach(() => vi.useRealTimers())
-
-  const advance = (ms: number) => {
-    clock += ms
-    vi.advanceTimersByTime(ms)
+describe('the live view (terminal)', () => {
+  const live = (terminal: TestTerminal) => {
+    const view = createLiveView({ stream: terminal, total: 3, outcomes: PIN_OUTCOMES, throttleMs: 100, tickMs: 1000, now: () => clock })
+    return { view, feed: cascadeProgress(view, () => clock) }
   }
 
-  it('draws at once, then at most once per throttle window, and keeps finished repos above the region', () => {
-    const live = view()
-    live.onEvent(start('a/one', 0))
-    expect(screen(output)).toEqual(['0/3 done, 1 in flight: 0 updated, 0 unchanged, 0 skipped, 0 failed', '  … a/one  0.0s'])
-
-    const writes = () => output.split(' done, ').length - 1
-    live.onEvent(start('a/two', 1))
-    live.onEvent(done('a/one', 0, 'updated'))
-    expect(writes()).toBe(1)
+  it('shows each repo in flight with its phase, and each finished repo once, above the region', () => {
+    const terminal = new TestTerminal(100, 20)
+    const { view, feed } = live(terminal)
+    feed(start('a/one', 0))
+    expect(terminal.screen()).toEqual(['0/3 done, 1 in flight: 0 updated, 0 unchanged, 0 skipped, 0 failed', '  … a/one  starting  0.0s'])
+    feed(phase('a/one', 'pushing'))
+    feed(start('a/two', 1))
     advance(100)
-    expect(writes()).toBe(2)
-    expect(screen(output)).toEqual([
-      '✓ a/one (main)  1.0.0 -> 1.1.0  updated  0.5s',
-      '1/3 done, 1 in flight: 1 updated, 0 unchanged, 0 skipped, 0 failed',
-      '  … a/two  0.1s',
-    ])
-    live.finish()
+    expect(terminal.screen()).toEqual(['0/3 done, 2 in flight: 0 updated, 0 unchanged, 0 skipped, 0 failed', '  … a/one  pushing  0.1s', '  … a/two  starting  0.1s'])
+    feed(done('a/one', 0, 'updated'))
+    advance(100)
+    expect(terminal.screen()).toEqual(['✓ a/one (main)  1.0.0 -> 1.1.0  updated  0.5s', '1/3 done, 1 in flight: 1 updated, 0 unchanged, 0 skipped, 0 failed', '  … a/two  starting  0.2s'])
+    view.finish()
+    expect(terminal.screen()).toEqual(['✓ a/one (main)  1.0.0 -> 1.1.0  updated  0.5s'])
   })
 
-  it('ticks while repos are in flight, so a stuck repo shows its real elapsed time', () => {
-    const live = view()
-    live.onEvent(start('a/slow', 0))
-    advance(5000)
-    expect(screen(output).at(-1)).toBe('  … a/slow  5.0s')
-    live.finish()
-  })
-
-  it('finishes by flushing pending lines and removing the region, leaving only finished repos', () => {
-    const live = view()
-    live.onEvent(start('a/one', 0))
-    live.onEvent(start('a/two', 1))
-    live.onEvent(done('a/one', 0, 'unchanged'))
-    live.onEvent(done('a/two', 1, 'failed'))
-    live.finish()
-    expect(screen(output)).toEqual(['= a/one (main)  1.0.0 -> 1.1.0  unchanged  0.5s', '✗ a/two (main)  1.0.0 -> 1.1.0  failed  0.5s'])
-    const after = output
-    advance(5000)
-    expect(output).toBe(after)
+  it('counts a retry down, and ticks so a stuck repo shows its real elapsed time', () => {
+    const terminal = new TestTerminal(100, 20)
+    const { view, feed } = live(terminal)
+    feed(start('a/slow', 0))
+    feed({ type: 'phase', repo: repo('a/slow'), index: 0, phase: { phase: 'retrying', delayMs: 3000 } })
+    advance(1000)
+    expect(terminal.screen().at(-1)).toBe('  … a/slow  retrying in 2 s  1.0s')
+    advance(4000)
+    expect(terminal.screen().at(-1)).toBe('  … a/slow  retrying in 0 s  5.0s')
+    view.finish()
     expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('fits the terminal at every render: never more lines than rows, never a line that would wrap, also after a resize', () => {
+    const terminal = new TestTerminal(120, 6)
+    const { view, feed } = live(terminal)
+    for (const [i, name] of ['a/one', 'a/two', 'a/three', 'a/four', 'a/five'].entries()) feed(start(`${name}-with-a-long-name`, i))
+    advance(100)
+    expect(terminal.screen()).toHaveLength(4)
+    expect(terminal.screen().at(-1)).toBe('  … and 3 more')
+    const written: string[] = []
+    const write = terminal.write.bind(terminal)
+    terminal.write = (text) => (written.push(text), write(text))
+    // The terminal reflows the old region into 30 columns: every row it now covers (and the cursor's) is erased, then it is redrawn.
+    const reflowed = terminal.screen().reduce((rows, line) => rows + Math.ceil([...line].length / 30), 0)
+    expect(reflowed).toBeGreaterThan(4)
+    terminal.resize(30)
+    expect(written[0]).toBe(`${'\x1b[2K\x1b[1A'.repeat(reflowed)}\x1b[2K\x1b[G`)
+    for (const line of terminal.screen()) expect([...line].length).toBeLessThan(30)
+    view.finish()
+  })
+
+  it('renders the region with the most important first', () => {
+    const inFlight = new Map([['acme/one', { startedAt: 0, label: 'reading' }]])
+    expect(renderRegion({ total: 9, done: 2, counts: new Map(), inFlight }, 1500, 200, 10)).toEqual(['2/9 done, 1 in flight', '  … acme/one  reading  1.5s'])
+    expect(renderRegion({ total: 9, done: 2, counts: new Map(), inFlight }, 1500, 12, 10)).toEqual(['2/9 done, …', '  … acme/o…'])
   })
 })
 
-describe('createBlockView', () => {
-  it('writes one whole block per finished repo, numbered by completion, and nothing on start', () => {
+describe('the log view (CI)', () => {
+  it('writes one whole block per finished repo (a group in Actions), numbered by completion, and nothing on start', () => {
     const writes: string[] = []
-    const blocks = createBlockView((text) => writes.push(text))
-    blocks.onEvent(start('a/one', 0))
-    blocks.onEvent(start('a/two', 1))
+    const view = createLogView({ write: (text) => writes.push(text), total: 3, groups: true, now: () => clock })
+    const feed = cascadeProgress(view)
+    feed(start('a/one', 0))
+    feed(start('a/two', 1))
     expect(writes).toEqual([])
-    blocks.onEvent(done('a/two', 1, 'updated'))
-    blocks.onEvent(done('a/one', 0, 'failed'))
-    blocks.finish()
+    feed(done('a/two', 1, 'updated'))
+    feed(done('a/one', 0, 'failed'))
+    view.finish()
     expect(writes).toHaveLength(2)
-    expect(writes[0]).toBe('[1/3] a/two (main): updated\n  | a/two: fetched\n  version: 1.0.0 -> 1.1.0\n  1 attempt, 0.5s\n')
-    expect(writes[1].startsWith('[2/3] a/one (main): failed\n')).toBe(true)
+    expect(writes[0]).toBe('::group::[1/3] a/two (main): updated\n  | a/two: fetched\n  version: 1.0.0 -> 1.1.0\n  1 attempt, 0.5s\n::endgroup::\n')
+    expect(writes[1].startsWith('::group::[2/3] a/one (main): failed\n')).toBe(true)
+  })
+
+  it('prints a heartbeat when nothing was printed for a while, and none while blocks keep coming', () => {
+    const writes: string[] = []
+    const view = createLogView({ write: (text) => writes.push(text), total: 200, heartbeatMs: 30_000, now: () => clock })
+    for (let i = 0; i < 32; i++) view.start(`r/${i}`)
+    advance(20_000)
+    view.done('r/0', { block: 'r/0: updated' })
+    advance(20_000)
+    expect(writes).toEqual(['r/0: updated\n'])
+    advance(15_000)
+    expect(writes).toEqual(['r/0: updated\n', '1/200 done, 31 in flight\n'])
+    view.finish()
+    expect(vi.getTimerCount()).toBe(0)
   })
 })

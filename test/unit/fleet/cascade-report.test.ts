@@ -4,11 +4,9 @@ import {
   cascadeOutputs,
   formatCounts,
   formatDuration,
-  redrawRegion,
   renderAnnotations,
   renderDoneLine,
   renderFailures,
-  renderLiveRegion,
   renderRepoBlock,
   renderStepSummary,
   renderSummaryTable,
@@ -59,40 +57,6 @@ describe('per-repo block (non-TTY output)', () => {
 })
 
 describe('live TTY view', () => {
-  const state = {
-    total: 12,
-    counts: { updated: 3, unchanged: 1, skipped: 0, failed: 1 },
-    inFlight: [
-      { name: 'acme/one', startedAt: 1000 },
-      { name: 'acme/two', startedAt: 4000 },
-      { name: 'acme/three', startedAt: 5000 },
-    ],
-  }
-
-  it('shows progress and the repos in flight with their elapsed time', () => {
-    expect(renderLiveRegion(state, 6000, 200, 20)).toEqual([
-      '5/12 done, 3 in flight: 3 updated, 1 unchanged, 0 skipped, 1 failed',
-      '  … acme/one  5.0s',
-      '  … acme/two  2.0s',
-      '  … acme/three  1.0s',
-    ])
-  })
-
-  it('fits the terminal: never more lines than rows, never a line that would wrap', () => {
-    const lines = renderLiveRegion(state, 6000, 40, 3)
-    expect(lines).toHaveLength(3)
-    expect(lines[1]).toBe('  … acme/one  5.0s')
-    expect(lines[2]).toBe('  … and 2 more')
-    for (const line of lines) expect(line.length).toBeLessThan(40)
-    expect(lines[0].endsWith('…')).toBe(true)
-  })
-
-  it('redraws in place: moves up over the old region, clears it, prints finished lines above the new one', () => {
-    expect(redrawRegion(0, [], ['a', 'b'])).toBe('a\nb\n')
-    expect(redrawRegion(2, ['✓ done'], ['a'])).toBe('\x1b[2F\x1b[J✓ done\na\n')
-    expect(redrawRegion(3, [], [])).toBe('\x1b[3F\x1b[J')
-  })
-
   it('prints one line per finished repo', () => {
     expect(renderDoneLine(updated)).toBe('✓ acme/api (main)  0.1.7 -> 0.1.8  updated  1.2s')
     expect(renderDoneLine(skipped)).toBe('- acme/docs (main)  0.1.7 -> 0.1.7  skipped (missing .github/workflows/publish-image.yml)  0.1s')

@@ -121,6 +121,8 @@ const TRICKY: Record<string, unknown[]> = {
   message: ['{version}', 'x {version} y', '{version} {version}', '{Version}', '{ version }', '{version} {foo}', '{version} {}', '{version} }{', 'a\n{version}', '{version}\r', '', 7],
   concurrency: [1, 8, 64, 0, 65, -1, 1.5, '8', null],
   pace: [{ maxPushesPerMinute: 60 }, { maxPushesPerMinute: 1 }, { maxPushesPerMinute: 6000 }, { maxPushesPerMinute: 0 }, { maxPushesPerMinute: 6001 }, { maxPushesPerMinute: 1.5 }, { maxPushesPerMinute: '60' }, {}, { maxPushesPerMinute: 60, burst: 2 }, 60, null],
+  tokenOrigins: [[], ['https://mirror.test'], ['http://127.0.0.1:8080'], ['https://mirror.test/'], ['https://mirror.test/x'], ['mirror.test'], ['https://u@m.test'], ['https://m.test?x'], 'https://mirror.test', [3]],
+  allowTokenOverHttp: [true, false, 'true', 1, null],
   $schema: ['./manifest.schema.json', 1],
   commitUrl: [
     '{forge}/{repo}/commit/{commit}',
