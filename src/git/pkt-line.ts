@@ -31,35 +31,55 @@ export function* readPktLines(data: Uint8Array): Generator<Buffer | null> {
 
 /**
  * The payloads of a pkt-line stream as its chunks arrive, `null` for each flush (the same
- * framing as readPktLines, without holding the whole answer in one buffer: payloads are
- * views of the chunks). `onBytes` sees the running total of bytes read, and may throw to
- * stop reading. Throws SyntaxError on a malformed length or a truncated last line.
+ * framing as readPktLines, without holding the whole answer in one buffer). A payload that
+ * lies within one chunk is a view of it; one split across chunks is copied into a buffer of
+ * its own size, so what the payloads keep alive is about the answer's size, never twice it.
+ * `onBytes` sees the running total of bytes read, and may throw to stop reading. Throws
+ * SyntaxError on a malformed length or a truncated last line.
  */
 export async function* streamPktLines(body: AsyncIterable<Uint8Array>, onBytes?: (total: number) => void): AsyncGenerator<Buffer | null> {
-  let rest: Buffer = Buffer.alloc(0)
+  let header = Buffer.alloc(0) // a length split across chunks
+  let partial: Buffer | undefined // a payload split across chunks, being filled
+  let filled = 0
   let total = 0
   for await (const chunk of body) {
-    total += chunk.byteLength
-    onBytes?.(total)
     const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    // What is left over is one partial line (at most 64 KB), so this copy stays small.
-    const buf = rest.length ? Buffer.concat([rest, data]) : data
+    const start = total
+    total += data.length
+    onBytes?.(total)
     let at = 0
-    while (buf.length - at >= 4) {
-      const header = buf.toString('latin1', at, at + 4)
-      const length = /^[0-9a-f]{4}$/i.test(header) ? parseInt(header, 16) : NaN
-      if (Number.isNaN(length) || (length > 0 && length < 4)) throw new SyntaxError(`malformed pkt-line at byte ${total - buf.length + at}`)
-      if (length === 0) {
-        at += 4
-        yield null
+    while (at < data.length) {
+      if (partial) {
+        const n = Math.min(partial.length - filled, data.length - at)
+        data.copy(partial, filled, at, at + n)
+        filled += n
+        at += n
+        if (filled === partial.length) {
+          const payload = partial
+          partial = undefined
+          yield payload
+        }
         continue
       }
-      if (buf.length - at < length) break
-      const payload = buf.subarray(at + 4, at + length)
-      at += length
-      yield payload
+      const need = 4 - header.length
+      header = Buffer.concat([header, data.subarray(at, at + need)])
+      at += Math.min(need, data.length - at)
+      if (header.length < 4) break
+      const text = header.toString('latin1')
+      header = Buffer.alloc(0)
+      const length = /^[0-9a-f]{4}$/i.test(text) ? parseInt(text, 16) : NaN
+      if (Number.isNaN(length) || (length > 0 && length < 4)) throw new SyntaxError(`malformed pkt-line at byte ${start + at - 4}`)
+      if (length === 0) {
+        yield null
+      } else if (data.length - at >= length - 4) {
+        const payload = data.subarray(at, at + length - 4)
+        at += length - 4
+        yield payload
+      } else {
+        partial = Buffer.allocUnsafe(length - 4)
+        filled = 0
+      }
     }
-    rest = buf.subarray(at)
   }
-  if (rest.length) throw new SyntaxError(`truncated pkt-line at byte ${total - rest.length}`)
+  if (header.length || partial) throw new SyntaxError(`truncated pkt-line at byte ${total}`)
 }

@@ -122,6 +122,15 @@ export async function readUploadPackAnswer(body: AsyncIterable<Uint8Array>, maxB
       throw error instanceof SyntaxError ? new MalformedAnswerError(error.message) : error
     }
   }
+  try {
+    return await readSections(next)
+  } finally {
+    // An answer abandoned half-way (malformed, refused) is not read further: its stream is closed.
+    await lines.return(undefined)
+  }
+}
+
+async function readSections(next: () => Promise<Buffer | null | undefined>): Promise<UploadPackAnswer> {
   const shallow: string[] = []
   const unshallow: string[] = []
   for (let line = await next(); line !== null; line = await next()) {

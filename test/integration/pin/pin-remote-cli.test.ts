@@ -128,6 +128,10 @@ describe('pinbot pin --remote', () => {
       [['pin', '0.2.0', '--remote', url, '--token-env', 'UNSET_FOR_TEST'], env()],
       [['pin', '0.2.0', '--remote', url], { PINBOT_TOKEN: forge.tokens.readWrite }],
       [['pin', '0.2.0', '--remote', url, '--retries', '-1'], env()],
+      // Branch names as git check-ref-format --branch judges them; size limits as NAME=SIZE.
+      [['pin', '0.2.0', '--remote', url, '--branch', '../../x'], env()],
+      [['pin', '0.2.0', '--remote', url, '--branch=-x'], env()],
+      [['pin', '0.2.0', '--remote', url, '--limit', 'pack=lots'], env()],
     ]
     const results = await Promise.all(cases.map(([args, e]) => runCli(args, { env: e })))
     for (const [i, result] of results.entries()) {

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { pktLine, readPktLines } from '../../../src/git/pkt-line.js'
+import { pktLine, readPktLines, streamPktLines } from '../../../src/git/pkt-line.js'
 import { MalformedReportError, parsePushReport, receivePackRequest, refusalOf, type RefUpdate } from '../../../src/git/receive-pack.js'
 import { isRace, pushRefusedError } from '../../../src/git/remote-errors.js'
 import { git } from '../../support/git.js'
@@ -86,5 +86,20 @@ describe('parsePushReport', () => {
     expect(() => parsePushReport(Buffer.from('<html>nope</html>'))).toThrow(MalformedReportError)
     expect(() => parsePushReport(Buffer.concat([band(2, 'just talk\n'), flush]))).toThrow(MalformedReportError)
     expect(() => parsePushReport(Buffer.concat([band(7, 'x'), flush]))).toThrow(MalformedReportError)
+  })
+})
+
+describe('streamPktLines', () => {
+  it('frames a stream split anywhere (inside lengths and payloads) as readPktLines frames it whole', async () => {
+    const stream = Buffer.concat([pktLine('hello\n'), Buffer.from('0000'), pktLine(Buffer.alloc(70000 - 4, 7).subarray(0, 65000)), pktLine(''), pktLine('end\n')])
+    const expected = [...readPktLines(stream)].map((p) => p?.toString('hex') ?? null)
+    for (const size of [1, 3, 5, 4096, 65536, stream.length]) {
+      const chunks = Array.from({ length: Math.ceil(stream.length / size) }, (_, i) => stream.subarray(i * size, (i + 1) * size))
+      const lines: (string | null)[] = []
+      for await (const line of streamPktLines(chunks)) lines.push(line?.toString('hex') ?? null)
+      expect(lines, `chunks of ${size}`).toEqual(expected)
+    }
+    await expect((async () => { for await (const _ of streamPktLines([Buffer.from('000ahel')])); })()).rejects.toThrow(SyntaxError)
+    await expect((async () => { for await (const _ of streamPktLines([Buffer.from('zzzz')])); })()).rejects.toThrow(SyntaxError)
   })
 })
