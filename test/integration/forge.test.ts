@@ -121,7 +121,8 @@ describe('loopback forge', () => {
 
   it('drops a connection and hangs a request (seen by isomorphic-git with a timeout)', async () => {
     forge.inject({ kind: 'drop', repo: 'acme/app', nth: 1 })
-    const client = createHttpClient({ token: forge.tokens.readWrite, timeoutMs: 500 })
+    // No retries: the client would read again past a dropped connection, and this tests the forge's drop.
+    const client = createHttpClient({ token: forge.tokens.readWrite, timeoutMs: 500, retries: 0 })
     await expect(isogit.getRemoteInfo({ http: client, url: forge.repoUrl('acme/app') })).rejects.toMatchObject({ code: 'network' })
     forge.clearFaults()
     forge.inject({ kind: 'hang', repo: 'acme/app' })
