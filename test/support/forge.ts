@@ -183,15 +183,6 @@ export class Forge {
     return this.git(fullName, ['hash-object', '-t', type, '--literally', '-w', '--stdin'], content)
   }
 
-  /** A repo whose default branch is one commit of the root tree `tree` (raw tree bytes, written as given). */
-  async createRepoWithTree(fullName: string, tree: Buffer, fixture: Omit<RepoFixture, 'files' | 'commits' | 'empty'> = {}): Promise<{ tip: string }> {
-    await this.createRepo(fullName, { ...fixture, empty: true })
-    const root = await this.writeObject(fullName, 'tree', tree)
-    const tip = await this.git(fullName, ['commit-tree', root, '-m', 'crafted tree'])
-    await this.git(fullName, ['update-ref', `refs/heads/${fixture.defaultBranch ?? 'main'}`, tip])
-    return { tip }
-  }
-
   /** Content of a file at a ref, or undefined when it is absent. */
   async readFile(fullName: string, file: string, ref = 'HEAD'): Promise<string | undefined> {
     const result = await gitRun(['show', `${ref}:${file}`], { cwd: this.repoPath(fullName) })
