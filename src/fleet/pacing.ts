@@ -93,7 +93,7 @@ export function pacedHttpClient(http: SharedHttpClient, options: PacingOptions):
       const waitMs = slowDownMs(res)
       if (waitMs === undefined || waitMs > maxWaitMs || slowdowns >= MAX_SLOWDOWNS_PER_REQUEST) return res
       pausedUntil.set(url.origin, Math.max(pausedUntil.get(url.origin) ?? 0, Date.now() + waitMs))
-      await collectBytes(res.body).catch(() => {}) // free the connection; the answer is not used
+      await res.body.return?.(undefined).catch(() => {}) // the answer is not used: close it unread, whatever its size
       options.onWait?.({ origin: url.origin, path: url.pathname.replace(/\/(info\/refs|git-upload-pack|git-receive-pack)$/, ''), status: res.statusCode, waitMs })
     }
   }
