@@ -14,7 +14,7 @@ module.exports = {
       from: { path: '^src/' }, to: { path: '^(commands|test|bench|scripts|bin)/' } },
     { name: 'src-no-oclif', severity: 'error', comment: 'oclif belongs to commands/ only',
       from: { path: '^src/' }, to: { path: '@oclif/' } },
-    { name: 'shared-is-a-leaf', severity: 'error', comment: 'errors, redact and pool import no layer',
+    { name: 'shared-is-a-leaf', severity: 'error', comment: 'errors and redact import no layer',
       from: { path: '^src/[^/]+\\.ts$' }, to: { path: '^src/[^/]+/' } },
     { name: 'contract-is-low', severity: 'error', comment: 'the .runtime-version contract reads files and the git index, nothing above (report/ renders its CI annotations)',
       from: { path: layer('contract') }, to: { path: '^src/[^/]+/', pathNot: '^src/(contract|git/local|report)/' } },

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import { resolveDefaultBranches } from '../src/git/default-branch.js'
+import { resolveDefaultBranches } from '../src/fleet/default-branches.js'
 import { parseForgeUrl, resolveRepo } from '../src/git/repo-ref.js'
 import { renderTable } from '../src/report/table.js'
 import { BaseCommand } from './_base.js'

@@ -9,7 +9,7 @@ import type { ForgeAuth } from '../git/auth.js'
 import { DEFAULT_CONCURRENCY } from '../fleet/cascade.js'
 import { createHttpClient } from '../git/http.js'
 import type { Limits } from '../git/limits.js'
-import { runPool } from '../pool.js'
+import { runPool } from '../fleet/pool.js'
 import { pacedHttpClient, type OriginWait } from '../fleet/pacing.js'
 import type { PinConsumer } from '../pin/pin-consumer.js'
 

@@ -7,7 +7,7 @@
  */
 import type { ManifestRepo } from './manifest.js'
 import { PIN_OUTCOMES, pinFailure, type PinOutcome, type PinResult } from '../pin/pin-result.js'
-import { runPool } from '../pool.js'
+import { runPool } from './pool.js'
 import type { PinPhase } from '../pin/remote-pin.js'
 import { redact } from '../redact.js'
 import { PinbotError } from '../errors.js'

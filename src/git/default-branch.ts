@@ -3,20 +3,12 @@
  * protocol-v1 ref advertisement per repo (v2 would answer with capabilities only, no
  * refs; pitfalls.md). Never assumes `main`.
  */
-import type { ForgeAuth } from './auth.js'
-import { PinbotError, toPinbotError } from '../errors.js'
-import { createHttpClient, type HttpClient } from './http.js'
-import type { Limits } from './limits.js'
-import { runPool } from '../pool.js'
-import type { RepoRef } from './repo-ref.js'
+import { PinbotError } from '../errors.js'
+import type { HttpClient } from './http.js'
 import { advertisedRefs } from './smart-http.js'
 import { branchFromSymref } from './branch-name.js'
 import { quotedName } from './server-text.js'
 import type { RefAdvertisement } from './upload-pack.js'
-
-export type DefaultBranchResult =
-  | { repo: string; branch: string }
-  | { repo: string; error: { code: string; message: string; hint?: string } }
 
 export function emptyRepoError(): PinbotError {
   return new PinbotError('empty-repo', 'the repository is empty: HEAD points at a branch with no commits', {
@@ -52,22 +44,7 @@ export function resolveHead({ refs, symrefs }: Pick<RefAdvertisement, 'refs' | '
   return { branch, tip }
 }
 
-async function readDefaultBranch(url: string, http: HttpClient, tokenEnv: string | undefined, maxBytes: number | undefined): Promise<string> {
+/** A repo's default branch: the branch its HEAD names (one GET). */
+export async function readDefaultBranch(url: string, http: HttpClient, tokenEnv: string | undefined, maxBytes: number | undefined): Promise<string> {
   return resolveHead(await advertisedRefs(http, url, { phase: 'read', tokenEnv }, maxBytes)).branch
-}
-
-export async function resolveDefaultBranches(
-  repos: readonly RepoRef[],
-  options: { auth: ForgeAuth; timeoutMs?: number; concurrency: number; limits?: Pick<Limits, 'advertisement'> },
-): Promise<DefaultBranchResult[]> {
-  // One client for all repos: its keep-alive agent reuses connections to the same forge.
-  const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs })
-  try {
-    const outcomes = await runPool(repos, options.concurrency, (repo) => readDefaultBranch(repo.url, http, options.auth.tokenEnv, options.limits?.advertisement))
-    return outcomes.map((outcome, i) =>
-      outcome.ok ? { repo: repos[i].display, branch: outcome.value } : { repo: repos[i].display, error: toPinbotError(outcome.error).toJSON() },
-    )
-  } finally {
-    http.destroy()
-  }
 }

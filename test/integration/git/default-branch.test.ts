@@ -1,7 +1,7 @@
 /** `pinbot default-branch` and its library: HEAD symref, one request per repo, every failure class. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { resolveAuth } from '../../../src/git/auth.js'
-import { resolveDefaultBranches } from '../../../src/git/default-branch.js'
+import { resolveDefaultBranches } from '../../../src/fleet/default-branches.js'
 import { clearSecrets } from '../../../src/redact.js'
 import { resolveRepo } from '../../../src/git/repo-ref.js'
 import { json, runCli } from '../../support/cli.js'

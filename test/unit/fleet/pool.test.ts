@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runPool } from '../../src/pool.js'
+import { runPool } from '../../../src/fleet/pool.js'
 
 /** A promise the test settles by hand, to control the order in which work finishes. */
 function deferred<T = void>() {

@@ -1,0 +1,31 @@
+/**
+ * The default branch of many repos at once (`pinbot default-branch`): each repo's HEAD read
+ * concurrently through one HTTP client, and each repo's failure its own result.
+ */
+import type { ForgeAuth } from '../git/auth.js'
+import { readDefaultBranch } from '../git/default-branch.js'
+import { toPinbotError } from '../errors.js'
+import { createHttpClient } from '../git/http.js'
+import type { Limits } from '../git/limits.js'
+import type { RepoRef } from '../git/repo-ref.js'
+import { runPool } from './pool.js'
+
+export type DefaultBranchResult =
+  | { repo: string; branch: string }
+  | { repo: string; error: { code: string; message: string; hint?: string } }
+
+export async function resolveDefaultBranches(
+  repos: readonly RepoRef[],
+  options: { auth: ForgeAuth; timeoutMs?: number; concurrency: number; limits?: Pick<Limits, 'advertisement'> },
+): Promise<DefaultBranchResult[]> {
+  // One client for all repos: its keep-alive agent reuses connections to the same forge.
+  const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs })
+  try {
+    const outcomes = await runPool(repos, options.concurrency, (repo) => readDefaultBranch(repo.url, http, options.auth.tokenEnv, options.limits?.advertisement))
+    return outcomes.map((outcome, i) =>
+      outcome.ok ? { repo: repos[i].display, branch: outcome.value } : { repo: repos[i].display, error: toPinbotError(outcome.error).toJSON() },
+    )
+  } finally {
+    http.destroy()
+  }
+}
