@@ -4,9 +4,15 @@
  * bench/RESULTS.md. Ratios come from one run on one machine; absolute times do not travel.
  *
  *   npm run bench -- [--delay MS] [--quick] [--concurrency N (default: the cascade's, 32)]
- *                    [--fleet N (the sharded fleet, default 2000)] [--fleet-only] [--only signing]
+ *                    [--fleet N (the sharded fleet, default 2000)] [--fleet-only]
+ *                    [--only cascade|fleet|signing|verify-pins[,...]] [--sizes N[,N...]] [--runs N]
  *
- * `--only signing` runs just the OpenPGP-vs-SSH signed cascade comparison.
+ * `--only` runs just the named parts: `cascade` the shallow git loop vs pinbot cascade at each
+ * size (without the minutes-long sequential seed loop), `fleet` as `--fleet-only`, `signing` the
+ * OpenPGP-vs-SSH signed cascade comparison, `verify-pins` the audit vs the clone + cat loop.
+ * `--sizes` sets the cascade's fleet sizes (default 9, 50, 200) and `--runs` its runs per size
+ * (default 3): `--only cascade --sizes 200` compares two commits' N=200 cascades, each as a
+ * ratio to the same run's shallow git loop.
  */
 import { randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
@@ -24,10 +30,17 @@ const flag = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback
 }
 const quick = args.includes('--quick')
-const onlySigning = args.includes('--only') && args[args.indexOf('--only') + 1] === 'signing'
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : undefined
+const runsPerSize = flag('runs', quick ? 1 : 3)
+const sizeList = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1].split(',').map(Number) : undefined
 const delayMs = flag('delay', 50)
 const concurrency = flag('concurrency', DEFAULT_CONCURRENCY)
 const fleetOnly = args.includes('--fleet-only')
+const PARTS = ['cascade', 'fleet', 'signing', 'verify-pins'] as const
+const unknownPart = [...(only ?? [])].find((part) => !(PARTS as readonly string[]).includes(part))
+if (unknownPart) throw new Error(`--only: no bench part named ${unknownPart} (${PARTS.join(', ')})`)
+/** Whether a part of the bench runs: all of them, unless `--only` or `--fleet-only` names others. */
+const wanted = (part: (typeof PARTS)[number] | 'rest') => (only ? only.has(part) : fleetOnly ? part === 'fleet' : true)
 const fleetSize = flag('fleet', quick ? 40 : 2000)
 const SHARDS = 4
 const root = path.resolve(import.meta.dirname, '..')
@@ -108,9 +121,6 @@ async function main(): Promise<void> {
   const keyFile = path.join(work, 'bot.asc')
   await timed('node', [cli, 'key', 'generate', '--name', 'Bench Bot', '--email', 'bench-bot@example.com', '--out', keyFile])
   const signingEnv = { ...env, PINBOT_SIGNING_KEY: await readFile(keyFile, 'utf8') }
-  const sshKeyFile = path.join(work, 'bot_ed25519')
-  await timed('node', [cli, 'key', 'generate', '--format', 'ssh', '--email', 'bench-bot@example.com', '--out', sshKeyFile])
-  const sshSigningEnv = { ...env, PINBOT_SIGNING_KEY: await readFile(sshKeyFile, 'utf8') }
   const rows: string[][] = []
   const note = (what: string, value: string, ratio = '') => {
     rows.push([what, value, ratio])
@@ -124,11 +134,9 @@ async function main(): Promise<void> {
     return file
   }
   const authed = (names: string[]) => names.map((n) => forge.authedUrl(n))
-  const cascade = async (names: string[], version: string, conc = concurrency, keyEnv: Record<string, string> = signingEnv) => {
+  const cascade = async (names: string[], version: string, conc = concurrency, keyEnv: Record<string, string> = signingEnv, author: string[] = []) => {
     forge.clearLog()
     const file = await manifest(names, path.join(work, 'manifest.json'))
-    // An SSH key names no one: the author comes from the flags.
-    const author = keyEnv === sshSigningEnv ? ['--author-name', 'Bench Bot', '--author-email', 'bench-bot@example.com'] : []
     const run = await timed('node', [cli, 'cascade', '--manifest', file, '--version', version, '--concurrency', String(conc), '--json', ...author], keyEnv)
     return { ...run, requests: forge.requests.length }
   }
@@ -139,18 +147,18 @@ async function main(): Promise<void> {
   }
 
   console.log(`pinbot bench: delay ${delayMs} ms per request, concurrency ${concurrency}${quick ? ' (quick)' : ''}\n`)
-  const sizes = fleetOnly || onlySigning ? [] : quick ? [9] : [9, 50, 200]
+  const sizes = !wanted('cascade') ? [] : (sizeList ?? (quick ? [9] : [9, 50, 200]))
   for (const n of sizes) {
-    // The sequential loops take minutes at N=200: run them once there; the rest three times.
-    const runs = quick ? 1 : 3
-    const seedRuns = quick || n >= 200 ? 1 : 3
+    // The sequential seed loop takes minutes at N=200: run it once there, and not at all
+    // when only the cascade comparison was asked for.
+    const seedRuns = only ? 0 : quick || n >= 200 ? 1 : runsPerSize
     const seed: Run[] = []
     const seedRerun: Run[] = []
     const shallow: Run[] = []
     const shallowRerun: Run[] = []
     const pinbot: Run[] = []
     const pinbotRerun: Run[] = []
-    for (let r = 0; r < runs; r++) {
+    for (let r = 0; r < runsPerSize; r++) {
       const version = `1.${n}.${r + 1}`
       let names: string[]
       if (r < seedRuns) {
@@ -174,17 +182,27 @@ async function main(): Promise<void> {
     const m = (rs: Run[]) => median(rs.map((r) => r.ms))
     const perRepoRequests = median(pinbot.map((r) => r.requests!)) / n
     const floor = Math.ceil(n / concurrency) * perRepoRequests * delayMs
-    note(`N=${n}: seed loop (sequential full clone)`, sec(m(seed)))
-    note(`N=${n}: parallel shallow git loop (xargs -P ${concurrency})`, sec(m(shallow)))
-    note(`N=${n}: pinbot cascade (signed)`, sec(m(pinbot)), `seed/pinbot ${x(m(seed), m(pinbot))}, shallow/pinbot ${x(m(shallow), m(pinbot))}`)
+    const each = (rs: Run[]) => rs.map((r) => (r.ms / 1000).toFixed(1)).join(', ')
+    if (seedRuns > 0) note(`N=${n}: seed loop (sequential full clone)`, sec(m(seed)))
+    note(`N=${n}: parallel shallow git loop (xargs -P ${concurrency})`, sec(m(shallow)), `runs ${each(shallow)} s`)
+    note(
+      `N=${n}: pinbot cascade (signed)`,
+      sec(m(pinbot)),
+      `${seedRuns > 0 ? `seed/pinbot ${x(m(seed), m(pinbot))}, ` : ''}shallow/pinbot ${x(m(shallow), m(pinbot))}; runs ${each(pinbot)} s; pinbot/shallow per run ${pinbot.map((r, i) => (r.ms / shallow[i].ms).toFixed(2)).join(', ')}`,
+    )
+    note(`N=${n}: pinbot CPU per repo (user+sys / N)`, `${(median(pinbot.map((r) => r.cpuMs!)) / n).toFixed(1)} ms`, `runs ${pinbot.map((r) => (r.cpuMs! / n).toFixed(1)).join(', ')} ms`)
     note(`N=${n}: pinbot floor ceil(N/C) x ${perRepoRequests.toFixed(1)} req x RTT`, sec(floor), `pinbot/floor ${x(m(pinbot), floor)}`)
     note(`N=${n}: pinbot peak RSS`, `${Math.max(...pinbot.map((r) => r.rssMb ?? 0)).toFixed(0)} MB`)
-    note(`N=${n}: re-run, nothing to change: seed / shallow / pinbot`, `${sec(m(seedRerun))} / ${sec(m(shallowRerun))} / ${sec(m(pinbotRerun))}`, `seed/pinbot ${x(m(seedRerun), m(pinbotRerun))}, shallow/pinbot ${x(m(shallowRerun), m(pinbotRerun))}`)
+    if (seedRuns > 0) {
+      note(`N=${n}: re-run, nothing to change: seed / shallow / pinbot`, `${sec(m(seedRerun))} / ${sec(m(shallowRerun))} / ${sec(m(pinbotRerun))}`, `seed/pinbot ${x(m(seedRerun), m(pinbotRerun))}, shallow/pinbot ${x(m(shallowRerun), m(pinbotRerun))}`)
+    } else {
+      note(`N=${n}: re-run, nothing to change: shallow / pinbot`, `${sec(m(shallowRerun))} / ${sec(m(pinbotRerun))}`, `shallow/pinbot ${x(m(shallowRerun), m(pinbotRerun))}`)
+    }
   }
 
   // A fleet past one runner: one process against SHARDS shards run one after another and
   // merged (report merge), on fresh copies of the same fleet; and pinbot's own CPU per repo.
-  if (!onlySigning) {
+  if (wanted('fleet')) {
     const n = fleetSize
     interface Outcomes {
       results: Array<{ repo: string; outcome: string; reason: string | null }>
@@ -226,15 +244,20 @@ async function main(): Promise<void> {
   }
 
   // The same signed cascade with an OpenPGP and an SSH key, alternating, so that both see the same machine load.
-  if (!fleetOnly) {
+  if (wanted('signing')) {
     const n = quick ? 9 : 200
     const openpgpRuns: number[] = []
     const sshRuns: number[] = []
+    const sshKeyFile = path.join(work, 'bot_ed25519')
+    await timed('node', [cli, 'key', 'generate', '--format', 'ssh', '--email', 'bench-bot@example.com', '--out', sshKeyFile])
+    const sshSigningEnv = { ...env, PINBOT_SIGNING_KEY: await readFile(sshKeyFile, 'utf8') }
+    // An SSH key names no one: the author comes from the flags.
+    const sshAuthor = ['--author-name', 'Bench Bot', '--author-email', 'bench-bot@example.com']
     for (let r = 0; r < (quick ? 1 : 3); r++) {
-      for (const [runs, keyEnv] of [[openpgpRuns, signingEnv], [sshRuns, sshSigningEnv]] as const) {
+      for (const [runs, keyEnv, author] of [[openpgpRuns, signingEnv, []], [sshRuns, sshSigningEnv, sshAuthor]] as const) {
         const names = await fleet.reset(n)
         forge.latencyMs = delayMs
-        runs.push((await cascade(names, `3.${r}.0`, concurrency, keyEnv)).ms)
+        runs.push((await cascade(names, `3.${r}.0`, concurrency, keyEnv, [...author])).ms)
         forge.latencyMs = 0
       }
     }
@@ -244,7 +267,7 @@ async function main(): Promise<void> {
   }
 
   // verify-pins against a sequential clone + cat loop (once: it takes a minute at N=200).
-  if (!onlySigning && !fleetOnly) {
+  if (wanted('verify-pins')) {
     const n = quick ? 9 : 200
     const names = await fleet.reset(n)
     const file = await manifest(names, path.join(work, 'audit.json'))
@@ -256,11 +279,11 @@ async function main(): Promise<void> {
     for (let r = 0; r < (quick ? 1 : 3); r++) audits.push((await timed('node', [cli, 'verify-pins', '--manifest', file, '--json'], env, [0, 1])).ms)
     forge.latencyMs = 0
     note(`N=${n}: clone + cat loop`, sec(loop.ms))
-    note(`N=${n}: pinbot verify-pins (concurrency ${DEFAULT_AUDIT_CONCURRENCY}, its default)`, sec(median(audits)), `loop/verify-pins ${x(loop.ms, median(audits))}`)
+    note(`N=${n}: pinbot verify-pins (concurrency ${DEFAULT_AUDIT_CONCURRENCY}, its default)`, sec(median(audits)), `loop/verify-pins ${x(loop.ms, median(audits))}; runs ${audits.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`)
   }
 
   // History independence: per-repo time, one repo at a time.
-  if (!onlySigning && !fleetOnly) {
+  if (wanted('rest')) {
     const n = quick ? 3 : 10
     const perRepo: Record<number, number> = {}
     for (const commits of [1, 5000]) {
@@ -274,7 +297,7 @@ async function main(): Promise<void> {
   }
 
   // A template with one large file: peak memory of one pin, with and without partial fetch.
-  if (!fleetOnly) {
+  if (wanted('rest')) {
     const mb = quick ? 30 : 150
     const big = randomBytes(mb << 20)
     for (const filter of [false, true]) {
@@ -287,7 +310,7 @@ async function main(): Promise<void> {
   }
 
   // The hook's cost on every commit.
-  if (!onlySigning && !fleetOnly) {
+  if (wanted('rest')) {
     const pin = path.join(work, '.runtime-version')
     await writeFile(pin, '1.2.3\n')
     const node: number[] = []
@@ -305,7 +328,7 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, ${await git(['--version'])}`
   const table = ['| measurement | median | ratio |', '| --- | ---: | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
   const doc = `# pinbot benchmark results\n\nMachine: ${machine}.\nRun: ${new Date().toISOString().slice(0, 10)}, delay ${delayMs} ms per HTTP request, concurrency ${concurrency}${quick ? ', --quick' : ''}. Template repos: 300 commits, ${Object.keys(TEMPLATE_FILES).length} files. Medians of ${quick ? 1 : '3 runs (the seed loop and the clone loop run once at N=200)'}.\n\n${table}\n`
-  const partial = quick || fleetOnly || onlySigning
+  const partial = quick || fleetOnly || only !== undefined || sizeList !== undefined || args.includes('--runs')
   if (!partial) await writeFile(path.join(root, 'bench', 'RESULTS.md'), doc)
   console.log(`\n${partial ? 'partial run: RESULTS.md not written' : 'written to bench/RESULTS.md'}`)
 }
