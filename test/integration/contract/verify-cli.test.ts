@@ -8,7 +8,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkVersionBytes } from '../../../src/contract/runtime-version.js'
 import { renderVerify, verifyPin } from '../../../src/contract/verify.js'
-import { ROOT, runCli } from '../../support/cli.js'
+import { ROOT, runCli, runCliMany } from '../../support/cli.js'
 import { listCorpus } from '../../support/corpus.js'
 import { git } from '../../support/git.js'
 import { tempDir } from '../../support/tmp.js'
@@ -140,22 +140,28 @@ describe('pinbot verify FILE', () => {
 describe('start-up fast path', () => {
   // One case per path through the fast path: each output form, file kind and --staged, and
   // the invocations it must leave to oclif untouched (unknown or repeated flags, --print --json).
-  it.each([
-    [['bad']],
-    [['--json', 'bad']],
-    [['good', '--print']],
-    [['missing', '--allow-missing', '--json']],
-    [['link-to-good']],
-    [['--staged', 'bad', '--json']],
-    [['--staged', '--print', 'good']],
-    [['--staged', '--allow-missing']],
-    [['--bogus']],
-    [['good', '--staged', '--staged']],
-    [['good', '--print', '--json']],
-  ])('verify %j prints the same bytes and exits the same as the oclif command', async (args) => {
-    const fast = await runCli(['verify', ...args], { cwd: dir })
-    const oclif = await runCli(['verify', ...args], { cwd: dir, oclifOnly: true })
-    expect(fast).toEqual(oclif)
+  it('prints the same bytes and exits the same as the oclif command, on every path', async () => {
+    const cases = [
+      ['bad'],
+      ['--json', 'bad'],
+      ['good', '--print'],
+      ['missing', '--allow-missing', '--json'],
+      ['link-to-good'],
+      ['--staged', 'bad', '--json'],
+      ['--staged', '--print', 'good'],
+      ['--staged', '--allow-missing'],
+      ['--bogus'],
+      ['good', '--staged', '--staged'],
+      ['good', '--print', '--json'],
+    ]
+    // The oclif side of every case in one process (cli-batch.mjs, oclif only, as run-oclif.mjs).
+    const [fast, oclif] = await Promise.all([
+      Promise.all(cases.map((args) => runCli(['verify', ...args], { cwd: dir }))),
+      runCliMany(cases.map((args) => ({ args: ['verify', ...args], cwd: dir }))),
+    ])
+    for (const [i, args] of cases.entries()) expect(fast[i], args.join(' ')).toEqual(oclif[i])
+    // One case also through run-oclif.mjs, its own process.
+    expect(fast[0]).toEqual(await runCli(['verify', ...cases[0]], { cwd: dir, oclifOnly: true }))
   })
 
   it('really skips oclif for a plain verify, and only then', async () => {
