@@ -7,6 +7,9 @@
 import { execute } from '@oclif/core'
 import { Exit } from '@oclif/core/handle'
 
+// As bin/run.js: the compiled code, whatever NODE_ENV says.
+(globalThis.oclif ??= {}).enableAutoTranspile = false
+
 const BIN = new URL('../../bin/run.js', import.meta.url)
 const chunks = []
 for await (const chunk of process.stdin) chunks.push(chunk)
