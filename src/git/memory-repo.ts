@@ -119,10 +119,7 @@ export class MemoryRepo {
       this.read,
     )
     const limits = { object: this.limits.object, total: this.limits.pack }
-    const { objects, shallow, unshallow } = await readAnswer(async () => {
-      const answer = await readUploadPackAnswer(body, this.limits.pack)
-      return { ...answer, objects: await readPack(answer.pack, (base) => this.objects.get(base), limits) }
-    })
+    const { pack: objects, shallow, unshallow } = await readAnswer(() => readUploadPackAnswer(body, this.limits.pack, (pack) => readPack(pack, (base) => this.objects.get(base), limits)))
     for (const [oid, object] of objects) this.objects.set(oid, object)
     for (const oid of unshallow) fetched.shallow.delete(oid)
     for (const oid of shallow) fetched.shallow.add(oid)
@@ -177,7 +174,7 @@ export class MemoryRepo {
       this.read,
     )
     const limits = { object: this.limits.object, total: this.limits.pack }
-    const objects = await readAnswer(async () => readPack(await readV2Pack(body, this.limits.pack), (base) => this.objects.get(base), limits))
+    const objects = await readAnswer(() => readV2Pack(body, this.limits.pack, (pack) => readPack(pack, (base) => this.objects.get(base), limits)))
     for (const [oid, object] of objects) this.objects.set(oid, object)
   }
 
