@@ -222,7 +222,7 @@ describe('pack files', () => {
     await expect(readPack(chunked(rawPack([rawEntry(3, big, '', big.length + 1)]), 65515))).rejects.toThrow(`object at byte 12 inflates to ${big.length} bytes, not ${big.length + 1}`)
     await expect(readPack(chunked(rawPack([rawEntry(3, big, '', big.length - 1)]), 65515))).rejects.toThrow(/^object at byte 12 inflates to \d+ bytes, not \d+$/)
     await expect(readPack(chunked(Buffer.concat([pack, Buffer.from('more')]), 65515))).rejects.toThrow(`4 unexpected bytes after the last object, at byte ${end}`)
-    await expect(readPack(chunked(Buffer.from(pack).fill(0, end + 5, end + 6), 65515))).rejects.toThrow(`pack checksum mismatch at byte ${end}`)
+    await expect(readPack(chunked(Buffer.from(pack).fill(pack[end + 5] ^ 1, end + 5, end + 6), 65515))).rejects.toThrow(`pack checksum mismatch at byte ${end}`)
     // The source's own failure (a reset connection, a limit) stays itself, not "bad zlib data".
     const reset = async function* () {
       yield pack.subarray(0, 100_000)
