@@ -53,13 +53,15 @@ const ASYNC_INFLATE = 1 << 20
 const SLICE_MS = 10
 /** The most bytes an entry's header takes: type and size (10), then an OFS_DELTA distance (10) or a REF_DELTA base (20). */
 const MAX_ENTRY_HEADER = 30
+/** Bytes handed to zlib at a time when an object streams: fewer trips to the thread pool than git's 8 KB side-band frames. */
+const STREAM_PIECE = 1 << 20
 /** The trailing SHA-1 of every pack. */
 const CHECKSUM = 20
 
 /**
- * A pack's bytes as they arrive, read once: a window over the chunk at hand (and the few
- * bytes left of the one before), everything before it hashed and let go. So a pack never
- * sits whole in memory next to the objects it inflates to.
+ * A pack's bytes as they arrive, read once: a window over the chunks at hand (a megabyte
+ * or so at most), everything before it hashed and let go. So a pack never sits whole in
+ * memory next to the objects it inflates to.
  */
 class PackCursor {
   window: Buffer = Buffer.alloc(0)
@@ -77,32 +79,44 @@ class PackCursor {
     return this.start + this.at
   }
 
+  /** Bytes in the window from where reading is. */
+  get left(): number {
+    return this.window.length - this.at
+  }
+
   /** The window from where reading is. */
   get rest(): Buffer {
     return this.window.subarray(this.at)
   }
 
-  /** The next chunk onto the window (what was read before is hashed and dropped); false at the end of the pack. */
-  async pull(): Promise<boolean> {
-    while (!this.ended) {
+  /**
+   * At least `n` more bytes onto the window, or all that is left, joined once (what was read
+   * before `at` is hashed and let go); false when nothing more came: the pack's end.
+   */
+  async extend(n: number): Promise<boolean> {
+    const chunks = [this.rest]
+    let length = chunks[0].length
+    while (length < chunks[0].length + n && !this.ended) {
       const next = await this.chunks.next()
       if (next.done) this.ended = true
       else if (next.value.byteLength > 0) {
-        const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength)
-        this.hash.update(this.window.subarray(0, this.at))
-        this.start += this.at
-        this.window = this.at === this.window.length ? chunk : Buffer.concat([this.rest, chunk])
-        this.at = 0
-        return true
+        chunks.push(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength))
+        length += next.value.byteLength
       }
     }
-    return false
+    if (chunks.length === 1) return false
+    this.hash.update(this.window.subarray(0, this.at))
+    this.start += this.at
+    this.window = chunks.length === 2 && chunks[0].length === 0 ? chunks[1] : Buffer.concat(chunks, length)
+    this.at = 0
+    return true
   }
 
   /** Up to `n` bytes ready past `at` that are not the trailing checksum: how many (fewer, even negative, only at the pack's end). */
   async ready(n: number): Promise<number> {
-    while (this.window.length - this.at < n + CHECKSUM && (await this.pull()));
-    return Math.min(n, this.window.length - this.at - CHECKSUM)
+    const missing = n + CHECKSUM - this.left
+    if (missing > 0) await this.extend(missing)
+    return Math.min(n, this.left - CHECKSUM)
   }
 
   /** Read to the end: the bytes between `at` and the trailing checksum, and whether the checksum matches. */
@@ -111,7 +125,7 @@ class PackCursor {
     // Skip all but the last 20 bytes seen, so that what is held stays a chunk long.
     do {
       this.at = Math.max(this.at, this.window.length - CHECKSUM)
-    } while (await this.pull())
+    } while (await this.extend(1))
     const end = this.start + this.window.length - CHECKSUM
     if (end < from) throw new CorruptPackError(`truncated pack at byte ${this.start + this.window.length}`)
     const matches = this.hash.update(this.window.subarray(0, this.window.length - CHECKSUM)).digest().equals(this.window.subarray(-CHECKSUM))
@@ -190,7 +204,7 @@ export async function readPack(
 
   for (let i = 0; i < count; i++) {
     const offset = cursor.offset
-    const ready = await cursor.ready(MAX_ENTRY_HEADER)
+    const ready = cursor.left >= MAX_ENTRY_HEADER + CHECKSUM ? MAX_ENTRY_HEADER : await cursor.ready(MAX_ENTRY_HEADER)
     const buf = cursor.window
     let at = cursor.at
     const end = at + ready
@@ -231,7 +245,7 @@ export async function readPack(
     cursor.at = at
     // The announced size is checked before anything is inflated: a zlib bomb stops here.
     checkSize(size, offset)
-    const data = await inflateEntry(cursor, size, offset)
+    const data = (size <= ASYNC_INFLATE ? inflateInWindow(cursor, size, offset) : undefined) ?? (await inflateEntry(cursor, size, offset))
 
     if (deltaBase === undefined) await store(offset, { type: TYPES[code]!, content: data }, 0)
     else {
@@ -273,37 +287,51 @@ export async function readPack(
 }
 
 /**
- * The entry's zlib stream at the cursor, inflated to the `size` bytes its header announced
- * (the cursor moves past it). A small object whole in the chunk at hand: one native call,
- * into a buffer of its size. A large one, or one the chunk cuts: streamed off the event
- * loop, chunk by chunk, into a buffer of its size, each compressed chunk let go once read.
+ * The entry's zlib stream at the cursor, inflated in one native call into a buffer of the
+ * `size` bytes its header announced (the cursor moves past it); undefined when the window
+ * ends before the stream does. Most objects of a pack: small, and whole in the chunk at hand.
+ */
+function inflateInWindow(cursor: PackCursor, size: number, offset: number): Buffer | undefined {
+  let inflated: { buffer: Buffer; engine: { bytesWritten: number } }
+  try {
+    // An output buffer one byte over the announced size: no 16 KB default buffer per object,
+    // and a header that lies about the size cannot make zlib inflate much more.
+    const chunkSize = Math.max(64, size + 1)
+    inflated = zlib.inflateSync(cursor.rest, { info: true, chunkSize, maxOutputLength: chunkSize }) as unknown as typeof inflated
+  } catch (error) {
+    if ((error as { code?: string }).code === 'Z_BUF_ERROR') return undefined
+    throw badZlib(error, offset)
+  }
+  if (inflated.buffer.length !== size) throw inflatesTo(inflated.buffer.length, size, offset)
+  cursor.at += inflated.engine.bytesWritten
+  return inflated.buffer
+}
+
+/**
+ * The entry's zlib stream at the cursor when inflateInWindow cannot: a small object the
+ * window cuts, once more with the next chunks joined; a large one (or a stream longer than
+ * its size explains) inflated off the event loop a piece at a time, into a buffer of its
+ * size, each compressed piece let go once read.
  */
 async function inflateEntry(cursor: PackCursor, size: number, offset: number): Promise<Buffer> {
-  const corrupt = (error: unknown) => new CorruptPackError(`bad zlib data in the object at byte ${offset}: ${(error as Error).message}`)
   if (size <= ASYNC_INFLATE) {
-    let inflated: { buffer: Buffer; engine: { bytesWritten: number } }
-    try {
-      // An output buffer one byte over the announced size: no 16 KB default buffer per object,
-      // and a header that lies about the size cannot make zlib inflate much more.
-      const chunkSize = Math.max(64, size + 1)
-      inflated = zlib.inflateSync(cursor.rest, { info: true, chunkSize, maxOutputLength: chunkSize }) as unknown as typeof inflated
-    } catch (error) {
-      // Cut short by the chunk's end: the rest comes streamed.
-      if ((error as { code?: string }).code !== 'Z_BUF_ERROR' || !(await cursor.pull())) throw corrupt(error)
-      return inflateStream(cursor, size, offset, corrupt)
-    }
-    if (inflated.buffer.length !== size) throw inflatesTo(inflated.buffer.length, size, offset)
-    cursor.at += inflated.engine.bytesWritten
-    return inflated.buffer
+    // As many bytes as an honest zlib stream of `size` bytes can take.
+    const missing = size + (size >> 10) + 64 - cursor.left
+    const inflated = missing > 0 && (await cursor.extend(missing)) ? inflateInWindow(cursor, size, offset) : undefined
+    if (inflated) return inflated
   }
-  return inflateStream(cursor, size, offset, corrupt)
+  return inflateStream(cursor, size, offset)
+}
+
+function badZlib(error: unknown, offset: number): CorruptPackError {
+  return new CorruptPackError(`bad zlib data in the object at byte ${offset}: ${(error as Error).message}`)
 }
 
 function inflatesTo(length: number, size: number, offset: number): CorruptPackError {
   return new CorruptPackError(`object at byte ${offset} inflates to ${length} bytes, not ${size}`)
 }
 
-async function inflateStream(cursor: PackCursor, size: number, offset: number, corrupt: (error: unknown) => Error): Promise<Buffer> {
+async function inflateStream(cursor: PackCursor, size: number, offset: number): Promise<Buffer> {
   const content = Buffer.allocUnsafe(size)
   let filled = 0
   let finished = false
@@ -326,14 +354,14 @@ async function inflateStream(cursor: PackCursor, size: number, offset: number, c
     try {
       await step
     } catch (error) {
-      throw corrupt(error)
+      throw badZlib(error, offset)
     }
   }
   try {
     for (;;) {
       const piece = cursor.rest
       if (piece.length === 0) {
-        if (await cursor.pull()) continue
+        if (await cursor.extend(STREAM_PIECE)) continue
         inflater.end() // the pack ended: complete, or "unexpected end of file"
         break
       }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { deflateSync } from 'node:zlib'
+import { deflateRawSync, deflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CorruptPackError, objectId, readPack, writePack, type GitObject, type ObjectType } from '../../../src/git/pack-file.js'
 import { OBJ, craftPack, delta, deltaBomb, deltaChain, deltaFan, zlibBomb } from '../../support/crafted-pack.js'
@@ -68,6 +68,19 @@ function rawEntry(code: number, data: Buffer, baseOid = '', size = data.length):
     header.push(rest & 0x7f)
   }
   return Buffer.concat([Buffer.from(header), Buffer.from(baseOid, 'hex'), deflateSync(data)])
+}
+
+/** zlib's trailer: the Adler-32 of the inflated bytes, big-endian. */
+function adler32(data: Buffer): Buffer {
+  let a = 1
+  let b = 0
+  for (const byte of data) {
+    a = (a + byte) % 65521
+    b = (b + a) % 65521
+  }
+  const sum = Buffer.alloc(4)
+  sum.writeUInt32BE(((b << 16) | a) >>> 0)
+  return sum
 }
 
 /** A pack as a server's answer brings it: in chunks of `size` bytes, each a copy. */
@@ -210,7 +223,14 @@ describe('pack files', () => {
     const large = [randomBytes(3 << 20), Buffer.alloc(2 << 20, 'text line\n'), Buffer.concat([randomBytes(1 << 20), Buffer.alloc(1 << 20)])]
     const objects = new Map([...large, Buffer.from('0.1.0\n')].map((content) => [objectId('blob', content), { type: 'blob' as const, content }]))
     const packed = writePack(objects.values())
-    for (const size of [65515, 100_000, packed.length]) expectSameObjects(await readPack(chunked(packed, size)), objects, objects.keys())
+    for (const size of [8192, 100_000, packed.length]) expectSameObjects(await readPack(chunked(packed, size)), objects, objects.keys())
+
+    // A small object whose zlib stream is padded with empty blocks far past what its size explains: streamed too.
+    const pin = Buffer.from('0.1.0\n')
+    const padded = Buffer.concat([Buffer.from([0x78, 0x01]), Buffer.alloc(5 * 1000, Buffer.from([0, 0, 0, 0xff, 0xff])), deflateRawSync(pin), adler32(pin)])
+    const header = Buffer.from([(3 << 4) | pin.length])
+    const oid = objectId('blob', pin)
+    for (const size of [1000, 8192]) expectSameObjects(await readPack(chunked(rawPack([Buffer.concat([header, padded])]), size)), new Map([[oid, { type: 'blob', content: pin }]]), [oid])
   })
 
   it('says what is wrong with a streamed pack as with a whole one', async () => {
