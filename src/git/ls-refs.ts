@@ -19,13 +19,13 @@ const OID = /^[0-9a-f]{40}$/
 
 /**
  * What the fetch of a v2 server may ask for. pinbot fetches the tip with a protocol-v0
- * request (upload-pack.ts), which every v2 server also serves: side band, ofs-delta and
- * no-progress are in every git upload-pack since 1.7; `shallow` and `filter` are the ones
- * a server can turn off, and its v2 `fetch` capability names them.
+ * request (upload-pack.ts), which every v2 server also serves: side band, ofs-delta,
+ * thin-pack and no-progress are in every git upload-pack since 1.7; `shallow` and `filter`
+ * are the ones a server can turn off, and its v2 `fetch` capability names them.
  */
 function fetchCapabilities(fetch: string | undefined): Set<string> {
   const features = (fetch ?? '').split(' ').filter((feature) => feature === 'shallow' || feature === 'filter')
-  return new Set(['side-band-64k', 'ofs-delta', 'no-progress', ...features])
+  return new Set(['side-band-64k', 'ofs-delta', 'thin-pack', 'no-progress', ...features])
 }
 
 /** Parse the answer to `GET info/refs?service=git-upload-pack` sent with `Git-Protocol: version=2`. */

@@ -36,7 +36,7 @@ describe('parseInfoRefs', () => {
   it("reads a v2 server's capabilities: ls-refs, and what its fetch offers", async () => {
     const plain = parseInfoRefs(infoRefs(dir, 'version=2'))
     expect(plain).toMatchObject({ version: 2, lsRefs: new Set(['unborn']) })
-    expect(plain.version === 2 && [...plain.capabilities].sort()).toEqual(['no-progress', 'ofs-delta', 'shallow', 'side-band-64k'])
+    expect(plain.version === 2 && [...plain.capabilities].sort()).toEqual(['no-progress', 'ofs-delta', 'shallow', 'side-band-64k', 'thin-pack'])
     await git(['config', 'uploadpack.allowFilter', 'true'], { cwd: dir })
     try {
       const filtered = parseInfoRefs(infoRefs(dir, 'version=2'))
