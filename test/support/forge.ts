@@ -30,6 +30,8 @@ export interface RequestRecord {
   protocol?: string
   /** Requests to the same repo already answered when this one arrived: its place in a chain of sequential round trips. */
   answeredBefore: number
+  /** Bytes of the answer's body sent (git http-backend's answers; not the forge's own error pages). */
+  bytes: number
 }
 
 export interface Fault {
@@ -330,6 +332,7 @@ export class Forge {
       status: 0,
       ...(req.headers['git-protocol'] && { protocol: String(req.headers['git-protocol']) }),
       answeredBefore: this.answered.get(match?.[1] ?? '') ?? 0,
+      bytes: 0,
     }
     this.requests.push(record)
     const arrival = (this.arrived.get(record.repo) ?? 0) + 1
@@ -419,6 +422,7 @@ export class Forge {
           dripping = dripping.then(async () => {
             for (const byte of chunk) {
               if (res.destroyed) return
+              record.bytes += 1
               res.write(Buffer.of(byte))
               await sleep(fault.dripMs ?? 1000)
             }
@@ -426,6 +430,7 @@ export class Forge {
           return
         }
         if (budget <= 0) return
+        record.bytes += Math.min(chunk.length, budget)
         res.write(chunk.subarray(0, budget))
         budget -= chunk.length
         if (budget > 0) return
