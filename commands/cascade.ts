@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import { inActions } from '../src/report/actions.js'
-import { DEFAULT_CONCURRENCY, DEFAULT_REPO_TIMEOUT_MS, failedRepos, interruptedError, rerunCommand, runCascade, type PinOne } from '../src/fleet/cascade.js'
+import { DEFAULT_CONCURRENCY, failedRepos, interruptedError, rerunCommand, runCascade, type PinOne } from '../src/fleet/cascade.js'
+import { DEFAULT_REPO_TIMEOUT_MS } from '../src/fleet/repo-deadline.js'
 import { cascadeProgress, createProgressView } from '../src/fleet/cascade-progress.js'
 import { PIN_OUTCOMES } from '../src/pin/pin-result.js'
 import { cascadeOutputs, formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'

@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { resolveDefaultBranches } from '../src/fleet/default-branches.js'
 import { parseForgeUrl, resolveRepo } from '../src/git/repo-ref.js'
+import { tokenScope } from '../src/git/auth.js'
 import { renderTable } from '../src/report/table.js'
 import { BaseCommand } from './_base.js'
 import { remoteFlags, remoteSettings } from './_remote-flags.js'
@@ -9,7 +10,7 @@ import { remoteFlags, remoteSettings } from './_remote-flags.js'
 export default class DefaultBranch extends BaseCommand {
   static override summary = "Show each remote repo's default branch (its HEAD symref)"
   static override description = `Reads the branch HEAD points at from each repo over smart HTTP: one round trip per repo (protocol v2's ls-refs for HEAD alone where the server speaks it, else the ref advertisement), repos in parallel. Never assumes main.
-A REPO is a clone URL, or OWNER/NAME resolved against --forge. The token is read from PINBOT_TOKEN (or the variable named by --token-env); without one, requests are anonymous.
+A REPO is a clone URL, or OWNER/NAME resolved against --forge. The token is read from PINBOT_TOKEN (or the variable named by --token-env); without one, requests are anonymous. With --forge the token goes to that origin only (other URLs are read anonymously); without it, to the origins of the URLs given.
 Exits 1 if any repo failed (bad token, no access, missing, empty, unreachable).`
   static override examples = [
     '<%= config.bin %> default-branch https://git.example.com/acme/template-python.git',
@@ -31,7 +32,9 @@ Exits 1 if any repo failed (bad token, no access, missing, empty, unreachable).`
     const { argv, flags } = await this.parse(DefaultBranch)
     const forge = flags.forge === undefined ? undefined : parseForgeUrl(flags.forge)
     const repos = (argv as string[]).map((text) => resolveRepo(text, forge))
-    const results = await resolveDefaultBranches(repos, { ...remoteSettings(flags), concurrency: flags.concurrency })
+    const remote = remoteSettings(flags)
+    const tokenOrigins = tokenScope(forge ? [forge.href] : repos.map((repo) => repo.url), { token: remote.auth.token, allowHttp: flags['allow-token-over-http'] })
+    const results = await resolveDefaultBranches(repos, { ...remote, tokenOrigins: [...tokenOrigins], concurrency: flags.concurrency })
     const failed = results.filter((r) => 'error' in r)
     if (failed.length) process.exitCode = 1
     if (!this.jsonEnabled()) {

@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { isPinbotError } from '../src/errors.js'
 import { prepareBotCommit, type BotCommitSettings, type BotCommitSetup } from '../src/identity/bot-commit.js'
-import { pinLocal, type LocalPinResult } from '../src/pin/local-pin.js'
+import type { LocalPinResult } from '../src/pin/local-pin.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
 import { renderAnnotations } from '../src/fleet/cascade-report.js'
 import { BaseCommand } from './_base.js'
@@ -48,6 +48,8 @@ With --json, local or remote: { repo, branch, outcome, reason, before, after, co
     if (flags.remote !== undefined) return this.runRemote(version, { ...flags, remote: flags.remote })
     const setup = flags.commit ? await prepareLocalCommit(botCommitSettings(flags)) : undefined
     for (const warning of setup?.warnings ?? []) this.warnUser(warning)
+    // isomorphic-git loads only for a checkout: a remote pin, and bad input, never need it.
+    const { pinLocal } = await import('../src/pin/local-pin.js')
     const result = await pinLocal({ dir: flags.dir, version, allowDowngrade: flags['allow-downgrade'], commit: setup && (() => setup.commit(version)) })
     if (!this.jsonEnabled()) this.out(render(result, version, setup?.fingerprint))
     if (result.outcome === 'skipped') process.exitCode = 1

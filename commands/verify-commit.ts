@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { formatIdentity } from '../src/identity/commit-message.js'
 import { readVerificationKeys } from '../src/identity/verification-keys.js'
-import { verifyCommit, type CommitVerification } from '../src/identity/verify-commit.js'
+import type { CommitVerification } from '../src/identity/verify-commit.js'
 import { BaseCommand } from './_base.js'
 
 export default class VerifyCommit extends BaseCommand {
@@ -29,6 +29,8 @@ Exit 0 only for good; 1 for any other status; 2 for bad input (no such revision,
   async run(): Promise<CommitVerification> {
     const { args, flags } = await this.parse(VerifyCommit)
     const keys = await readVerificationKeys(flags.key)
+    // isomorphic-git loads once the keys were read: a bad key file never needs it.
+    const { verifyCommit } = await import('../src/identity/verify-commit.js')
     const result = await verifyCommit({ dir: flags.dir, rev: args.rev, keys })
     if (!this.jsonEnabled()) this.out(render(result))
     if (result.status !== 'good') process.exitCode = 1

@@ -11,14 +11,16 @@ import { createProgressView } from '../src/fleet/cascade-progress.js'
 import { inActions } from '../src/report/actions.js'
 import { redact } from '../src/redact.js'
 import { BaseCommand, reportFlags } from './_base.js'
-import { remoteFlags, remoteSettings } from './_remote-flags.js'
+import { remoteFlags, remoteSettings, repoTimeoutFlag, repoTimeoutMs } from './_remote-flags.js'
+import { tokenScope } from '../src/git/auth.js'
+import { DEFAULT_REPO_TIMEOUT_MS } from '../src/fleet/repo-deadline.js'
 import { shardFlags, shardSetting } from './_shard-flag.js'
 
 export default class VerifyPins extends BaseCommand {
   static override summary = 'Audit the pin of every repo in a manifest: version, validity, and who signed it'
   static override description = `For every repo of the manifest, concurrently and in memory (no clone on disk): the default branch (or the manifest's branch), the .runtime-version there (missing, invalid with the contract's problems, or its version), and its status against --expect (ok, behind, ahead). Without --expect the highest version in the fleet is the reference.
 With --key, the commit that last changed the pin file is found (the shallow history is deepened step by step, at most --max-depth commits) and its signature (OpenPGP, or SSH as git's gpg.format=ssh makes it) checked against the bot's public key(s) or allowed_signers file: signed-by-bot, unsigned, signed-by-other-key, bad-signature, expired-key or revoked-key, with its author and committer. A pin hand-edited after the bot's commit shows as unsigned (or signed by another key), and is reported as a hand edit of the bot's signed pin it replaced.
-Without --key one repo costs 2 HTTP requests. Remote failures are reported per repo (auth, forbidden, not-found, network, timeout, http). The token is read from PINBOT_TOKEN (or the variable named by --token-env).
+Without --key one repo costs 2 HTTP requests. Remote failures are reported per repo (auth, forbidden, not-found, network, timeout, http); a repo not done within --repo-timeout fails timeout, whatever its server does, and the audit still reports every repo. The token is read from PINBOT_TOKEN (or the variable named by --token-env) and sent only to the manifest's forge and the origins it names in tokenOrigins; other repos are read anonymously.
 With --shard K/N (one job of a CI matrix), only the repos of shard K (a hash of each repo's name, the same on every runner); \`report merge\` makes one report of the shards' --json reports. Without --expect, each shard compares with its own highest version: give --expect to shards.
 In GitHub or Gitea Actions, each repo that is not ok gets an ::error annotation (on stderr), a Markdown summary with the pin commits (linked by the manifest's commitUrl) is appended to $GITHUB_STEP_SUMMARY, and the verdict, the counts, the repos that need attention and the --report path are step outputs ($GITHUB_OUTPUT).
 A repo that could not be read (failed) is listed with the command that re-runs only those (--only).
@@ -39,6 +41,7 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     only: Flags.string({ multiple: true, helpValue: 'REPO', description: 'audit only these repos of the manifest (repeatable)' }),
     ...shardFlags,
     ...remoteFlags,
+    ...repoTimeoutFlag(DEFAULT_REPO_TIMEOUT_MS),
     ...reportFlags,
   }
 
@@ -48,8 +51,14 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     // Every input is checked before any request: bad input exits 2 with nothing fetched.
     const expect = flags.expect === undefined ? undefined : parseVersionArg(flags.expect)
     const remote = remoteSettings(flags)
+    const repoDeadlineMs = repoTimeoutMs(flags, DEFAULT_REPO_TIMEOUT_MS)
     const shard = shardSetting(flags)
     const manifest = await loadManifest(flags.manifest)
+    // The token goes to the forge and the origins the manifest names for it; elsewhere, reads are anonymous.
+    const tokenOrigins = tokenScope([manifest.forge, ...(manifest.tokenOrigins ?? [])], {
+      token: remote.auth.token,
+      allowHttp: flags['allow-token-over-http'] || manifest.allowTokenOverHttp === true,
+    })
     const selected = selectRepos(manifest.repos, flags.only ?? [])
     const repos = selectShard(selected, shard)
     // Key libraries are loaded only when there are keys to read: an audit without --key never needs them.
@@ -77,6 +86,8 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
       maxDepth: flags['max-depth'],
       concurrency,
       ...remote,
+      tokenOrigins: [...tokenOrigins],
+      repoTimeoutMs: repoDeadlineMs,
       onStart: (repo) => (progress.start(repo.name), progress.phase(repo.name, 'reading')),
       // Each repo appears once, in the table: the view only counts it.
       onAudit: (audit) => progress.done(audit.repo, {}),

@@ -80,12 +80,8 @@ async function replacedBotPin(
   return { oid: earlier.oid, distance: earlier.distance, version }
 }
 
-/**
- * Audit one repo. Never throws: a remote or git failure becomes `error`, with whatever
- * was learnt before it (branch, version) kept.
- */
-export async function auditRepo(target: RepoTarget, options: AuditOptions): Promise<RepoAudit> {
-  const result: RepoAudit = {
+function blankAudit(target: RepoTarget): RepoAudit {
+  return {
     repo: target.name,
     branch: null,
     tip: null,
@@ -99,6 +95,19 @@ export async function auditRepo(target: RepoTarget, options: AuditOptions): Prom
     consumer: null,
     error: null,
   }
+}
+
+/** A repo whose audit ended before it learnt anything (its deadline passed): the error alone. */
+export function failedAudit(target: RepoTarget, error: unknown): RepoAudit {
+  return { ...blankAudit(target), error: classifyRemoteError(error).toJSON() }
+}
+
+/**
+ * Audit one repo. Never throws: a remote or git failure becomes `error`, with whatever
+ * was learnt before it (branch, version) kept.
+ */
+export async function auditRepo(target: RepoTarget, options: AuditOptions): Promise<RepoAudit> {
+  const result = blankAudit(target)
   try {
     const repo = new MemoryRepo(target.url, options.http, options.tokenEnv, options.limits)
     // A signature check needs the tip's parent to see whether the tip changed the pin.

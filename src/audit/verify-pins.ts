@@ -3,11 +3,12 @@
  * then judge the fleet. openpgp is only loaded when public keys are given.
  */
 import type { VerificationKeys } from '../identity/signing.js'
-import { auditRepo, type RepoAudit, type RepoTarget, type VerifySignature } from './audit.js'
+import { auditRepo, failedAudit, type RepoAudit, type RepoTarget, type VerifySignature } from './audit.js'
 import { summarizeFleet, type FleetAudit } from './audit-fleet.js'
 import type { ForgeAuth } from '../git/auth.js'
 import { DEFAULT_CONCURRENCY } from '../fleet/cascade.js'
-import { createHttpClient } from '../git/http.js'
+import { createHttpClient, withRequestScope } from '../git/http.js'
+import { DEFAULT_REPO_TIMEOUT_MS, withinRepoDeadline } from '../fleet/repo-deadline.js'
 import type { Limits } from '../git/limits.js'
 import { runPool } from '../fleet/pool.js'
 import { pacedHttpClient, type OriginWait } from '../fleet/pacing.js'
@@ -36,6 +37,10 @@ export interface VerifyPinsOptions {
   concurrency: number
   auth: ForgeAuth
   timeoutMs?: number
+  /** Origins the token is sent to (default: every repo's); elsewhere reads are anonymous. */
+  tokenOrigins?: readonly string[]
+  /** Per-repo deadline: past it the repo fails `timeout`, whatever its server does (default DEFAULT_REPO_TIMEOUT_MS). */
+  repoTimeoutMs?: number
   /** Size caps on what servers send (default: DEFAULT_LIMITS). */
   limits?: Partial<Limits>
   /** Called each time the forge asks to slow down and its origin waits (fleet/pacing.ts). */
@@ -54,11 +59,17 @@ async function signatureVerifier(keys: VerificationKeys | undefined): Promise<Ve
 
 export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit> {
   const verify = await signatureVerifier(options.keys)
-  const http = pacedHttpClient(createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs }), { onWait: options.onWait })
+  const { auth, tokenOrigins, timeoutMs } = options
+  const http = pacedHttpClient(createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenOrigins }), { onWait: options.onWait })
+  const repoTimeoutMs = options.repoTimeoutMs ?? DEFAULT_REPO_TIMEOUT_MS
   try {
     const outcomes = await runPool(options.repos, options.concurrency, async (repo, index) => {
       options.onStart?.(repo, index)
-      const audit = await auditRepo(repo, { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: options.auth.tokenEnv, limits: options.limits })
+      const settings = { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: auth.tokenEnv, limits: options.limits }
+      // Every request of the repo carries its deadline; the race ends it even mid-parse.
+      const audit = await withinRepoDeadline(repoTimeoutMs, undefined, (signal) => withRequestScope({ signal }, () => auditRepo(repo, settings))).catch((error: unknown) =>
+        failedAudit(repo, error),
+      )
       options.onAudit?.(audit, index)
       return audit
     })

@@ -11,6 +11,7 @@ import { runPool } from './pool.js'
 import type { PinPhase } from '../pin/remote-pin.js'
 import { redact } from '../redact.js'
 import { PinbotError } from '../errors.js'
+import { DEFAULT_REPO_TIMEOUT_MS, whenAborted, withinRepoDeadline } from './repo-deadline.js'
 
 /**
  * Pin one repo; `log` collects that repo's progress lines (e.g. pinRemote's `onLog`);
@@ -44,13 +45,6 @@ export interface CascadeOptions {
   /** Once aborted, the repos in flight fail with its reason too. */
   abort?: AbortSignal
 }
-
-/**
- * The per-repo deadline when neither flag nor caller says: far above what an honest large
- * template needs (a pin is 3 requests; the bench's 300-commit, 60-file template takes
- * 0.25 s), short enough that a server dripping bytes cannot hold a run for hours.
- */
-export const DEFAULT_REPO_TIMEOUT_MS = 300_000
 
 /**
  * Repos pinned at once when neither the flag nor the manifest says. A pin is three small
@@ -90,20 +84,6 @@ export function interruptedError(started: boolean): PinbotError {
   })
 }
 
-function repoDeadlineError(ms: number): PinbotError {
-  return new PinbotError('timeout', `not done within the repo deadline (${ms / 1000} s)`, {
-    hint: 'the server is too slow or sends data too slowly; raise --repo-timeout or retry later',
-  })
-}
-
-/** A promise that rejects with the signal's reason when it aborts. */
-function whenAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
-  })
-}
-
 export async function runCascade(options: CascadeOptions): Promise<CascadeReport> {
   const { repos, version, concurrency, dryRun = false, pinOne, onEvent } = options
   const repoTimeoutMs = options.repoTimeoutMs ?? DEFAULT_REPO_TIMEOUT_MS
@@ -125,23 +105,13 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeReport
     onEvent?.({ type: 'start', repo, index, total })
     const log: string[] = []
     let result: PinResult
-    const deadline = new AbortController()
-    const timer = setTimeout(() => deadline.abort(repoDeadlineError(repoTimeoutMs)), repoTimeoutMs)
-    const signal = options.abort ? AbortSignal.any([deadline.signal, options.abort]) : deadline.signal
     try {
       // Reports and --only use the manifest's name for the repo, whatever pinOne calls it.
       const onPhase = (phase: PinPhase) => onEvent?.({ type: 'phase', repo, index, phase })
-      // The race ends the repo at its deadline even if pinOne is stuck somewhere a signal cannot reach.
-      const pinned = pinOne(repo, (line) => log.push(redact(line)), signal, onPhase)
-      const aborted = whenAborted(signal)
-      // Whichever loses the race settles later, unobserved.
-      pinned.catch(() => {})
-      aborted.catch(() => {})
-      result = { ...(await Promise.race([pinned, aborted])), repo: repo.name }
+      const pinned = await withinRepoDeadline(repoTimeoutMs, options.abort, (signal) => pinOne(repo, (line) => log.push(redact(line)), signal, onPhase))
+      result = { ...pinned, repo: repo.name }
     } catch (error) {
       result = thrownResult(repo, error, Date.now() - startedAt[index])
-    } finally {
-      clearTimeout(timer)
     }
     await preflightPassed()
     results[index] = result

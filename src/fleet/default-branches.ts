@@ -16,10 +16,10 @@ export type DefaultBranchResult =
 
 export async function resolveDefaultBranches(
   repos: readonly RepoRef[],
-  options: { auth: ForgeAuth; timeoutMs?: number; concurrency: number; limits?: Pick<Limits, 'advertisement'> },
+  options: { auth: ForgeAuth; timeoutMs?: number; tokenOrigins?: readonly string[]; concurrency: number; limits?: Pick<Limits, 'advertisement'> },
 ): Promise<DefaultBranchResult[]> {
   // One client for all repos: its keep-alive agent reuses connections to the same forge.
-  const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs })
+  const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs, tokenOrigins: options.tokenOrigins })
   try {
     const outcomes = await runPool(repos, options.concurrency, (repo) => readDefaultBranch(repo.url, http, options.auth.tokenEnv, options.limits?.advertisement))
     return outcomes.map((outcome, i) =>

@@ -6,6 +6,7 @@
  * keys repeated in one object) live in the same place. `manifest.schema.json` documents
  * the same rules for editors; a unit test keeps the two in agreement.
  */
+import { distance } from 'fastest-levenshtein'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
@@ -123,23 +124,11 @@ function matching(value: unknown, path: JsonPath, report: Report, rule: RegExp, 
   return undefined
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]
-}
-
 /** Report keys outside `known` (with a spelling suggestion) and missing `required` keys. */
 function checkKeys(object: Json, path: JsonPath, report: Report, known: readonly string[], required: readonly string[]): void {
   for (const key of Object.keys(object)) {
     if (known.includes(key)) continue
-    const close = known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2)
+    const close = known.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 2)
     report([...path, key], `unknown key${close ? `; did you mean "${close}"?` : ''} (allowed: ${known.join(', ')})`)
   }
   for (const key of required) if (!Object.hasOwn(object, key)) report([...path, key], 'required key is missing')

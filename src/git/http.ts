@@ -115,9 +115,14 @@ export const USER_AGENT = `pinbot/${packageVersion()}`
  * these 60-80 ms, node:http 10-20 ms). As the index does, the API goes on the dispatcher
  * prototype: the proxy agent's CONNECT uses it.
  */
-const undiciModule = createRequire(import.meta.url)
-const EnvHttpProxyAgent = undiciModule('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentType
-Object.assign((undiciModule('undici/lib/dispatcher/dispatcher.js') as { prototype: object }).prototype, undiciModule('undici/lib/api/index.js'))
+let proxyAgentClass: typeof EnvHttpProxyAgentType | undefined
+/** Loaded at the first client, not at start: a run that ends on bad input never needs it. */
+function envHttpProxyAgent(): typeof EnvHttpProxyAgentType {
+  if (proxyAgentClass) return proxyAgentClass
+  const undiciModule = createRequire(import.meta.url)
+  Object.assign((undiciModule('undici/lib/dispatcher/dispatcher.js') as { prototype: object }).prototype, undiciModule('undici/lib/api/index.js'))
+  return (proxyAgentClass = undiciModule('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentType)
+}
 
 function basicAuthHeader(token: string, user = DEFAULT_TOKEN_USER): string {
   return `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`
@@ -220,6 +225,7 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
   const tokenOrigins = options.tokenOrigins && new Set(options.tokenOrigins.map((origin) => new URL(origin).origin))
   // The proxy settings are read once, as curl does; undici would read the environment at every request.
   const env = process.env
+  const EnvHttpProxyAgent = envHttpProxyAgent()
   const dispatcher = new EnvHttpProxyAgent({
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,

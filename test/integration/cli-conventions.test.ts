@@ -30,14 +30,17 @@ describe('help', () => {
 })
 
 describe('a mistyped command', () => {
-  it('is suggested on a terminal ("did you mean"), and fails with exit 127 elsewhere', async () => {
-    // script(1) gives the CLI a pseudo-terminal; "n" declines the suggestion.
-    const tty = await run('script', ['-qec', `${process.execPath} ${BIN} casade`, '/dev/null'], { input: 'n\n' })
-    expect(tty.stdout).toMatch(/Did you mean .*cascade/)
-    const piped = await runCli(['casade'])
-    expect(piped.code).toBe(127)
-    // oclif colours the warning where it thinks a CI log shows colours (CI=true): compare the text.
-    expect(piped.stderr.replace(/\x1b\[[0-9;]*m/g, '')).toContain('casade is not a pinbot command')
+  it('is bad input (exit 2) with the nearest command suggested, in a CI log as on a terminal', async () => {
+    const piped = await runCli(['casade', '--manifest', 'x.json'])
+    expect(piped.code).toBe(2)
+    expect(piped.stderr).toBe('Error: "casade" is not a pinbot command. Did you mean "cascade"?\nHint: run pinbot help for the list of commands, or pinbot cascade --help\n')
+    // script(1) gives the CLI a pseudo-terminal: the same answer, and no prompt waiting for one.
+    const tty = await run('script', ['-qec', `${process.execPath} ${BIN} key generat`, '/dev/null'], { input: '' })
+    expect(tty.stdout).toContain('Did you mean "key generate"?')
+    // Nothing near enough: no guess; what was typed is shown as text, escape sequences too.
+    const far = await runCli(['\x1b[2Jzzzzzzzz'])
+    expect(far.code).toBe(2)
+    expect(far.stderr).toBe('Error: "\\x1b[2Jzzzzzzzz" is not a pinbot command.\nHint: run pinbot help for the list of commands\n')
   })
 })
 

@@ -297,6 +297,7 @@ describe('pinbot verify-pins', () => {
       [['--concurrency', '0'], 'concurrency'],
       [['--only', 'acme/unknown'], 'not in the manifest'],
       [['--timeout', 'soon'], '--timeout expects a positive number'],
+      [['--repo-timeout', '0'], '--repo-timeout expects a positive number'],
     ]
     const results = await Promise.all(cases.map(([args]) => verifyPins(args)))
     cases.forEach(([args, message], i) => {

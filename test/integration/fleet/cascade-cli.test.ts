@@ -17,8 +17,13 @@ import type { TempDir } from '../../support/tmp.js'
 const WORKFLOW = '.github/workflows/publish-image.yml'
 const TEMPLATE = { '.runtime-version': '0.1.0\n', Dockerfile: 'FROM runtime\n', [WORKFLOW]: 'on: push\n' }
 const CO_AUTHOR = 'Release Manager <rm@example.com>'
-/** --timeout of the runs with an injected hang: wide, so that only the hang times out on a busy machine. */
-const TIMEOUT_SECONDS = 10
+/**
+ * --timeout and --repo-timeout of the run with an injected hang: wide, so that only the hang
+ * times out on a busy machine; the repo deadline ends the hung repo before its reads' retries
+ * (each another --timeout) are spent.
+ */
+const TIMEOUT_SECONDS = 8
+const REPO_TIMEOUT_SECONDS = 10
 
 let forge: Forge
 let key: TestKey
@@ -114,7 +119,7 @@ describe('pinbot cascade: a mixed fleet', () => {
     const reportFile = path.join(work.dir, 'report.json')
     await writeFile(summary, '# earlier step\n')
     // The hang is injected and never answers; every other request has this long, which a loaded machine never needs.
-    const args = ['cascade', '--manifest', manifest, '--version', '0.1.8', '--timeout', String(TIMEOUT_SECONDS), '--json', '--report', reportFile]
+    const args = ['cascade', '--manifest', manifest, '--version', '0.1.8', '--timeout', String(TIMEOUT_SECONDS), '--repo-timeout', String(REPO_TIMEOUT_SECONDS), '--json', '--report', reportFile]
     const run = await runCli(args, { env: env({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: outputs }) })
 
     expect(run.code, run.stderr).toBe(1)
@@ -165,7 +170,7 @@ describe('pinbot cascade: a mixed fleet', () => {
     expect(run.stderr).toContain('5 repos failed:')
     const rerun = /^  (pinbot cascade .*)$/m.exec(run.stderr.split('Re-run only the failed repos with:\n')[1])?.[1]
     expect(rerun).toBe(
-      `pinbot cascade --manifest ${manifest} --version 0.1.8 --timeout ${TIMEOUT_SECONDS} --json --report ${reportFile} ${[fleet.missing, fleet.readOnly, fleet.hook, fleet.error500, fleet.hang].map((name) => `--only ${name}`).join(' ')}`,
+      `pinbot cascade --manifest ${manifest} --version 0.1.8 --timeout ${TIMEOUT_SECONDS} --repo-timeout ${REPO_TIMEOUT_SECONDS} --json --report ${reportFile} ${[fleet.missing, fleet.readOnly, fleet.hook, fleet.error500, fleet.hang].map((name) => `--only ${name}`).join(' ')}`,
     )
     const annotations = run.stderr.split('\n').filter((line) => line.startsWith('::error '))
     expect(annotations).toHaveLength(5)

@@ -47,6 +47,19 @@ describe('cascade on a hostile network', () => {
     expect(report.results.find((r) => r.repo === 'drip/slow')).toMatchObject({ outcome: 'failed', reason: 'timeout', error: { message: expect.stringContaining('repo deadline (3 s)') } })
     expect(report.counts).toMatchObject({ updated: 2, failed: 1 })
     expect(await forge.readFile('drip/a', '.runtime-version')).toBe('0.2.0\n')
+
+    // The audit has the same deadline: it ends, and reports every repo.
+    forge.inject({ kind: 'drip', dripMs: 100, repo: 'drip/slow', service: 'git-upload-pack', method: 'GET' })
+    const audit = await runCli(['verify-pins', '--manifest', file, '--repo-timeout', '3', '--json'], { env: { PINBOT_TOKEN: forge.tokens.readWrite } })
+    forge.clearFaults()
+    expect(audit.code).toBe(1)
+    const audited = json<{ results: Array<{ repo: string; status: string; version: string | null; error: { code: string; message: string } | null }> }>(audit).results
+    expect(audited.map((r) => [r.repo, r.status, r.version, r.error?.code ?? null])).toEqual([
+      ['drip/slow', 'failed', null, 'timeout'],
+      ['drip/a', 'ok', '0.2.0', null],
+      ['drip/b', 'ok', '0.2.0', null],
+    ])
+    expect(audited[0].error?.message).toContain('repo deadline (3 s)')
   })
 
   it('pushes nothing anywhere when one origin rejects the token slowly, and says so truly (exit 2)', async () => {
@@ -82,10 +95,27 @@ describe('cascade on a hostile network', () => {
       expect(other.requests.length).toBeGreaterThan(0)
       expect(other.requests.every((r) => !r.auth)).toBe(true)
 
+      // The audit and default-branch keep the same scope: the other origin is read anonymously.
+      other.clearLog()
+      forge.clearLog()
+      const audit = await runCli(['verify-pins', '--manifest', file, '--json'], { env: { PINBOT_TOKEN: forge.tokens.readWrite } })
+      expect(json<Report & { results: Array<{ status: string }> }>(audit).results.map((r) => r.status)).toEqual(['ok', 'behind'])
+      const branches = await runCli(['default-branch', 'scope/a', other.repoUrl('scope/b'), '--forge', forge.url, '--json'], { env: { PINBOT_TOKEN: forge.tokens.readWrite } })
+      expect(branches.code, branches.stderr).toBe(0)
+      expect(other.requests.length).toBeGreaterThanOrEqual(3)
+      expect(other.requests.every((r) => !r.auth)).toBe(true)
+      expect(forge.requests.length).toBeGreaterThanOrEqual(3)
+      expect(forge.requests.every((r) => r.auth)).toBe(true)
+
       const remote = await manifest({ forge: 'http://git.example.invalid', repos: ['scope/a'] })
       const refused = await runCli(['cascade', '--manifest', remote, '--version', '0.2.0', '--json', ...author], { env: { PINBOT_TOKEN: forge.tokens.readWrite } })
       expect(refused.code).toBe(2)
       expect(json<{ error: { code: string; hint: string } }>(refused).error).toMatchObject({ code: 'token-over-http', hint: expect.stringContaining('--allow-token-over-http') })
+      for (const args of [['verify-pins', '--manifest', remote], ['default-branch', 'scope/a', '--forge', 'http://git.example.invalid']]) {
+        const audit = await runCli([...args, '--json'], { env: { PINBOT_TOKEN: forge.tokens.readWrite } })
+        expect(audit.code, args[0]).toBe(2)
+        expect(json<{ error: { code: string } }>(audit).error.code, args[0]).toBe('token-over-http')
+      }
     } finally {
       await other.stop()
     }

@@ -366,7 +366,8 @@ describe('pinRemote: failures', () => {
     const hung = await repo()
     forge.inject({ kind: 'hang', repo: hung.name, service: 'git-receive-pack', method: 'POST' })
     // Only the push hangs: the reads before it get a margin that a busy machine never needs.
-    expect(await pin(hung.name, '0.2.0', { timeoutMs: 5000 })).toMatchObject({
+    // No re-attempt: each would re-read, push again and hang again.
+    expect(await pin(hung.name, '0.2.0', { timeoutMs: 5000, retries: 0 })).toMatchObject({
       outcome: 'failed',
       error: { code: 'timeout', message: expect.stringContaining('may or may not have landed') },
     })
