@@ -90,7 +90,14 @@ export class MemoryRepo {
     this.written.clear()
     const filter = supportsFilter(capabilities) ? PARTIAL_FILTER : undefined
     this.fetched = { tip, depth: options.depth ?? 1, capabilities, shallow: new Set(), ...(filter && { filter }) }
-    await this.fetchPack()
+    try {
+      await this.fetchPack()
+    } catch (error) {
+      // Capabilities another repo of the server showed (remote-refs.ts): this one may not allow filter.
+      if (!filter || !advertised.hinted) throw error
+      delete this.fetched.filter
+      await this.fetchPack()
+    }
     return { tip, branch: resolved }
   }
 

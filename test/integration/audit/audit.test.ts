@@ -73,7 +73,7 @@ async function audit(repo: string, options: Partial<AuditOptions> = {}): Promise
 }
 
 describe('auditRepo', () => {
-  it('without a key reads only the tip: 2 round trips (3 requests), no signature, no pin commit', async () => {
+  it('without a key reads only the tip: 2 round trips (3 requests: the first repo this client reads), no signature, no pin commit', async () => {
     const { result, requests } = await audit('acme/deep')
     expect(requests).toBe(3)
     expect(result).toMatchObject({ branch: 'main', pin: 'present', version: '0.2.0', signature: null, commit: null, error: null })
@@ -83,14 +83,14 @@ describe('auditRepo', () => {
     const { result, requests } = await audit('acme/deep', { verify })
     expect(result.signature).toBe('signed-by-bot')
     expect(result.commit).toMatchObject({ oid: ids.deep[0], distance: 13, author: { name: BOT.name, email: BOT.email } })
-    // depth 2 (refs: capabilities and ls-refs together; then the pack), then 8 and 32: one request each, the tip is known.
-    expect(requests).toBe(5)
+    // depth 2 (ls-refs alone: the client learnt the server in the first test; then the pack), then 8 and 32: one request each, the tip is known.
+    expect(requests).toBe(4)
   })
 
   it('stops at --max-depth and says the last pin change is further back', async () => {
     const { result, requests } = await audit('acme/deep', { verify, maxDepth: 5 })
     expect(result).toMatchObject({ version: '0.2.0', signature: 'beyond-max-depth', commit: null, error: null })
-    expect(requests).toBe(4)
+    expect(requests).toBe(3)
   })
 
   it('follows a merge to the parent the pin came from: the bot commit on the merged branch', async () => {
@@ -109,8 +109,7 @@ describe('auditRepo', () => {
     const { result, requests } = await audit('acme/absent', { verify })
     expect(result.error?.code).toBe('not-found')
     expect(result).toMatchObject({ branch: null, version: null, signature: null })
-    // The capability GET and the ls-refs POST, sent together.
-    expect(requests).toBe(2)
+    expect(requests).toBe(1)
   })
 
   it('audits an explicit branch instead of the default one, and names a branch that does not exist', async () => {
@@ -146,7 +145,7 @@ describe('hand edits', () => {
     expect(result).toMatchObject({ version: '0.2.1', signature: 'unsigned', commit: { distance: 1, author: { name: HUMAN.name, email: HUMAN.email } } })
     // The walk goes on past the hand edit to the bot's pin it replaced, deepening as needed.
     expect(result.replacedBotPin).toEqual({ oid: botPin, distance: 12, version: '0.2.0' })
-    expect(requests).toBe(5)
+    expect(requests).toBe(4)
   })
 
   it('a pin a human introduced, with no bot pin before it, replaced nothing', async () => {

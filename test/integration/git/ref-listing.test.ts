@@ -93,6 +93,29 @@ describe('ref listing', () => {
     }
   })
 
+  it("sends ls-refs alone for a client's later repos on the same server; a hint that proves wrong costs a request, not the pin", async () => {
+    const names = ['acme/hint-first', 'acme/hint-next', 'acme/hint-no-filter', 'acme/hint-v1']
+    for (const name of names) await forge.createRepo(name, { noProtocolV2: name === 'acme/hint-v1' })
+    for (const name of names.slice(0, 2)) await forge.git(name, ['config', 'uploadpack.allowFilter', 'true'])
+    const http = countingClient(forge.tokens.readWrite)
+    try {
+      for (const name of names) {
+        const result = await pinRemote({ repo: forge.repoUrl(name), http, version: '0.2.0', identity: BOT, message: 'chore: pin runtime to 0.2.0' })
+        expect(result, name).toMatchObject({ outcome: 'updated', after: '0.2.0' })
+      }
+    } finally {
+      http.destroy()
+    }
+    const requests = (name: string) => forge.requestsFor(name).map((r) => `${r.method} ${r.service}${r.protocol ? ' v2' : ''}`)
+    expect(requests('acme/hint-first').sort()).toEqual(['GET git-upload-pack v2', 'POST git-receive-pack', 'POST git-upload-pack', 'POST git-upload-pack v2'])
+    expect(requests('acme/hint-next')).toEqual(['POST git-upload-pack v2', 'POST git-upload-pack', 'POST git-receive-pack'])
+    // The filter the hint promised is refused (an empty answer): fetched again whole.
+    expect(requests('acme/hint-no-filter')).toEqual(['POST git-upload-pack v2', 'POST git-upload-pack', 'POST git-upload-pack', 'POST git-receive-pack'])
+    // Not a v2 answer: the capability request tells, and its v1 advertisement serves.
+    expect(requests('acme/hint-v1').slice(0, 1)).toEqual(['POST git-upload-pack v2'])
+    expect(requests('acme/hint-v1').slice(1).sort()).toEqual(['GET git-upload-pack v2', 'POST git-receive-pack', 'POST git-upload-pack', 'POST git-upload-pack v2'])
+  })
+
   it('takes the branch asked for by its exact name, though ls-refs matches a prefix', async () => {
     const { tip } = await forge.createRepo('acme/prefixed', { defaultBranch: 'main-next' })
     const wrong = await pin('acme/prefixed', 'main')
