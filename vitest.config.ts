@@ -10,7 +10,9 @@ export default defineConfig({
     // tests' own injected faults and the CLI's deadlines, not by this.
     testTimeout: 240_000,
     hookTimeout: 240_000,
-    // Integration tests spawn git and node processes; two cores, so two workers.
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // Integration tests spawn git and node processes; two cores, so two workers. A worker runs
+    // file after file (no fresh process per file: the suite's tests keep no global state),
+    // which saves each file's worker start and module loading (unit tests: 26 -> 14 s of CPU).
+    poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
   },
 })

@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import { inActions } from '../src/report/actions.js'
-import { DEFAULT_CONCURRENCY, failedRepos, interruptedError, rerunCommand, runCascade, type PinOne } from '../src/fleet/cascade.js'
+import { DEFAULT_CONCURRENCY, failedRepos, rerunCommand, runCascade, type PinOne } from '../src/fleet/cascade.js'
+import { interruptible } from './_interrupt.js'
 import { DEFAULT_REPO_TIMEOUT_MS } from '../src/fleet/repo-deadline.js'
 import { cascadeProgress, createProgressView } from '../src/fleet/cascade-progress.js'
 import { PIN_OUTCOMES } from '../src/pin/pin-result.js'
@@ -151,7 +152,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const paced = maxPushesPerMinute ? `, at most ${maxPushesPerMinute} pushes a minute` : ''
     write(`cascade ${version}: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time${paced}, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
     const progress = createProgressView(stream, { total: repos.length, outcomes: PIN_OUTCOMES, groups: inActions(env), filter: redact })
-    const interrupt = this.interruptible(write)
+    const interrupt = interruptible(write)
     const report = await runCascade({
       repos,
       version,
@@ -184,38 +185,4 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     this.publish({ annotations: renderAnnotations(report.results), outputs: cascadeOutputs(report), summary }, document)
     return document
   }
-
-  /**
-   * SIGINT / SIGTERM during the run: the first stops new repos and lets those in flight
-   * finish, for at most INTERRUPT_GRACE_MS; a second aborts them. Either way the run ends
-   * normally (summary, JSON, step summary) and exits 130 (SIGINT) or 143 (SIGTERM).
-   */
-  private interruptible(write: (text: string) => void) {
-    const stop = new AbortController()
-    const abort = new AbortController()
-    let received: NodeJS.Signals | undefined
-    let grace: NodeJS.Timeout | undefined
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (received) return abort.abort(interruptedError(true))
-      received = signal
-      write(`\n${signal}: no more repos start; those in flight finish (at most ${INTERRUPT_GRACE_MS / 1000} s, or ${signal} again to stop them now)\n`)
-      stop.abort()
-      grace = setTimeout(() => abort.abort(interruptedError(true)), INTERRUPT_GRACE_MS)
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-    return {
-      stop: stop.signal,
-      abort: abort.signal,
-      exitCode: () => (received ? 128 + (received === 'SIGINT' ? 2 : 15) : undefined),
-      dispose() {
-        clearTimeout(grace)
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
-      },
-    }
-  }
 }
-
-/** How long repos in flight may finish after the first interrupt. */
-const INTERRUPT_GRACE_MS = 30_000

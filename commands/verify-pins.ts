@@ -15,6 +15,7 @@ import { remoteFlags, remoteSettings, repoTimeoutFlag, repoTimeoutMs } from './_
 import { tokenScope } from '../src/git/auth.js'
 import { DEFAULT_REPO_TIMEOUT_MS } from '../src/fleet/repo-deadline.js'
 import { shardFlags, shardSetting } from './_shard-flag.js'
+import { interruptible } from './_interrupt.js'
 
 export default class VerifyPins extends BaseCommand {
   static override summary = 'Audit the pin of every repo in a manifest: version, validity, and who signed it'
@@ -24,6 +25,7 @@ Without --key one repo costs 2 HTTP requests. Remote failures are reported per r
 With --shard K/N (one job of a CI matrix), only the repos of shard K (a hash of each repo's name, the same on every runner); \`report merge\` makes one report of the shards' --json reports. Without --expect, each shard compares with its own highest version: give --expect to shards.
 In GitHub or Gitea Actions, each repo that is not ok gets an ::error annotation (on stderr), a Markdown summary with the pin commits (linked by the manifest's commitUrl) is appended to $GITHUB_STEP_SUMMARY, and the verdict, the counts, the repos that need attention and the --report path are step outputs ($GITHUB_OUTPUT).
 A repo that could not be read (failed) is listed with the command that re-runs only those (--only).
+The first SIGINT or SIGTERM starts no more repos and lets those in flight finish (at most 30 s; a second signal stops them): the report, JSON and step summary are still written, the rest listed as failed (interrupted), and the exit code is 130 or 143.
 An answer asking to slow down (429, or 403 with Retry-After or an exhausted rate limit) pauses every request to that forge for the time asked (at most 2 minutes) instead of failing the repo; each wait is logged and listed in --json (waits).
 Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2 for bad input (nothing fetched).`
   static override examples = [
@@ -71,7 +73,10 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     stream.write(`verify-pins: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time${keys ? ', checking signatures' : ''}\n`)
     const progress = createProgressView(stream, { total: repos.length, groups: inActions(), filter: redact })
     const waits: OriginWait[] = []
+    const interrupt = interruptible((text) => stream.write(text))
     const audit = await verifyPins({
+      stop: interrupt.stop,
+      abort: interrupt.abort,
       onWait: (wait) => {
         waits.push(wait)
         // A live view owns the terminal's last lines: its waits are listed after it.
@@ -91,8 +96,8 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
       onStart: (repo) => (progress.start(repo.name), progress.phase(repo.name, 'reading')),
       // Each repo appears once, in the table: the view only counts it.
       onAudit: (audit) => progress.done(audit.repo, {}),
-    }).finally(() => progress.finish())
-    if (!audit.passed) process.exitCode = 1
+    }).finally(() => (progress.finish(), interrupt.dispose()))
+    process.exitCode = interrupt.exitCode() ?? (audit.passed ? 0 : 1)
     const view = { now: Date.now(), pinFile: manifest.pinFile, signaturesChecked: Boolean(keys), shard, commitUrl: manifest.commitUrl, forge: manifest.forge }
     const failed = audit.results.filter((result) => result.status === 'failed').map((result) => result.repo)
     if (stream.isTTY) for (const wait of waits) this.err(formatWait(wait))

@@ -8,7 +8,7 @@ import { summarizeFleet, type FleetAudit } from './audit-fleet.js'
 import type { ForgeAuth } from '../git/auth.js'
 import { DEFAULT_CONCURRENCY } from '../fleet/cascade.js'
 import { createHttpClient, withRequestScope } from '../git/http.js'
-import { DEFAULT_REPO_TIMEOUT_MS, withinRepoDeadline } from '../fleet/repo-deadline.js'
+import { DEFAULT_REPO_TIMEOUT_MS, interruptedError, withinRepoDeadline } from '../fleet/repo-deadline.js'
 import type { Limits } from '../git/limits.js'
 import { runPool } from '../fleet/pool.js'
 import { pacedHttpClient, type OriginWait } from '../fleet/pacing.js'
@@ -41,6 +41,10 @@ export interface VerifyPinsOptions {
   tokenOrigins?: readonly string[]
   /** Per-repo deadline: past it the repo fails `timeout`, whatever its server does (default DEFAULT_REPO_TIMEOUT_MS). */
   repoTimeoutMs?: number
+  /** When it aborts, repos not yet started are reported interrupted, unread. */
+  stop?: AbortSignal
+  /** When it aborts, repos in flight end too, interrupted. */
+  abort?: AbortSignal
   /** Size caps on what servers send (default: DEFAULT_LIMITS). */
   limits?: Partial<Limits>
   /** Called each time the forge asks to slow down and its origin waits (fleet/pacing.ts). */
@@ -64,10 +68,11 @@ export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit
   const repoTimeoutMs = options.repoTimeoutMs ?? DEFAULT_REPO_TIMEOUT_MS
   try {
     const outcomes = await runPool(options.repos, options.concurrency, async (repo, index) => {
+      if (options.stop?.aborted) return failedAudit(repo, interruptedError(false))
       options.onStart?.(repo, index)
       const settings = { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: auth.tokenEnv, limits: options.limits }
       // Every request of the repo carries its deadline; the race ends it even mid-parse.
-      const audit = await withinRepoDeadline(repoTimeoutMs, undefined, (signal) => withRequestScope({ signal }, () => auditRepo(repo, settings))).catch((error: unknown) =>
+      const audit = await withinRepoDeadline(repoTimeoutMs, options.abort, (signal) => withRequestScope({ signal }, () => auditRepo(repo, settings))).catch((error: unknown) =>
         failedAudit(repo, error),
       )
       options.onAudit?.(audit, index)

@@ -10,8 +10,7 @@ import { PIN_OUTCOMES, pinFailure, type PinOutcome, type PinResult } from '../pi
 import { runPool } from './pool.js'
 import type { PinPhase } from '../pin/remote-pin.js'
 import { redact } from '../redact.js'
-import { PinbotError } from '../errors.js'
-import { DEFAULT_REPO_TIMEOUT_MS, whenAborted, withinRepoDeadline } from './repo-deadline.js'
+import { DEFAULT_REPO_TIMEOUT_MS, interruptedError, whenAborted, withinRepoDeadline } from './repo-deadline.js'
 
 /**
  * Pin one repo; `log` collects that repo's progress lines (e.g. pinRemote's `onLog`);
@@ -75,13 +74,6 @@ export function countOutcomes(results: readonly PinResult[]): CascadeCounts {
   const counts = Object.fromEntries(PIN_OUTCOMES.map((outcome) => [outcome, 0])) as CascadeCounts
   for (const result of results) counts[result.outcome]++
   return counts
-}
-
-/** Why a repo did not finish: the run was interrupted (SIGINT, SIGTERM) before or while it ran. */
-export function interruptedError(started: boolean): PinbotError {
-  return new PinbotError('interrupted', started ? 'interrupted while in flight' : 'not started: the run was interrupted', {
-    hint: 're-run the command shown below: repos already pinned report unchanged',
-  })
 }
 
 export async function runCascade(options: CascadeOptions): Promise<CascadeReport> {

@@ -19,6 +19,13 @@ export function repoDeadlineError(ms: number): PinbotError {
   })
 }
 
+/** Why a repo did not finish: the run was interrupted (SIGINT, SIGTERM) before or while it ran. */
+export function interruptedError(started: boolean): PinbotError {
+  return new PinbotError('interrupted', started ? 'interrupted while in flight' : 'not started: the run was interrupted', {
+    hint: 're-run the command shown below: repos already pinned report unchanged',
+  })
+}
+
 /** A promise that rejects with the signal's reason when it aborts. */
 export function whenAborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {

@@ -31,7 +31,8 @@ describe('help', () => {
 
 describe('a mistyped command', () => {
   it('is bad input (exit 2) with the nearest command suggested, in a CI log as on a terminal', async () => {
-    const piped = await runCli(['casade', '--manifest', 'x.json'])
+    // NODE_ENV=development would make oclif look for TypeScript sources (and warn on Node 22).
+    const piped = await runCli(['casade', '--manifest', 'x.json'], { env: { NODE_ENV: 'development' } })
     expect(piped.code).toBe(2)
     expect(piped.stderr).toBe('Error: "casade" is not a pinbot command. Did you mean "cascade"?\nHint: run pinbot help for the list of commands, or pinbot cascade --help\n')
     // script(1) gives the CLI a pseudo-terminal: the same answer, and no prompt waiting for one.

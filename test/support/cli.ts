@@ -6,6 +6,8 @@ export const ROOT = path.resolve(import.meta.dirname, '../..')
 export const BIN = path.join(ROOT, 'bin/run.js')
 /** Runs a command through oclif only, bypassing bin/run.js's `verify` fast path. */
 export const OCLIF_ONLY = path.join(ROOT, 'test/support/run-oclif.mjs')
+/** Runs many commands through oclif in one process (cli-batch.mjs). */
+const BATCH = path.join(ROOT, 'test/support/cli-batch.mjs')
 
 export type CliResult = RunResult
 
@@ -35,6 +37,17 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
 /** `runCli`, also timing how long the process outlived its last output. */
 export function runCliTimed(args: string[], options: CliOptions = {}): Promise<TimedRunResult> {
   return runTimed(process.execPath, [options.oclifOnly ? OCLIF_ONLY : BIN, ...args], { cwd: options.cwd ?? ROOT, env: cleanEnv(options.env ?? {}), input: options.input })
+}
+
+/**
+ * Many runs of the CLI in one Node process, in turn (cli-batch.mjs): for tables of bad input,
+ * where each case ends before any work. Each run has its own argv, environment and directory.
+ */
+export async function runCliMany(cases: Array<{ args: string[] } & Omit<CliOptions, 'input' | 'oclifOnly'>>): Promise<CliResult[]> {
+  const input = JSON.stringify(cases.map(({ args, cwd, env }) => ({ args, cwd: cwd ?? ROOT, env: cleanEnv(env ?? {}) })))
+  const batch = await runTimed(process.execPath, [BATCH], { cwd: ROOT, env: cleanEnv({}), input })
+  if (batch.code !== 0) throw new Error(`the batch runner failed (exit ${batch.code}):\n${batch.stderr}`)
+  return JSON.parse(batch.stdout) as CliResult[]
 }
 
 /** `runCli` under /usr/bin/time: also the process's peak resident memory, in MiB. */

@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { json, runCli, type CliResult } from '../../support/cli.js'
+import { json, runCli, runCliMany, type CliResult } from '../../support/cli.js'
 import { useSigningForge } from '../../support/fixtures.js'
 import type { Forge } from '../../support/forge.js'
 import { signingEnv, type TestKey } from '../../support/keys.js'
@@ -68,16 +68,17 @@ async function runShards(args: string[], count: number): Promise<string[]> {
 }
 
 describe('--shard', () => {
-  it.each([
-    ['cascade', '4/3'],
-    ['verify-pins', 'x'],
-  ])('%s --shard %s exits 2 before any request', async (command, shard) => {
+  it('cascade --shard 4/3 and verify-pins --shard x exit 2 before any request', async () => {
     const manifest = path.join(work.dir, 'any.json')
     await writeFile(manifest, JSON.stringify({ forge: forge.url, repos: ['acme/x'] }))
-    const version = command === 'cascade' ? ['--version', '0.1.8'] : []
-    const run = await runCli([command, '--manifest', manifest, ...version, '--shard', shard], { env: env() })
-    expect(run.code, run.stderr).toBe(2)
-    expect(run.stderr).toContain(`--shard expects K/N`)
+    const runs = await runCliMany([
+      { args: ['cascade', '--manifest', manifest, '--version', '0.1.8', '--shard', '4/3'], env: env() },
+      { args: ['verify-pins', '--manifest', manifest, '--shard', 'x'], env: env() },
+    ])
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(2)
+      expect(run.stderr).toContain(`--shard expects K/N`)
+    }
     expect(forge.requests).toHaveLength(0)
   })
 })

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as openpgp from 'openpgp'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { json, runCli, type CliResult } from '../../support/cli.js'
+import { json, runCli, runCliMany, type CliResult } from '../../support/cli.js'
 import { Forge } from '../../support/forge.js'
 import { git, gitRun } from '../../support/git.js'
 import { createGnupgHome, type GnupgHome } from '../../support/gpg.js'
@@ -299,7 +299,8 @@ describe('pinbot verify-pins', () => {
       [['--timeout', 'soon'], '--timeout expects a positive number'],
       [['--repo-timeout', '0'], '--repo-timeout expects a positive number'],
     ]
-    const results = await Promise.all(cases.map(([args]) => verifyPins(args)))
+    // The table in one process (cli-batch.mjs); the manifest case below as its own process.
+    const results = await runCliMany(cases.map(([args]) => ({ args: ['verify-pins', '--manifest', manifest, ...args], env: { PINBOT_TOKEN: forge.tokens.readOnly } })))
     cases.forEach(([args, message], i) => {
       expect(results[i].code, args.join(' ')).toBe(2)
       expect(results[i].stderr, args.join(' ')).toContain(message)

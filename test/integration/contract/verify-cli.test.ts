@@ -8,7 +8,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkVersionBytes } from '../../../src/contract/runtime-version.js'
 import { renderVerify, verifyPin } from '../../../src/contract/verify.js'
-import { ROOT, runCli } from '../../support/cli.js'
+import { ROOT, runCli, runCliMany } from '../../support/cli.js'
 import { listCorpus } from '../../support/corpus.js'
 import { git } from '../../support/git.js'
 import { tempDir } from '../../support/tmp.js'
@@ -111,16 +111,19 @@ describe('pinbot verify FILE', () => {
     expect((await runCli(['verify', 'link-to-good', '--allow-missing'], { cwd: dir })).code).toBe(1)
   })
 
-  it.each([
-    [['verify', '--bogus'], 'Nonexistent flag: --bogus'],
-    [['verify', 'good', 'bad'], 'Unexpected argument: bad'],
-  ])('refuses bad usage %j with exit 2 and a clear message', async (args, message) => {
-    const human = await runCli(args, { cwd: dir })
-    expect(human.code).toBe(2)
-    expect(human.stderr).toContain(message)
-    const json = await runCli([...args, '--json'], { cwd: dir })
-    expect(json.code).toBe(2)
-    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'usage', message: expect.stringContaining(message) } })
+  it('refuses bad usage with exit 2 and a clear message, as text and as JSON', async () => {
+    const cases: [string[], string][] = [
+      [['verify', '--bogus'], 'Nonexistent flag: --bogus'],
+      [['verify', 'good', 'bad'], 'Unexpected argument: bad'],
+    ]
+    const runs = await runCliMany(cases.flatMap(([args]) => [{ args, cwd: dir }, { args: [...args, '--json'], cwd: dir }]))
+    for (const [i, [args, message]] of cases.entries()) {
+      const [human, json] = runs.slice(2 * i, 2 * i + 2)
+      expect(human.code, args.join(' ')).toBe(2)
+      expect(human.stderr).toContain(message)
+      expect(json.code, args.join(' ')).toBe(2)
+      expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'usage', message: expect.stringContaining(message) } })
+    }
   })
 
   it('refuses --print with --json (exit 2, a JSON error)', async () => {
@@ -140,22 +143,28 @@ describe('pinbot verify FILE', () => {
 describe('start-up fast path', () => {
   // One case per path through the fast path: each output form, file kind and --staged, and
   // the invocations it must leave to oclif untouched (unknown or repeated flags, --print --json).
-  it.each([
-    [['bad']],
-    [['--json', 'bad']],
-    [['good', '--print']],
-    [['missing', '--allow-missing', '--json']],
-    [['link-to-good']],
-    [['--staged', 'bad', '--json']],
-    [['--staged', '--print', 'good']],
-    [['--staged', '--allow-missing']],
-    [['--bogus']],
-    [['good', '--staged', '--staged']],
-    [['good', '--print', '--json']],
-  ])('verify %j prints the same bytes and exits the same as the oclif command', async (args) => {
-    const fast = await runCli(['verify', ...args], { cwd: dir })
-    const oclif = await runCli(['verify', ...args], { cwd: dir, oclifOnly: true })
-    expect(fast).toEqual(oclif)
+  it('prints the same bytes and exits the same as the oclif command, on every path', async () => {
+    const cases = [
+      ['bad'],
+      ['--json', 'bad'],
+      ['good', '--print'],
+      ['missing', '--allow-missing', '--json'],
+      ['link-to-good'],
+      ['--staged', 'bad', '--json'],
+      ['--staged', '--print', 'good'],
+      ['--staged', '--allow-missing'],
+      ['--bogus'],
+      ['good', '--staged', '--staged'],
+      ['good', '--print', '--json'],
+    ]
+    // The oclif side of every case in one process (cli-batch.mjs, oclif only, as run-oclif.mjs).
+    const [fast, oclif] = await Promise.all([
+      Promise.all(cases.map((args) => runCli(['verify', ...args], { cwd: dir }))),
+      runCliMany(cases.map((args) => ({ args: ['verify', ...args], cwd: dir }))),
+    ])
+    for (const [i, args] of cases.entries()) expect(fast[i], args.join(' ')).toEqual(oclif[i])
+    // One case also through run-oclif.mjs, its own process.
+    expect(fast[0]).toEqual(await runCli(['verify', ...cases[0]], { cwd: dir, oclifOnly: true }))
   })
 
   it('really skips oclif for a plain verify, and only then', async () => {
@@ -167,10 +176,16 @@ describe('start-up fast path', () => {
     expect(help.stderr).toContain('@oclif/core was loaded')
   })
 
-  it.each([[['--staged']], [['--staged', '--json']]])('verify %j outside a repository: the same usage error (exit 2) both ways', async (args) => {
-    const fast = await runCli(['verify', ...args], { cwd: outside })
-    expect(fast.code).toBe(2)
-    expect(fast).toEqual(await runCli(['verify', ...args], { cwd: outside, oclifOnly: true }))
+  it('verify --staged outside a repository: the same usage error (exit 2) both ways, as text and JSON', async () => {
+    const cases = [['--staged'], ['--staged', '--json']]
+    const [fast, oclif] = await Promise.all([
+      Promise.all(cases.map((args) => runCli(['verify', ...args], { cwd: outside }))),
+      runCliMany(cases.map((args) => ({ args: ['verify', ...args], cwd: outside }))),
+    ])
+    for (const [i, args] of cases.entries()) {
+      expect(fast[i].code, args.join(' ')).toBe(2)
+      expect(fast[i], args.join(' ')).toEqual(oclif[i])
+    }
   })
 })
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_CONCURRENCY } from '../../../src/fleet/cascade.js'
 import { DEFAULT_RETRIES } from '../../../src/pin/remote-pin.js'
 import { parseOutputs } from '../../support/actions.js'
-import { json, runCli } from '../../support/cli.js'
+import { json, runCli, runCliMany } from '../../support/cli.js'
 import { useSigningForge } from '../../support/fixtures.js'
 import type { Forge } from '../../support/forge.js'
 import { git, gitRun } from '../../support/git.js'
@@ -22,8 +22,8 @@ const CO_AUTHOR = 'Release Manager <rm@example.com>'
  * times out on a busy machine; the repo deadline ends the hung repo before its reads' retries
  * (each another --timeout) are spent.
  */
-const TIMEOUT_SECONDS = 8
-const REPO_TIMEOUT_SECONDS = 10
+const TIMEOUT_SECONDS = 12
+const REPO_TIMEOUT_SECONDS = 15
 
 let forge: Forge
 let key: TestKey
@@ -299,22 +299,30 @@ describe('pinbot cascade: preflight (exit 2, nothing touched)', () => {
     })
   })
 
-  it.each([
-    ['an invalid version', ['--version', 'v0.1.8'], {}, 'invalid-version'],
-    ['no token', [], { PINBOT_TOKEN: undefined }, 'missing-token'],
-    ['no signing key', [], { PINBOT_SIGNING_KEY: undefined }, undefined],
-    ['a wrong key passphrase', [], { PINBOT_SIGNING_PASSPHRASE: 'not it' }, undefined],
-    ['an --only repo the manifest lacks', ['--only', 'pre/nope'], {}, 'unknown-repo'],
-    ['a bad --timeout', ['--timeout', 'soon'], {}, 'invalid-timeout'],
-    // Beyond Node's timer range, which would print a TimeoutOverflowWarning and fire at once.
-    ['a --timeout beyond a day', ['--timeout', '99999999999'], {}, 'invalid-timeout'],
-  ])('stops on %s without a request', async (_what, extraArgs: string[], extraEnv, code) => {
+  it('stops on bad flags, environment or keys without a request (one process for the table)', async () => {
     const manifest = await writeManifest({ forge: forge.url, repos: ['pre/repo'] })
-    const version = extraArgs.includes('--version') ? [] : ['--version', '0.1.8']
-    const run = await runCli(['cascade', '--manifest', manifest, ...version, ...extraArgs, '--json'], { env: env(extraEnv) })
-    expect(run.code, run.stdout).toBe(2)
-    expect(run.stderr).not.toContain('Warning')
-    if (code) expect(json<{ error: { code: string } }>(run).error.code).toBe(code)
+    const cases: [string, string[], Record<string, string | undefined>, string | undefined][] = [
+      ['an invalid version', ['--version', 'v0.1.8'], {}, 'invalid-version'],
+      ['no token', [], { PINBOT_TOKEN: undefined }, 'missing-token'],
+      ['no signing key', [], { PINBOT_SIGNING_KEY: undefined }, undefined],
+      ['a wrong key passphrase', [], { PINBOT_SIGNING_PASSPHRASE: 'not it' }, undefined],
+      ['an --only repo the manifest lacks', ['--only', 'pre/nope'], {}, 'unknown-repo'],
+      ['a bad --timeout', ['--timeout', 'soon'], {}, 'invalid-timeout'],
+      // Beyond Node's timer range, which would print a TimeoutOverflowWarning and fire at once.
+      ['a --timeout beyond a day', ['--timeout', '99999999999'], {}, 'invalid-timeout'],
+      ['a bad --repo-timeout', ['--repo-timeout', '-1'], {}, 'invalid-repo-timeout'],
+    ]
+    const runs = await runCliMany(
+      cases.map(([, extraArgs, extraEnv]) => {
+        const version = extraArgs.includes('--version') ? [] : ['--version', '0.1.8']
+        return { args: ['cascade', '--manifest', manifest, ...version, ...extraArgs, '--json'], env: env(extraEnv) }
+      }),
+    )
+    for (const [i, [what, , , code]] of cases.entries()) {
+      expect(runs[i].code, `${what}\n${runs[i].stdout}`).toBe(2)
+      expect(runs[i].stderr, what).not.toContain('Warning')
+      if (code) expect(json<{ error: { code: string } }>(runs[i]).error.code, what).toBe(code)
+    }
     expect(forge.requests).toEqual([])
   })
 

@@ -159,4 +159,34 @@ describe('cascade on a hostile network', () => {
       expect(stderr).toContain(`${signal}: no more repos start`)
     })
   }
+
+  it('SIGINT mid-audit: verify-pins reports every repo, those not read as interrupted, JSON complete, exit 130', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `sig-audit/r${i}`)
+    await Promise.all(names.map((name) => forge.createRepo(name)))
+    // 2 requests of 300 ms per repo, 2 at a time: the audit takes at least 2.4 s, and
+    // 0.7 s after it starts the last repos have not started, however slow the machine.
+    forge.latencyMs = 300
+    const file = await manifest({ forge: forge.url, repos: names })
+    const child = spawn(process.execPath, [BIN, 'verify-pins', '--manifest', file, '--concurrency', '2', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, PINBOT_TOKEN: forge.tokens.readWrite },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => {
+      // The header is written as the audit starts, after the signal handlers are in place.
+      if (!stderr && String(d).startsWith('verify-pins: ')) setTimeout(() => child.kill('SIGINT'), 700)
+      stderr += d
+    })
+    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    forge.latencyMs = 0
+    expect(exit, stderr).toBe(130)
+    const results = (JSON.parse(stdout) as { results: Array<{ repo: string; status: string; error: { code: string } | null }> }).results
+    expect(results.map((r) => r.repo)).toEqual(names)
+    const interrupted = results.filter((r) => r.error?.code === 'interrupted')
+    expect(interrupted.length).toBeGreaterThanOrEqual(2)
+    for (const result of results) expect(result.error === null ? 'read' : result.error.code, result.repo).toMatch(/^(read|interrupted)$/)
+    expect(stderr).toContain('SIGINT: no more repos start')
+  })
 })

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { chmod, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BIN, ROOT, runCli } from '../../support/cli.js'
+import { BIN, ROOT, runCli, runCliMany } from '../../support/cli.js'
 import { git, gitRun } from '../../support/git.js'
 import { tempDir } from '../../support/tmp.js'
 
@@ -295,19 +295,22 @@ describe('pinbot hook install / uninstall', () => {
     expect(await snapshot(repo.dir)).toEqual(before)
   })
 
-  it.each([
-    ['a directory that does not exist', (repo: Repo) => path.join(repo.root, 'nope'), 'is not a directory'],
-    ['a directory outside any repository', (repo: Repo) => repo.root, 'is not inside a git work tree'],
-    ['a bare repository', (repo: Repo) => path.join(repo.root, 'bare.git'), 'is not inside a git work tree'],
-  ])('refuses --dir with %s: exit 2, nothing touched', async (_what, dirOf, message) => {
+  it('refuses --dir naming no work tree (missing, outside any repository, bare): exit 2, nothing touched', async () => {
     const repo = await newRepo()
     await git(['init', '-q', '--bare', path.join(repo.root, 'bare.git')], { env: repo.env })
     const before = await snapshot(repo.root)
-    for (const command of ['install', 'uninstall']) {
-      const result = await pinbot(repo, ['hook', command, '--dir', dirOf(repo)])
-      expect(result.code).toBe(2)
-      expect(result.stderr).toContain(`Error: ${dirOf(repo)} ${message}`)
-      expect(result.stderr).toContain('Hint: ')
+    const cases: [string, string][] = [
+      [path.join(repo.root, 'nope'), 'is not a directory'],
+      [repo.root, 'is not inside a git work tree'],
+      [path.join(repo.root, 'bare.git'), 'is not inside a git work tree'],
+    ]
+    const runs = cases.flatMap(([dir, message]) => ['install', 'uninstall'].map((command) => ({ args: ['hook', command, '--dir', dir], message })))
+    // The table in one process (cli-batch.mjs), with the repo's environment.
+    const results = await runCliMany(runs.map(({ args }) => ({ args, cwd: repo.dir, env: repo.env })))
+    for (const [i, { args, message }] of runs.entries()) {
+      expect(results[i].code, args.join(' ')).toBe(2)
+      expect(results[i].stderr).toContain(`Error: ${args[3]} ${message}`)
+      expect(results[i].stderr).toContain('Hint: ')
     }
     expect(await snapshot(repo.root)).toEqual(before)
   })

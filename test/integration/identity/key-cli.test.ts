@@ -2,7 +2,7 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { json, runCli } from '../../support/cli.js'
+import { json, runCli, runCliMany } from '../../support/cli.js'
 import { createGnupgHome, type GnupgHome } from '../../support/gpg.js'
 import { tempDir } from '../../support/tmp.js'
 import { run } from '../../support/spawn.js'
@@ -82,19 +82,30 @@ describe('pinbot key generate', () => {
     expect(await mode(out)).toBe(0o600)
   })
 
-  it.each([
-    [['--email', 'not-an-email'], 'key email "not-an-email" is not an email address'],
-    [['--expires', 'soon'], '--expires "soon" is not a duration'],
-    [['--passphrase-env', 'UNSET_PINBOT_TEST_VAR'], '--passphrase-env UNSET_PINBOT_TEST_VAR: the environment variable is not set or empty'],
-    [['--type', 'dsa'], 'Expected --type=dsa to be one of: ed25519, rsa4096'],
-  ])('refuses bad input %j with exit 2 and writes nothing', async (extra, message) => {
-    const out = at(`bad-${extra[1]}.asc`)
-    const defaults = { '--name': 'Bot', '--email': 'bot@example.com', '--out': out }
-    const args = Object.entries({ ...defaults, [extra[0]]: extra[1] }).flat()
-    const result = await runCli(['key', 'generate', ...args])
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain(message)
-    await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' })
+  it('refuses bad input with exit 2 and writes nothing (one process for the table)', async () => {
+    const cases: [string[], string][] = [
+      [['--email', 'not-an-email'], 'key email "not-an-email" is not an email address'],
+      [['--expires', 'soon'], '--expires "soon" is not a duration'],
+      [['--passphrase-env', 'UNSET_PINBOT_TEST_VAR'], '--passphrase-env UNSET_PINBOT_TEST_VAR: the environment variable is not set or empty'],
+      [['--type', 'dsa'], 'Expected --type=dsa to be one of: ed25519, rsa4096'],
+      // OpenPGP-only flags with --format ssh.
+      [['--format', 'ssh', '--type', 'rsa4096'], '--type rsa4096 is for OpenPGP keys'],
+      [['--format', 'ssh', '--expires', '1y'], '--expires is for OpenPGP keys'],
+    ]
+    const outs = cases.map((_, i) => at(`bad-${i}.asc`))
+    const results = await runCliMany(
+      cases.map(([extra], i) => {
+        const defaults = { '--name': 'Bot', '--email': 'bot@example.com', '--out': outs[i] }
+        const flags = Object.fromEntries(Array.from({ length: extra.length / 2 }, (_, j) => [extra[2 * j], extra[2 * j + 1]]))
+        const args = Object.entries(extra.includes('ssh') ? { '--email': 'bot@example.com', '--out': outs[i], ...flags } : { ...defaults, ...flags }).flat()
+        return { args: ['key', 'generate', ...args] }
+      }),
+    )
+    for (const [i, [extra, message]] of cases.entries()) {
+      expect(results[i].code, extra.join(' ')).toBe(2)
+      expect(results[i].stderr, extra.join(' ')).toContain(message)
+      await expect(stat(outs[i])).rejects.toMatchObject({ code: 'ENOENT' })
+    }
   })
 })
 
@@ -142,16 +153,12 @@ describe('pinbot key show', () => {
   })
 
   it('exits 2 with a clear error for no key, a missing file, and garbage', async () => {
-    const none = await runCli(['key', 'show'])
+    await writeFile(at('garbage.asc'), 'not a key')
+    const [none, missing, garbage] = await runCliMany([{ args: ['key', 'show'] }, { args: ['key', 'show', at('missing.asc')] }, { args: ['key', 'show', at('garbage.asc'), '--json'] }])
     expect(none.code).toBe(2)
     expect(none.stderr).toContain('Error: no key to show: pass FILE or set PINBOT_SIGNING_KEY')
-
-    const missing = await runCli(['key', 'show', at('missing.asc')])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('missing.asc does not exist')
-
-    await writeFile(at('garbage.asc'), 'not a key')
-    const garbage = await runCli(['key', 'show', at('garbage.asc'), '--json'])
     expect(garbage.code).toBe(2)
     expect(json(garbage)).toMatchObject({ error: { code: 'key-invalid' } })
   })
@@ -176,16 +183,5 @@ describe('pinbot key generate --format ssh, key show', () => {
     expect(shown.code, shown.stderr).toBe(0)
     expect(shown.stdout.split('\n')[0]).toBe(listed)
     expect(shown.stdout).toContain('kind:        SSH private key, passphrase-protected')
-  })
-
-  it.each([
-    [['--type', 'rsa4096'], '--type rsa4096 is for OpenPGP keys'],
-    [['--expires', '1y'], '--expires is for OpenPGP keys'],
-  ])('refuses OpenPGP-only flags %j with exit 2 and writes nothing', async (extra, message) => {
-    const out = at(`ssh-bad-${extra[0]}`)
-    const result = await runCli(['key', 'generate', '--format', 'ssh', '--email', 'bot@example.com', '--out', out, ...extra])
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain(message)
-    await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' })
   })
 })

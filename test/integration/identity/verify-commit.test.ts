@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commitSigningOptions } from '../../../src/identity/commit-signature.js'
 import { loadSigningKey } from '../../../src/identity/signing-key.js'
 import type { Signer } from '../../../src/identity/signing.js'
-import { json, runCli } from '../../support/cli.js'
+import { json, runCli, runCliMany } from '../../support/cli.js'
 import { git, gitRun } from '../../support/git.js'
 import { createGnupgHome, type GnupgHome } from '../../support/gpg.js'
 import { BOT, makeTestKey, signingEnv, type TestKey } from '../../support/keys.js'
@@ -112,23 +112,31 @@ async function gitVerdict(commit: string): Promise<{ code: number; status: strin
 }
 
 describe('pinbot verify-commit agrees with git verify-commit', () => {
-  it.each([
-    ['gnupg', 'good'],
-    ['verbatim', 'good'],
-    ['ours', 'good'],
-    ['tampered', 'bad-signature'],
-    ['unsigned', 'unsigned'],
-    ['unknown', 'unknown-key'],
-    ['expired', 'expired-key'],
-    ['revoked', 'revoked-key'],
-  ])('on the %s commit: %s', async (name, expected) => {
-    const commit = commits[name]
-    const judge = await gitVerdict(commit)
-    const result = await runCli(['verify-commit', commit, '--dir', repo, ...keyArgs(), '--json'])
-    expect(judge.status).toBe(expected)
-    expect(json(result)).toMatchObject({ commit, status: expected })
-    expect(result.code === 0).toBe(judge.code === 0)
-    expect(result.code).toBe(expected === 'good' ? 0 : 1)
+  it('on every kind of commit: good (GnuPG, verbatim, ours), tampered, unsigned, unknown, expired and revoked keys', async () => {
+    const cases = [
+      ['gnupg', 'good'],
+      ['verbatim', 'good'],
+      ['ours', 'good'],
+      ['tampered', 'bad-signature'],
+      ['unsigned', 'unsigned'],
+      ['unknown', 'unknown-key'],
+      ['expired', 'expired-key'],
+      ['revoked', 'revoked-key'],
+    ]
+    // pinbot's verdicts in one process (cli-batch.mjs); the first also as its own process.
+    const [results, judges, sample] = await Promise.all([
+      runCliMany(cases.map(([name]) => ({ args: ['verify-commit', commits[name], '--dir', repo, ...keyArgs(), '--json'] }))),
+      Promise.all(cases.map(([name]) => gitVerdict(commits[name]))),
+      runCli(['verify-commit', commits.gnupg, '--dir', repo, ...keyArgs(), '--json']),
+    ])
+    expect(sample).toEqual(results[0])
+    for (const [i, [name, expected]] of cases.entries()) {
+      const [result, judge] = [results[i], judges[i]]
+      expect(judge.status, name).toBe(expected)
+      expect(json(result), name).toMatchObject({ commit: commits[name], status: expected })
+      expect(result.code === 0, name).toBe(judge.code === 0)
+      expect(result.code, name).toBe(expected === 'good' ? 0 : 1)
+    }
   })
 })
 
@@ -177,10 +185,13 @@ describe('pinbot verify-commit', () => {
       [['--dir', repo], 'Missing required flag key'],
       [[`${await git(['rev-parse', 'HEAD^{tree}'], { cwd: repo })}`, '--dir', repo, '--key', keyFiles[1]], 'names a tree, not a commit'],
     ]
-    for (const [args, message] of cases) {
-      const result = await runCli(['verify-commit', ...args])
-      expect(result.code, args.join(' ')).toBe(2)
-      expect(result.stderr).toContain(message)
+    // The table in one process (cli-batch.mjs), its first case also as its own process.
+    const results = await runCliMany(cases.map(([args]) => ({ args: ['verify-commit', ...args] })))
+    results.push(await runCli(['verify-commit', ...cases[0][0]]))
+    cases.push(cases[0])
+    for (const [i, [args, message]] of cases.entries()) {
+      expect(results[i].code, args.join(' ')).toBe(2)
+      expect(results[i].stderr).toContain(message)
     }
   })
 })

@@ -2,7 +2,7 @@
 import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { json, runCli } from '../../support/cli.js'
+import { json, runCli, runCliMany } from '../../support/cli.js'
 import { git, gitRun } from '../../support/git.js'
 import { createGnupgHome, type GnupgHome } from '../../support/gpg.js'
 import { BOT, makeTestKey, signingEnv, type TestKey } from '../../support/keys.js'
@@ -221,10 +221,11 @@ describe('pinbot pin --commit', () => {
       [['0.2.0', '--commit'], { ...signingEnv(key, true), PINBOT_SIGNING_PASSPHRASE: 'not-the-passphrase' }, 'wrong passphrase for signing key'],
       [['0.2.0', '--commit', '--signing-key', `${keyFile}.missing`], {}, 'does not exist'],
     ]
-    for (const [args, env, message] of cases) {
-      const result = await pin(dir, args, env)
-      expect(result.code, args.join(' ')).toBe(2)
-      expect(result.stderr).toContain(message)
+    // The table in one process (cli-batch.mjs); the missing directory as its own process.
+    const results = await runCliMany(cases.map(([args, env]) => ({ args: ['pin', ...args, '--dir', dir], env })))
+    for (const [i, [args, , message]] of cases.entries()) {
+      expect(results[i].code, args.join(' ')).toBe(2)
+      expect(results[i].stderr).toContain(message)
     }
     const missing = await runCli(['pin', '0.2.0', '--dir', path.join(dir, 'missing')])
     expect(missing.code).toBe(2)
