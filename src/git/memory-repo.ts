@@ -93,8 +93,10 @@ export class MemoryRepo {
     try {
       await this.fetchPack()
     } catch (error) {
-      // Capabilities another repo of the server showed (remote-refs.ts): this one may not allow filter.
-      if (!filter || !advertised.hinted) throw error
+      // Capabilities another repo of the server showed (remote-refs.ts): this one may not allow
+      // filter (git's upload-pack then ends the answer empty; others refuse it in words).
+      const refused = error instanceof PinbotError && (error.code === 'malformed-answer' || error.code === 'http')
+      if (!filter || !advertised.hinted || !refused) throw error
       delete this.fetched.filter
       await this.fetchPack()
     }
