@@ -4,16 +4,17 @@
  * bench/RESULTS.md. Ratios come from one run on one machine; absolute times do not travel.
  *
  *   npm run bench -- [--delay MS] [--quick] [--concurrency N (default: the cascade's, 32)]
- *                    [--fleet N (the sharded fleet, default 2000)] [--fleet-only] [--only signing]
+ *                    [--fleet N (the sharded fleet, default 2000)] [--fleet-only] [--only signing|bytes]
  *
- * `--only signing` runs just the OpenPGP-vs-SSH signed cascade comparison.
+ * `--only signing` runs just the OpenPGP-vs-SSH signed cascade comparison; `--only bytes`
+ * just the bytes on the wire (a deepening step, a ref listing).
  */
 import { randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { Forge } from '../test/support/forge.js'
+import { Forge, type RequestRecord } from '../test/support/forge.js'
 import { DEFAULT_CONCURRENCY } from '../src/fleet/cascade.js'
 import { DEFAULT_AUDIT_CONCURRENCY } from '../src/audit/verify-pins.js'
 import { git, GIT_ENV } from '../test/support/git.js'
@@ -24,7 +25,7 @@ const flag = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback
 }
 const quick = args.includes('--quick')
-const onlySigning = args.includes('--only') && args[args.indexOf('--only') + 1] === 'signing'
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined
 const delayMs = flag('delay', 50)
 const concurrency = flag('concurrency', DEFAULT_CONCURRENCY)
 const fleetOnly = args.includes('--fleet-only')
@@ -40,9 +41,20 @@ interface Run {
   /** User + system CPU of the process (GNU time), in ms. */
   cpuMs?: number
   requests?: number
+  /** Sequential round trips, summed over the repos (requests sent together count once). */
+  roundTrips?: number
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
+
+/** Sequential round trips of each repo, summed: requests that arrived with as many of its requests answered went out together. */
+function roundTrips(requests: RequestRecord[]): number {
+  const rounds = new Map<string, Set<number>>()
+  for (const r of requests) rounds.set(r.repo, (rounds.get(r.repo) ?? new Set()).add(r.answeredBefore))
+  return [...rounds.values()].reduce((sum, set) => sum + set.size, 0)
+}
+
+const kib = (bytes: number) => (bytes < 10_240 ? `${bytes} B` : bytes < 10 << 20 ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`)
 
 /** Run a command; wall time and (via GNU time) peak RSS of the process tree's largest process. */
 async function timed(cmd: string, cmdArgs: string[], env: Record<string, string> = {}, allowedExit = [0]): Promise<Run & { stdout: string; code: number }> {
@@ -130,7 +142,7 @@ async function main(): Promise<void> {
     // An SSH key names no one: the author comes from the flags.
     const author = keyEnv === sshSigningEnv ? ['--author-name', 'Bench Bot', '--author-email', 'bench-bot@example.com'] : []
     const run = await timed('node', [cli, 'cascade', '--manifest', file, '--version', version, '--concurrency', String(conc), '--json', ...author], keyEnv)
-    return { ...run, requests: forge.requests.length }
+    return { ...run, requests: forge.requests.length, roundTrips: roundTrips(forge.requests) }
   }
   const scratch = async () => {
     const dir = path.join(work, `scratch-${Math.random().toString(36).slice(2)}`)
@@ -139,7 +151,7 @@ async function main(): Promise<void> {
   }
 
   console.log(`pinbot bench: delay ${delayMs} ms per request, concurrency ${concurrency}${quick ? ' (quick)' : ''}\n`)
-  const sizes = fleetOnly || onlySigning ? [] : quick ? [9] : [9, 50, 200]
+  const sizes = fleetOnly || only ? [] : quick ? [9] : [9, 50, 200]
   for (const n of sizes) {
     // The sequential loops take minutes at N=200: run them once there; the rest three times.
     const runs = quick ? 1 : 3
@@ -172,19 +184,19 @@ async function main(): Promise<void> {
       forge.latencyMs = 0
     }
     const m = (rs: Run[]) => median(rs.map((r) => r.ms))
-    const perRepoRequests = median(pinbot.map((r) => r.requests!)) / n
-    const floor = Math.ceil(n / concurrency) * perRepoRequests * delayMs
+    const perRepoTrips = median(pinbot.map((r) => r.roundTrips!)) / n
+    const floor = Math.ceil(n / concurrency) * perRepoTrips * delayMs
     note(`N=${n}: seed loop (sequential full clone)`, sec(m(seed)))
     note(`N=${n}: parallel shallow git loop (xargs -P ${concurrency})`, sec(m(shallow)))
     note(`N=${n}: pinbot cascade (signed)`, sec(m(pinbot)), `seed/pinbot ${x(m(seed), m(pinbot))}, shallow/pinbot ${x(m(shallow), m(pinbot))}`)
-    note(`N=${n}: pinbot floor ceil(N/C) x ${perRepoRequests.toFixed(1)} req x RTT`, sec(floor), `pinbot/floor ${x(m(pinbot), floor)}`)
+    note(`N=${n}: pinbot floor ceil(N/C) x ${perRepoTrips.toFixed(1)} round trips x RTT`, sec(floor), `pinbot/floor ${x(m(pinbot), floor)}; ${(median(pinbot.map((r) => r.requests!)) / n).toFixed(1)} requests per repo`)
     note(`N=${n}: pinbot peak RSS`, `${Math.max(...pinbot.map((r) => r.rssMb ?? 0)).toFixed(0)} MB`)
     note(`N=${n}: re-run, nothing to change: seed / shallow / pinbot`, `${sec(m(seedRerun))} / ${sec(m(shallowRerun))} / ${sec(m(pinbotRerun))}`, `seed/pinbot ${x(m(seedRerun), m(pinbotRerun))}, shallow/pinbot ${x(m(shallowRerun), m(pinbotRerun))}`)
   }
 
   // A fleet past one runner: one process against SHARDS shards run one after another and
   // merged (report merge), on fresh copies of the same fleet; and pinbot's own CPU per repo.
-  if (!onlySigning) {
+  if (!only) {
     const n = fleetSize
     interface Outcomes {
       results: Array<{ repo: string; outcome: string; reason: string | null }>
@@ -226,7 +238,7 @@ async function main(): Promise<void> {
   }
 
   // The same signed cascade with an OpenPGP and an SSH key, alternating, so that both see the same machine load.
-  if (!fleetOnly) {
+  if (!fleetOnly && only !== 'bytes') {
     const n = quick ? 9 : 200
     const openpgpRuns: number[] = []
     const sshRuns: number[] = []
@@ -244,7 +256,7 @@ async function main(): Promise<void> {
   }
 
   // verify-pins against a sequential clone + cat loop (once: it takes a minute at N=200).
-  if (!onlySigning && !fleetOnly) {
+  if (!only && !fleetOnly) {
     const n = quick ? 9 : 200
     const names = await fleet.reset(n)
     const file = await manifest(names, path.join(work, 'audit.json'))
@@ -260,7 +272,7 @@ async function main(): Promise<void> {
   }
 
   // History independence: per-repo time, one repo at a time.
-  if (!onlySigning && !fleetOnly) {
+  if (!only && !fleetOnly) {
     const n = quick ? 3 : 10
     const perRepo: Record<number, number> = {}
     for (const commits of [1, 5000]) {
@@ -274,7 +286,7 @@ async function main(): Promise<void> {
   }
 
   // A template with one large file: peak memory of one pin, with and without partial fetch.
-  if (!fleetOnly) {
+  if (!fleetOnly && only !== 'bytes') {
     const mb = quick ? 30 : 150
     const big = randomBytes(mb << 20)
     for (const filter of [false, true]) {
@@ -286,8 +298,45 @@ async function main(): Promise<void> {
     }
   }
 
+  // Bytes on the wire, counted by the forge: a deepening step of verify-pins --key on a
+  // template with a large tip (it must bring the newly reached commits, not the tip again),
+  // and the ref listing of a pin on a template with 20,000 tags (protocol v2 vs a v1-only server).
+  if ((!only && !fleetOnly) || only === 'bytes') {
+    const mb = quick ? 5 : 20
+    const deep = 'bench/deep-large'
+    // The pin file last changed 30 commits back: verify-pins --key deepens to depth 8, then 32.
+    await forge.createRepo(deep, { files: { '.runtime-version': '0.1.0\n', 'assets/model.bin': randomBytes(mb << 20) } })
+    for (let i = 0; i < 30; i++) await forge.commitDirect(deep, { [`docs/${i}.md`]: `${i}\n` })
+    const deepManifest = path.join(work, 'deep.json')
+    await writeFile(deepManifest, JSON.stringify({ forge: forge.url, repos: [deep] }))
+    forge.clearLog()
+    await timed('node', [cli, 'verify-pins', '--manifest', deepManifest, '--key', `${keyFile}.pub`, '--json'], env, [0, 1])
+    // The v0 fetches: the tip, then each deepening step (ls-refs is the v2 POST).
+    const [tip, ...steps] = forge.requestsFor(deep, 'git-upload-pack').filter((r) => r.method === 'POST' && r.protocol !== 'version=2')
+    note(
+      `verify-pins --key, a template with a ${mb} MB tip: bytes per deepening step`,
+      kib(Math.max(...steps.map((r) => r.bytes))),
+      `${steps.length} steps: ${steps.map((r) => kib(r.bytes)).join(', ')}; the tip's fetch ${kib(tip.bytes)}`,
+    )
+
+    const tags = Array.from({ length: 20_000 }, (_, i) => `refs/tags/v${String(i).padStart(5, '0')}`)
+    const listing: Record<string, number> = {}
+    for (const protocol of ['v2', 'v1']) {
+      const name = `bench/tags-${protocol}`
+      const { tip: head } = await forge.createRepo(name, { noProtocolV2: protocol === 'v1' })
+      await writeFile(path.join(forge.repoPath(name), 'packed-refs'), `# pack-refs with: peeled fully-peeled sorted \n${tags.map((tag) => `${head} ${tag}\n`).join('')}`)
+      forge.clearLog()
+      await timed('node', [cli, 'pin', '2.0.0', '--remote', forge.repoUrl(name), '--json'], signingEnv)
+      listing[protocol] = forge
+        .requestsFor(name, 'git-upload-pack')
+        .filter((r) => r.method === 'GET' || r.protocol === 'version=2')
+        .reduce((sum, r) => sum + r.bytes, 0)
+    }
+    note('pin, a template with 20,000 tags: ref listing, protocol v2 / v1-only server', `${kib(listing.v2)} / ${kib(listing.v1)}`, `v1/v2 ${x(listing.v1, listing.v2)}`)
+  }
+
   // The hook's cost on every commit.
-  if (!onlySigning && !fleetOnly) {
+  if (!only && !fleetOnly) {
     const pin = path.join(work, '.runtime-version')
     await writeFile(pin, '1.2.3\n')
     const node: number[] = []
@@ -305,7 +354,7 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, ${await git(['--version'])}`
   const table = ['| measurement | median | ratio |', '| --- | ---: | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
   const doc = `# pinbot benchmark results\n\nMachine: ${machine}.\nRun: ${new Date().toISOString().slice(0, 10)}, delay ${delayMs} ms per HTTP request, concurrency ${concurrency}${quick ? ', --quick' : ''}. Template repos: 300 commits, ${Object.keys(TEMPLATE_FILES).length} files. Medians of ${quick ? 1 : '3 runs (the seed loop and the clone loop run once at N=200)'}.\n\n${table}\n`
-  const partial = quick || fleetOnly || onlySigning
+  const partial = quick || fleetOnly || only !== undefined
   if (!partial) await writeFile(path.join(root, 'bench', 'RESULTS.md'), doc)
   console.log(`\n${partial ? 'partial run: RESULTS.md not written' : 'written to bench/RESULTS.md'}`)
 }

@@ -70,7 +70,9 @@ export function parseRefAdvertisement(body: Uint8Array): RefAdvertisement {
   return advertised
 }
 
-const WANTED_CAPABILITIES = ['side-band-64k', 'ofs-delta', 'shallow', 'no-progress']
+// thin-pack: a deepening's pack then leaves out what the commits held already reference (the tip's
+// blobs, again in every older commit); without it, upload-pack sends them all again at each step.
+const WANTED_CAPABILITIES = ['side-band-64k', 'ofs-delta', 'shallow', 'no-progress', 'thin-pack']
 
 /**
  * The POST body wanting `want` with `depth` commits of history (1: the tip alone). Asks

@@ -83,8 +83,8 @@ describe('uploadPackRequest and readUploadPackAnswer', () => {
   })
 
   it('asks only for advertised capabilities and needs side band and shallow fetches', () => {
-    const request = uploadPackRequest(commits[2], 1, new Set(['side-band-64k', 'shallow', 'thin-pack']))
-    expect(request.toString()).toContain(`want ${commits[2]} side-band-64k shallow agent=pinbot\n`)
+    const request = uploadPackRequest(commits[2], 1, new Set(['side-band-64k', 'shallow', 'thin-pack', 'include-tag']))
+    expect(request.toString()).toContain(`want ${commits[2]} side-band-64k shallow thin-pack agent=pinbot\n`)
     expect(() => uploadPackRequest(commits[2], 1, new Set(['shallow']))).toThrow(/side-band-64k/)
   })
 
