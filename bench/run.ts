@@ -5,11 +5,12 @@
  *
  *   npm run bench -- [--delay MS] [--quick] [--concurrency N (default: the cascade's, 32)]
  *                    [--fleet N (the sharded fleet, default 2000)] [--fleet-only]
- *                    [--only cascade|fleet|signing|verify-pins[,...]] [--sizes N[,N...]] [--runs N]
+ *                    [--only bytes|cascade|fleet|signing|verify-pins[,...]] [--sizes N[,N...]] [--runs N]
  *
- * `--only` runs just the named parts: `cascade` the shallow git loop vs pinbot cascade at each
- * size (without the minutes-long sequential seed loop), `fleet` as `--fleet-only`, `signing` the
- * OpenPGP-vs-SSH signed cascade comparison, `verify-pins` the audit vs the clone + cat loop.
+ * `--only` runs just the named parts: `bytes` the bytes on the wire (a deepening step, a ref
+ * listing), `cascade` the shallow git loop vs pinbot cascade at each size (without the
+ * minutes-long sequential seed loop), `fleet` as `--fleet-only`, `signing` the OpenPGP-vs-SSH
+ * signed cascade comparison, `verify-pins` the audit vs the clone + cat loop.
  * `--sizes` sets the cascade's fleet sizes (default 9, 50, 200) and `--runs` its runs per size
  * (default 3): `--only cascade --sizes 200` compares two commits' N=200 cascades, each as a
  * ratio to the same run's shallow git loop.
@@ -19,7 +20,7 @@ import { spawn } from 'node:child_process'
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { Forge } from '../test/support/forge.js'
+import { Forge, type RequestRecord } from '../test/support/forge.js'
 import { DEFAULT_CONCURRENCY } from '../src/fleet/cascade.js'
 import { DEFAULT_AUDIT_CONCURRENCY } from '../src/audit/verify-pins.js'
 import { git, GIT_ENV } from '../test/support/git.js'
@@ -36,7 +37,7 @@ const sizeList = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1].sp
 const delayMs = flag('delay', 50)
 const concurrency = flag('concurrency', DEFAULT_CONCURRENCY)
 const fleetOnly = args.includes('--fleet-only')
-const PARTS = ['cascade', 'fleet', 'signing', 'verify-pins'] as const
+const PARTS = ['bytes', 'cascade', 'fleet', 'signing', 'verify-pins'] as const
 const unknownPart = [...(only ?? [])].find((part) => !(PARTS as readonly string[]).includes(part))
 if (unknownPart) throw new Error(`--only: no bench part named ${unknownPart} (${PARTS.join(', ')})`)
 /** Whether a part of the bench runs: all of them, unless `--only` or `--fleet-only` names others. */
@@ -53,9 +54,20 @@ interface Run {
   /** User + system CPU of the process (GNU time), in ms. */
   cpuMs?: number
   requests?: number
+  /** Sequential round trips, summed over the repos (requests sent together count once). */
+  roundTrips?: number
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
+
+/** Sequential round trips of each repo, summed: requests that arrived with as many of its requests answered went out together. */
+function roundTrips(requests: RequestRecord[]): number {
+  const rounds = new Map<string, Set<number>>()
+  for (const r of requests) rounds.set(r.repo, (rounds.get(r.repo) ?? new Set()).add(r.answeredBefore))
+  return [...rounds.values()].reduce((sum, set) => sum + set.size, 0)
+}
+
+const kib = (bytes: number) => (bytes < 10_240 ? `${bytes} B` : bytes < 10 << 20 ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`)
 
 /** Run a command; wall time and (via GNU time) peak RSS of the process tree's largest process. */
 async function timed(cmd: string, cmdArgs: string[], env: Record<string, string> = {}, allowedExit = [0]): Promise<Run & { stdout: string; code: number }> {
@@ -138,7 +150,7 @@ async function main(): Promise<void> {
     forge.clearLog()
     const file = await manifest(names, path.join(work, 'manifest.json'))
     const run = await timed('node', [cli, 'cascade', '--manifest', file, '--version', version, '--concurrency', String(conc), '--json', ...author], keyEnv)
-    return { ...run, requests: forge.requests.length }
+    return { ...run, requests: forge.requests.length, roundTrips: roundTrips(forge.requests) }
   }
   const scratch = async () => {
     const dir = path.join(work, `scratch-${Math.random().toString(36).slice(2)}`)
@@ -180,8 +192,8 @@ async function main(): Promise<void> {
       forge.latencyMs = 0
     }
     const m = (rs: Run[]) => median(rs.map((r) => r.ms))
-    const perRepoRequests = median(pinbot.map((r) => r.requests!)) / n
-    const floor = Math.ceil(n / concurrency) * perRepoRequests * delayMs
+    const perRepoTrips = median(pinbot.map((r) => r.roundTrips!)) / n
+    const floor = Math.ceil(n / concurrency) * perRepoTrips * delayMs
     const each = (rs: Run[]) => rs.map((r) => (r.ms / 1000).toFixed(1)).join(', ')
     if (seedRuns > 0) note(`N=${n}: seed loop (sequential full clone)`, sec(m(seed)))
     note(`N=${n}: parallel shallow git loop (xargs -P ${concurrency})`, sec(m(shallow)), `runs ${each(shallow)} s`)
@@ -191,7 +203,7 @@ async function main(): Promise<void> {
       `${seedRuns > 0 ? `seed/pinbot ${x(m(seed), m(pinbot))}, ` : ''}shallow/pinbot ${x(m(shallow), m(pinbot))}; runs ${each(pinbot)} s; pinbot/shallow per run ${pinbot.map((r, i) => (r.ms / shallow[i].ms).toFixed(2)).join(', ')}`,
     )
     note(`N=${n}: pinbot CPU per repo (user+sys / N)`, `${(median(pinbot.map((r) => r.cpuMs!)) / n).toFixed(1)} ms`, `runs ${pinbot.map((r) => (r.cpuMs! / n).toFixed(1)).join(', ')} ms`)
-    note(`N=${n}: pinbot floor ceil(N/C) x ${perRepoRequests.toFixed(1)} req x RTT`, sec(floor), `pinbot/floor ${x(m(pinbot), floor)}`)
+    note(`N=${n}: pinbot floor ceil(N/C) x ${perRepoTrips.toFixed(1)} round trips x RTT`, sec(floor), `pinbot/floor ${x(m(pinbot), floor)}; ${(median(pinbot.map((r) => r.requests!)) / n).toFixed(1)} requests per repo`)
     note(`N=${n}: pinbot peak RSS`, `${Math.max(...pinbot.map((r) => r.rssMb ?? 0)).toFixed(0)} MB`)
     if (seedRuns > 0) {
       note(`N=${n}: re-run, nothing to change: seed / shallow / pinbot`, `${sec(m(seedRerun))} / ${sec(m(shallowRerun))} / ${sec(m(pinbotRerun))}`, `seed/pinbot ${x(m(seedRerun), m(pinbotRerun))}, shallow/pinbot ${x(m(shallowRerun), m(pinbotRerun))}`)
@@ -307,6 +319,43 @@ async function main(): Promise<void> {
       const run = await timed('node', [cli, 'pin', '2.0.0', '--remote', forge.repoUrl(name), '--json'], signingEnv)
       note(`pin --remote, a template with one ${mb} MB file, ${filter ? 'with filter (partial fetch)' : 'without filter'}: peak RSS`, `${run.rssMb!.toFixed(0)} MB`, sec(run.ms))
     }
+  }
+
+  // Bytes on the wire, counted by the forge: a deepening step of verify-pins --key on a
+  // template with a large tip (it must bring the newly reached commits, not the tip again),
+  // and the ref listing of a pin on a template with 20,000 tags (protocol v2 vs a v1-only server).
+  if (wanted('bytes')) {
+    const mb = quick ? 5 : 20
+    const deep = 'bench/deep-large'
+    // The pin file last changed 30 commits back: verify-pins --key deepens to depth 8, then 32.
+    await forge.createRepo(deep, { files: { '.runtime-version': '0.1.0\n', 'assets/model.bin': randomBytes(mb << 20) } })
+    for (let i = 0; i < 30; i++) await forge.commitDirect(deep, { [`docs/${i}.md`]: `${i}\n` })
+    const deepManifest = path.join(work, 'deep.json')
+    await writeFile(deepManifest, JSON.stringify({ forge: forge.url, repos: [deep] }))
+    forge.clearLog()
+    await timed('node', [cli, 'verify-pins', '--manifest', deepManifest, '--key', `${keyFile}.pub`, '--json'], env, [0, 1])
+    // The v0 fetches: the tip, then each deepening step (ls-refs is the v2 POST).
+    const [tip, ...steps] = forge.requestsFor(deep, 'git-upload-pack').filter((r) => r.method === 'POST' && r.protocol !== 'version=2')
+    note(
+      `verify-pins --key, a template with a ${mb} MB tip: bytes per deepening step`,
+      kib(Math.max(...steps.map((r) => r.bytes))),
+      `${steps.length} steps: ${steps.map((r) => kib(r.bytes)).join(', ')}; the tip's fetch ${kib(tip.bytes)}`,
+    )
+
+    const tags = Array.from({ length: 20_000 }, (_, i) => `refs/tags/v${String(i).padStart(5, '0')}`)
+    const listing: Record<string, number> = {}
+    for (const protocol of ['v2', 'v1']) {
+      const name = `bench/tags-${protocol}`
+      const { tip: head } = await forge.createRepo(name, { noProtocolV2: protocol === 'v1' })
+      await writeFile(path.join(forge.repoPath(name), 'packed-refs'), `# pack-refs with: peeled fully-peeled sorted \n${tags.map((tag) => `${head} ${tag}\n`).join('')}`)
+      forge.clearLog()
+      await timed('node', [cli, 'pin', '2.0.0', '--remote', forge.repoUrl(name), '--json'], signingEnv)
+      listing[protocol] = forge
+        .requestsFor(name, 'git-upload-pack')
+        .filter((r) => r.method === 'GET' || r.protocol === 'version=2')
+        .reduce((sum, r) => sum + r.bytes, 0)
+    }
+    note('pin, a template with 20,000 tags: ref listing, protocol v2 / v1-only server', `${kib(listing.v2)} / ${kib(listing.v1)}`, `v1/v2 ${x(listing.v1, listing.v2)}`)
   }
 
   // The hook's cost on every commit.

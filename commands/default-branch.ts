@@ -9,7 +9,7 @@ import { remoteFlags, remoteSettings } from './_remote-flags.js'
 
 export default class DefaultBranch extends BaseCommand {
   static override summary = "Show each remote repo's default branch (its HEAD symref)"
-  static override description = `Reads the branch HEAD points at from each repo's smart-HTTP ref advertisement: one request per repo, repos in parallel. Never assumes main.
+  static override description = `Reads the branch HEAD points at from each repo over smart HTTP: one round trip per repo (protocol v2's ls-refs for HEAD alone where the server speaks it, else the ref advertisement), repos in parallel. Never assumes main.
 A REPO is a clone URL, or OWNER/NAME resolved against --forge. The token is read from PINBOT_TOKEN (or the variable named by --token-env); without one, requests are anonymous. With --forge the token goes to that origin only (other URLs are read anonymously); without it, to the origins of the URLs given.
 Exits 1 if any repo failed (bad token, no access, missing, empty, unreachable).`
   static override examples = [

@@ -1,11 +1,12 @@
 /**
- * A remote's default branch, read from its HEAD symref over smart HTTP: one GET of the
- * protocol-v1 ref advertisement per repo (v2 would answer with capabilities only, no
- * refs; pitfalls.md). Never assumes `main`.
+ * A remote's default branch, read from its HEAD symref over smart HTTP: one round trip
+ * (remote-refs.ts: protocol v2's ls-refs for HEAD alone, or the v1 advertisement). Never
+ * assumes `main`.
  */
 import { PinbotError } from '../errors.js'
 import type { HttpClient } from './http.js'
-import { advertisedRefs } from './smart-http.js'
+import { DEFAULT_LIMITS } from './limits.js'
+import { listRefs } from './remote-refs.js'
 import { branchFromSymref } from './branch-name.js'
 import { quotedName } from './server-text.js'
 import type { RefAdvertisement } from './upload-pack.js'
@@ -44,7 +45,7 @@ export function resolveHead({ refs, symrefs }: Pick<RefAdvertisement, 'refs' | '
   return { branch, tip }
 }
 
-/** A repo's default branch: the branch its HEAD names (one GET). */
+/** A repo's default branch: the branch its HEAD names. */
 export async function readDefaultBranch(url: string, http: HttpClient, tokenEnv: string | undefined, maxBytes: number | undefined): Promise<string> {
-  return resolveHead(await advertisedRefs(http, url, { phase: 'read', tokenEnv }, maxBytes)).branch
+  return resolveHead(await listRefs(http, url.replace(/\/+$/, ''), { phase: 'read', tokenEnv }, maxBytes ?? DEFAULT_LIMITS.advertisement)).branch
 }

@@ -4,9 +4,9 @@
  * commit); and a push that never forces. Nothing touches the disk; cost does not grow
  * with history. Both the remote pin and the audit work on one of these.
  *
- * Cheapness (issue 8): one fetch = 2 requests (ref advertisement + pack, upload-pack.ts),
- * one push = 1 request (no ref discovery: receive-pack.ts); the default branch comes from
- * the fetch's own advertisement (HEAD symref), so it costs nothing extra. The objects are
+ * Cheapness (issue 8): one fetch = 2 round trips (the refs: remote-refs.ts; the pack:
+ * upload-pack.ts), one push = 1 request (no ref discovery: receive-pack.ts); the default
+ * branch comes from the same ref listing (HEAD symref), so it costs nothing extra. The objects are
  * parsed once, straight from the pack: no filesystem, no pack index, no ref files.
  */
 import type { BotIdentity } from '../identity/commit-message.js'
@@ -19,11 +19,12 @@ import { parsePushReport, receivePackRequest, refusalOf, type PushReport } from 
 import { RemoteError, malformedAnswerError, pushRefusedError, type ErrorContext } from './remote-errors.js'
 import type { Signer } from '../identity/signing.js'
 import { quotedName, serverText } from './server-text.js'
-import { advertisedRefs, parseAnswer, readAnswer, smartHttpExchange, smartHttpStream } from './smart-http.js'
+import { parseAnswer, readAnswer, smartHttpExchange, smartHttpStream } from './smart-http.js'
 import { BadTreeError, MalformedTreeError, checkTree, parseTree, treeWithEntry, type TreeEntry } from './tree.js'
 import { readUploadPackAnswer, uploadPackRequest } from './upload-pack.js'
 import { DEFAULT_LIMITS, type Limits } from './limits.js'
 import { PARTIAL_FILTER, objectsRequest, readV2Pack, supportsFilter } from './partial-fetch.js'
+import { listRefs } from './remote-refs.js'
 
 export type { TreeEntry }
 
@@ -81,7 +82,7 @@ export class MemoryRepo {
    * What an earlier fetch brought is dropped.
    */
   async fetch(branch?: string, options: { depth?: number } = {}): Promise<{ tip: string; branch: string }> {
-    const advertised = await advertisedRefs(this.http, this.url, this.read, this.limits.advertisement)
+    const advertised = await listRefs(this.http, this.url, this.read, this.limits.advertisement, branch)
     const { refs, capabilities } = advertised
     const { branch: resolved, tip } = branch ? { branch, tip: refs.get(`refs/heads/${branch}`) } : resolveHead(advertised)
     if (!tip) throw branchNotFound(branch!)
@@ -89,7 +90,16 @@ export class MemoryRepo {
     this.written.clear()
     const filter = supportsFilter(capabilities) ? PARTIAL_FILTER : undefined
     this.fetched = { tip, depth: options.depth ?? 1, capabilities, shallow: new Set(), ...(filter && { filter }) }
-    await this.fetchPack()
+    try {
+      await this.fetchPack()
+    } catch (error) {
+      // Capabilities another repo of the server showed (remote-refs.ts): this one may not allow
+      // filter (git's upload-pack then ends the answer empty; others refuse it in words).
+      const refused = error instanceof PinbotError && (error.code === 'malformed-answer' || error.code === 'http')
+      if (!filter || !advertised.hinted || !refused) throw error
+      delete this.fetched.filter
+      await this.fetchPack()
+    }
     return { tip, branch: resolved }
   }
 
@@ -119,10 +129,7 @@ export class MemoryRepo {
       this.read,
     )
     const limits = { object: this.limits.object, total: this.limits.pack }
-    const { objects, shallow, unshallow } = await readAnswer(async () => {
-      const answer = await readUploadPackAnswer(body, this.limits.pack)
-      return { ...answer, objects: await readPack(answer.pack, (base) => this.objects.get(base), limits) }
-    })
+    const { pack: objects, shallow, unshallow } = await readAnswer(() => readUploadPackAnswer(body, this.limits.pack, (pack) => readPack(pack, (base) => this.objects.get(base), limits)))
     for (const [oid, object] of objects) this.objects.set(oid, object)
     for (const oid of unshallow) fetched.shallow.delete(oid)
     for (const oid of shallow) fetched.shallow.add(oid)
@@ -177,7 +184,7 @@ export class MemoryRepo {
       this.read,
     )
     const limits = { object: this.limits.object, total: this.limits.pack }
-    const objects = await readAnswer(async () => readPack(await readV2Pack(body, this.limits.pack), (base) => this.objects.get(base), limits))
+    const objects = await readAnswer(() => readV2Pack(body, this.limits.pack, (pack) => readPack(pack, (base) => this.objects.get(base), limits)))
     for (const [oid, object] of objects) this.objects.set(oid, object)
   }
 

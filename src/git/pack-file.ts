@@ -5,7 +5,6 @@
  * object, each delta applied once, and no index written.
  */
 import { createHash } from 'node:crypto'
-import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import { DEFAULT_LIMITS, LimitExceededError, MAX_DELTA_DEPTH, deltaTooDeepError, formatSize } from './limits.js'
 
@@ -48,37 +47,118 @@ export interface PackLimits {
   total: number
 }
 
-const inflateAsync = promisify(zlib.inflate) as unknown as (data: Buffer, options: zlib.ZlibOptions & { info: true }) => Promise<Inflated>
-interface Inflated {
-  buffer: Buffer
-  engine: { bytesWritten: number }
-}
-/** Entries larger than this inflate on the thread pool, not on the event loop. */
+/** Objects larger than this inflate on the thread pool, as a stream, not on the event loop. */
 const ASYNC_INFLATE = 1 << 20
 /** The longest stretch of parsing before other repos' requests get their turn. */
 const SLICE_MS = 10
+/** The most bytes an entry's header takes: type and size (10), then an OFS_DELTA distance (10) or a REF_DELTA base (20). */
+const MAX_ENTRY_HEADER = 30
+/** Bytes handed to zlib at a time when an object streams: fewer trips to the thread pool than git's 8 KB side-band frames. */
+const STREAM_PIECE = 1 << 20
+/** The trailing SHA-1 of every pack. */
+const CHECKSUM = 20
+
+/**
+ * A pack's bytes as they arrive, read once: a window over the chunks at hand (a megabyte
+ * or so at most), everything before it hashed and let go. So a pack never sits whole in
+ * memory next to the objects it inflates to.
+ */
+class PackCursor {
+  window: Buffer = Buffer.alloc(0)
+  /** Where reading is, in the window. */
+  at = 0
+  /** The pack offset of the window's first byte; the hash covers every byte before it. */
+  private start = 0
+  private ended = false
+  private readonly hash = createHash('sha1')
+
+  constructor(private readonly chunks: AsyncIterator<Uint8Array> | Iterator<Uint8Array>) {}
+
+  /** The pack offset of the next byte. */
+  get offset(): number {
+    return this.start + this.at
+  }
+
+  /** Bytes in the window from where reading is. */
+  get left(): number {
+    return this.window.length - this.at
+  }
+
+  /** The window from where reading is. */
+  get rest(): Buffer {
+    return this.window.subarray(this.at)
+  }
+
+  /**
+   * At least `n` more bytes onto the window, or all that is left, joined once (what was read
+   * before `at` is hashed and let go); false when nothing more came: the pack's end.
+   */
+  async extend(n: number): Promise<boolean> {
+    const chunks = [this.rest]
+    let length = chunks[0].length
+    while (length < chunks[0].length + n && !this.ended) {
+      const next = await this.chunks.next()
+      if (next.done) this.ended = true
+      else if (next.value.byteLength > 0) {
+        chunks.push(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength))
+        length += next.value.byteLength
+      }
+    }
+    if (chunks.length === 1) return false
+    this.hash.update(this.window.subarray(0, this.at))
+    this.start += this.at
+    this.window = chunks.length === 2 && chunks[0].length === 0 ? chunks[1] : Buffer.concat(chunks, length)
+    this.at = 0
+    return true
+  }
+
+  /** Up to `n` bytes ready past `at` that are not the trailing checksum: how many (fewer, even negative, only at the pack's end). */
+  async ready(n: number): Promise<number> {
+    const missing = n + CHECKSUM - this.left
+    if (missing > 0) await this.extend(missing)
+    return Math.min(n, this.left - CHECKSUM)
+  }
+
+  /** Read to the end: the bytes between `at` and the trailing checksum, and whether the checksum matches. */
+  async finish(): Promise<{ extra: number; end: number; matches: boolean }> {
+    const from = this.offset
+    // Skip all but the last 20 bytes seen, so that what is held stays a chunk long.
+    do {
+      this.at = Math.max(this.at, this.window.length - CHECKSUM)
+    } while (await this.extend(1))
+    const end = this.start + this.window.length - CHECKSUM
+    if (end < from) throw new CorruptPackError(`truncated pack at byte ${this.start + this.window.length}`)
+    const matches = this.hash.update(this.window.subarray(0, this.window.length - CHECKSUM)).digest().equals(this.window.subarray(-CHECKSUM))
+    return { extra: end - from, end, matches }
+  }
+}
 
 /**
  * Every object of a version-2 pack (as git's upload-pack sends it), keyed by oid, with
  * OFS_DELTA and REF_DELTA resolved. A REF_DELTA base that is not in the pack (a thin pack)
  * is looked up with `base(oid)`. Verifies the trailing SHA-1 of the pack.
  *
+ * The pack is read as it streams in (`pack` may be its chunks): each object is inflated
+ * into a buffer of the size its header announces, and the compressed bytes are let go, so
+ * what is held is the objects, not the pack beside them.
+ *
  * Bounded and fair: each delta is applied once, when its base is ready (linear in the
  * pack), no chain deeper than git writes, no object or total over `limits`, and the
  * event loop is yielded to every few milliseconds (and large objects inflate off it).
  */
 export async function readPack(
-  pack: Uint8Array,
+  pack: Uint8Array | AsyncIterable<Uint8Array>,
   base?: (oid: string) => GitObject | undefined,
   limits: PackLimits = { object: DEFAULT_LIMITS.object, total: DEFAULT_LIMITS.pack },
 ): Promise<Map<string, GitObject>> {
-  const buf = Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength)
-  const end = buf.length - 20 // the trailing checksum starts here
-  if (end < 12) throw new CorruptPackError(`truncated pack: ${buf.length} bytes is less than a header and a checksum`)
-  if (buf.readUInt32BE(0) !== 0x5041434b) throw new CorruptPackError('bad pack signature at byte 0 (not "PACK")')
-  const version = buf.readUInt32BE(4)
+  const cursor = new PackCursor(pack instanceof Uint8Array ? [pack][Symbol.iterator]() : pack[Symbol.asyncIterator]())
+  if ((await cursor.ready(12)) < 12) throw new CorruptPackError(`truncated pack: ${cursor.window.length} bytes is less than a header and a checksum`)
+  const head = cursor.window
+  if (head.readUInt32BE(0) !== 0x5041434b) throw new CorruptPackError('bad pack signature at byte 0 (not "PACK")')
+  const version = head.readUInt32BE(4)
   if (version !== 2 && version !== 3) throw new CorruptPackError(`unsupported pack version ${version} at byte 4`)
-  const count = buf.readUInt32BE(8)
+  const count = head.readUInt32BE(8)
+  cursor.at = 12
 
   const objects = new Map<string, GitObject>()
   const byOffset = new Map<number, { object: GitObject; depth: number }>() // for OFS_DELTA bases
@@ -121,60 +201,51 @@ export async function readPack(
       }
     }
   }
-  const truncated = (at: number): never => {
-    throw new CorruptPackError(`truncated pack at byte ${at}`)
-  }
 
-  let at = 12
   for (let i = 0; i < count; i++) {
-    const offset = at
-    if (at >= end) truncated(at)
+    const offset = cursor.offset
+    const ready = cursor.left >= MAX_ENTRY_HEADER + CHECKSUM ? MAX_ENTRY_HEADER : await cursor.ready(MAX_ENTRY_HEADER)
+    const buf = cursor.window
+    let at = cursor.at
+    const end = at + ready
+    const truncated = (): never => {
+      // Fewer bytes than the longest header only at the pack's end: anything else is a header longer than git writes.
+      if (ready < MAX_ENTRY_HEADER) throw new CorruptPackError(`truncated pack at byte ${cursor.offset + (at - cursor.at)}`)
+      throw new CorruptPackError(`overlong object header at byte ${offset}`)
+    }
+    if (at >= end) truncated()
     let byte = buf[at++]
     const code = (byte >> 4) & 7
     let size = byte & 15
     for (let shift = 4; byte & 0x80; shift += 7) {
-      if (at >= end) truncated(at)
+      if (at >= end) truncated()
       byte = buf[at++]
       size += (byte & 0x7f) * 2 ** shift
     }
     let deltaBase: number | string | undefined
     if (code === OFS_DELTA) {
       // git's offset encoding: big-endian 7-bit groups, each continuation adding one.
-      if (at >= end) truncated(at)
+      if (at >= end) truncated()
       byte = buf[at++]
       let distance = byte & 0x7f
       while (byte & 0x80) {
-        if (at >= end) truncated(at)
+        if (at >= end) truncated()
         byte = buf[at++]
         distance = (distance + 1) * 128 + (byte & 0x7f)
       }
       deltaBase = offset - distance
       if (deltaBase < 12 || distance === 0) throw new CorruptPackError(`OFS_DELTA at byte ${offset} points outside the pack, to byte ${deltaBase}`)
     } else if (code === REF_DELTA) {
-      if (at + 20 > end) truncated(at)
+      if (at + 20 > end) truncated()
       deltaBase = buf.toString('hex', at, at + 20)
       at += 20
     } else if (!TYPES[code]) {
       throw new CorruptPackError(`unknown object type ${code} at byte ${offset}`)
     }
+    cursor.at = at
     // The announced size is checked before anything is inflated: a zlib bomb stops here.
     checkSize(size, offset)
-
-    let inflated: Inflated
-    try {
-      // bytesWritten is the input the object's zlib stream used: the next entry starts after it.
-      // An output buffer one byte over the announced size: no 16 KB default buffer per object,
-      // and a header that lies about the size cannot make zlib inflate much more.
-      const chunkSize = Math.max(64, Math.min(size + 1, 1 << 20))
-      const options = { info: true as const, chunkSize, maxOutputLength: Math.max(size + 1, chunkSize) }
-      const input = buf.subarray(at, end)
-      inflated = size > ASYNC_INFLATE ? await inflateAsync(input, options) : (zlib.inflateSync(input, options) as unknown as Inflated)
-    } catch (error) {
-      throw new CorruptPackError(`bad zlib data in the object at byte ${offset}: ${(error as Error).message}`)
-    }
-    const data = inflated.buffer
-    if (data.length !== size) throw new CorruptPackError(`object at byte ${offset} inflates to ${data.length} bytes, not ${size}`)
-    at += inflated.engine.bytesWritten
+    const data = (size <= ASYNC_INFLATE ? inflateInWindow(cursor, size, offset) : undefined) ?? (await inflateEntry(cursor, size, offset))
 
     if (deltaBase === undefined) await store(offset, { type: TYPES[code]!, content: data }, 0)
     else {
@@ -185,10 +256,9 @@ export async function readPack(
     }
     await fair()
   }
-  if (at !== end) throw new CorruptPackError(`${end - at} unexpected bytes after the last object, at byte ${at}`)
-  if (!createHash('sha1').update(buf.subarray(0, end)).digest().equals(buf.subarray(end))) {
-    throw new CorruptPackError(`pack checksum mismatch at byte ${end}`)
-  }
+  const { extra, end, matches } = await cursor.finish()
+  if (extra) throw new CorruptPackError(`${extra} unexpected bytes after the last object, at byte ${end - extra}`)
+  if (!matches) throw new CorruptPackError(`pack checksum mismatch at byte ${end}`)
 
   // Deltas on bases outside the pack (a thin pack), each base asked for once.
   for (const key of [...waiting.keys()]) {
@@ -214,6 +284,100 @@ export async function readPack(
       await store(delta.offset, { type: object.type, content }, depth + 1)
     }
   }
+}
+
+/**
+ * The entry's zlib stream at the cursor, inflated in one native call into a buffer of the
+ * `size` bytes its header announced (the cursor moves past it); undefined when the window
+ * ends before the stream does. Most objects of a pack: small, and whole in the chunk at hand.
+ */
+function inflateInWindow(cursor: PackCursor, size: number, offset: number): Buffer | undefined {
+  let inflated: { buffer: Buffer; engine: { bytesWritten: number } }
+  try {
+    // An output buffer one byte over the announced size: no 16 KB default buffer per object,
+    // and a header that lies about the size cannot make zlib inflate much more.
+    const chunkSize = Math.max(64, size + 1)
+    inflated = zlib.inflateSync(cursor.rest, { info: true, chunkSize, maxOutputLength: chunkSize }) as unknown as typeof inflated
+  } catch (error) {
+    if ((error as { code?: string }).code === 'Z_BUF_ERROR') return undefined
+    throw badZlib(error, offset)
+  }
+  if (inflated.buffer.length !== size) throw inflatesTo(inflated.buffer.length, size, offset)
+  cursor.at += inflated.engine.bytesWritten
+  return inflated.buffer
+}
+
+/**
+ * The entry's zlib stream at the cursor when inflateInWindow cannot: a small object the
+ * window cuts, once more with the next chunks joined; a large one (or a stream longer than
+ * its size explains) inflated off the event loop a piece at a time, into a buffer of its
+ * size, each compressed piece let go once read.
+ */
+async function inflateEntry(cursor: PackCursor, size: number, offset: number): Promise<Buffer> {
+  if (size <= ASYNC_INFLATE) {
+    // As many bytes as an honest zlib stream of `size` bytes can take.
+    const missing = size + (size >> 10) + 64 - cursor.left
+    const inflated = missing > 0 && (await cursor.extend(missing)) ? inflateInWindow(cursor, size, offset) : undefined
+    if (inflated) return inflated
+  }
+  return inflateStream(cursor, size, offset)
+}
+
+function badZlib(error: unknown, offset: number): CorruptPackError {
+  return new CorruptPackError(`bad zlib data in the object at byte ${offset}: ${(error as Error).message}`)
+}
+
+function inflatesTo(length: number, size: number, offset: number): CorruptPackError {
+  return new CorruptPackError(`object at byte ${offset} inflates to ${length} bytes, not ${size}`)
+}
+
+async function inflateStream(cursor: PackCursor, size: number, offset: number): Promise<Buffer> {
+  const content = Buffer.allocUnsafe(size)
+  let filled = 0
+  let finished = false
+  const inflater = zlib.createInflate({ chunkSize: Math.max(64, Math.min(size + 1, 1 << 20)) })
+  inflater.on('data', (data: Buffer) => {
+    if (filled + data.length <= size) data.copy(content, filled)
+    filled += data.length
+  })
+  // zlib's stream stops at the end of the object's data: the bytes it used are where the next entry starts.
+  const ended = new Promise<void>((resolve, reject) => {
+    inflater.once('end', () => {
+      finished = true
+      resolve()
+    })
+    inflater.once('error', reject)
+  })
+  ended.catch(() => {}) // awaited below, unless reading the pack failed first
+  // zlib's failures are the pack's; the pack's source fails with its own errors (network, limits).
+  const zlibStep = async (step: Promise<unknown>): Promise<void> => {
+    try {
+      await step
+    } catch (error) {
+      throw badZlib(error, offset)
+    }
+  }
+  try {
+    for (;;) {
+      const piece = cursor.rest
+      if (piece.length === 0) {
+        if (await cursor.extend(STREAM_PIECE)) continue
+        inflater.end() // the pack ended: complete, or "unexpected end of file"
+        break
+      }
+      const used = inflater.bytesWritten
+      // A corrupt stream reports on 'error' and never calls the write back.
+      await zlibStep(Promise.race([new Promise((resolve) => inflater.write(piece, resolve)), ended]))
+      cursor.at += inflater.bytesWritten - used
+      if (filled > size) throw inflatesTo(filled, size, offset)
+      if (finished || cursor.at < cursor.window.length) break
+    }
+    await zlibStep(ended)
+  } finally {
+    inflater.destroy()
+  }
+  if (filled !== size) throw inflatesTo(filled, size, offset)
+  return content
 }
 
 /** git's delta: source and target sizes, then copy (from the source) and insert instructions. */

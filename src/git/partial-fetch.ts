@@ -10,9 +10,8 @@
  * is fetched alone afterwards with protocol v2, whose `fetch` accepts wants of any object
  * (gitprotocol-v2), where v1 would need `uploadpack.allowAnySHA1InWant`.
  */
-import { LimitExceededError } from './limits.js'
-import { FLUSH, pktLine, streamPktLines } from './pkt-line.js'
-import { MalformedAnswerError, ServerRefusalError } from './upload-pack.js'
+import { FLUSH, pktLine } from './pkt-line.js'
+import { MalformedAnswerError, ServerRefusalError, answerLines, sideBandData } from './upload-pack.js'
 
 /** The filter of a partial tip fetch: blobs up to this size come with the trees. */
 export const PARTIAL_FILTER = 'blob:limit=1024'
@@ -29,27 +28,15 @@ export function objectsRequest(oids: readonly string[]): Buffer {
   return Buffer.concat([pktLine('command=fetch\n'), pktLine('agent=pinbot\n'), DELIM, pktLine('no-progress\n'), ...oids.map((oid) => pktLine(`want ${oid}\n`)), pktLine('done\n'), FLUSH])
 }
 
-/** The pack of a v2 `fetch` answer: a `packfile` section of side-band frames; at most `maxBytes` read. */
-export async function readV2Pack(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer> {
-  const lines = streamPktLines(body, (total) => {
-    if (total > maxBytes) throw new LimitExceededError('pack', maxBytes)
-  })
-  const pack: Buffer[] = []
-  let inPack = false
+/** A v2 `fetch` answer: its `packfile` section's side-band frames, whose pack bytes go to `readPack` as they arrive; at most `maxBytes` read. */
+export async function readV2Pack<T>(body: AsyncIterable<Uint8Array>, maxBytes: number, readPack: (pack: AsyncIterable<Buffer>) => Promise<T>): Promise<T> {
+  const lines = answerLines(body, maxBytes)
   try {
-    for await (const line of lines) {
-      if (line === null) return Buffer.concat(pack)
-      if (!inPack) {
-        const text = line.toString()
-        if (text.startsWith('ERR ')) throw new ServerRefusalError(text.slice(4))
-        if (text !== 'packfile\n') throw new MalformedAnswerError('no packfile section in the v2 fetch answer')
-        inPack = true
-      } else if (line[0] === 1) pack.push(line.subarray(1))
-      else if (line[0] === 3) throw new ServerRefusalError(line.subarray(1))
-      else if (line[0] !== 2) throw new MalformedAnswerError('not a side-band frame')
-    }
-  } catch (error) {
-    throw error instanceof SyntaxError ? new MalformedAnswerError(error.message) : error
+    const text = (await lines.next())?.toString()
+    if (text?.startsWith('ERR ')) throw new ServerRefusalError(text.slice(4))
+    if (text !== 'packfile\n') throw new MalformedAnswerError('no packfile section in the v2 fetch answer')
+    return await readPack(sideBandData(lines.next))
+  } finally {
+    await lines.close()
   }
-  throw new MalformedAnswerError('the answer ended before its final flush')
 }

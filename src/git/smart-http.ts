@@ -6,7 +6,7 @@
  */
 import { PinbotError } from '../errors.js'
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from './http.js'
-import { DEFAULT_LIMITS, LimitExceededError, MAX_ERROR_BODY, type LimitName } from './limits.js'
+import { LimitExceededError, MAX_ERROR_BODY, type LimitName } from './limits.js'
 import { CorruptPackError } from './pack-file.js'
 import {
   classifyRemoteError,
@@ -19,7 +19,7 @@ import {
   type ErrorContext,
 } from './remote-errors.js'
 import { serverText } from './server-text.js'
-import { MalformedAnswerError, NotSmartHttpError, ServerRefusalError, UnsupportedObjectFormatError, parseRefAdvertisement, type RefAdvertisement } from './upload-pack.js'
+import { MalformedAnswerError, NotSmartHttpError, ServerRefusalError, UnsupportedObjectFormatError } from './upload-pack.js'
 
 /**
  * Send a request and check its answer's status and content type: the body of a 200
@@ -102,11 +102,4 @@ export function answerError(error: unknown): Error {
   if (error instanceof MalformedAnswerError) return malformedAnswerError(error.message, error)
   if (error instanceof CorruptPackError) return corruptPackError(error.message, error)
   return error as Error
-}
-
-/** The refs, HEAD symref and capabilities a repo's upload-pack advertises (one GET, at most `maxBytes`). */
-export async function advertisedRefs(http: HttpClient, url: string, context: ErrorContext, maxBytes = DEFAULT_LIMITS.advertisement): Promise<RefAdvertisement> {
-  const request = { url: `${url}/info/refs?service=git-upload-pack` }
-  const body = await smartHttpExchange(http, request, 'application/x-git-upload-pack-advertisement', context, { name: 'advertisement', max: maxBytes })
-  return parseAnswer(() => parseRefAdvertisement(body))
 }

@@ -6,8 +6,9 @@
  * written back exactly as read (pitfalls.md).
  *
  * `checkTree` refuses what git's fsck counts as an error in a tree (`.`, `..`, `.git` in
- * any case, an empty name, a name with `/`, duplicates, entries out of order): pinbot
- * never re-publishes such a tree under a bot-signed commit.
+ * any case and in the spellings macOS and Windows read as `.git`, an empty name, a name
+ * with `/`, duplicates, entries out of order): pinbot never re-publishes such a tree under
+ * a bot-signed commit.
  */
 
 export type EntryType = 'blob' | 'tree' | 'commit'
@@ -87,6 +88,83 @@ function compareEntries(a: Buffer, aIsTree: boolean, b: Buffer, bIsTree: boolean
   return next(a, aIsTree) - next(b, bIsTree)
 }
 
+/** Code points HFS+ ignores in a name (git's utf8.c, next_hfs_char): `.g\u200cit` is `.git` on a Mac. */
+const HFS_IGNORED = new Set([0x200c, 0x200d, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x206a, 0x206b, 0x206c, 0x206d, 0x206e, 0x206f, 0xfeff])
+
+const isContinuation = (byte: number | undefined) => byte !== undefined && (byte & 0xc0) === 0x80
+
+/**
+ * The code point at `at` and its length in bytes, read as strictly as git's
+ * pick_one_utf8_char (no overlong forms, surrogates, U+FFFE/U+FFFF or beyond U+10FFFF);
+ * undefined when the bytes there are not UTF-8.
+ */
+function utf8At(name: Buffer, at: number): { code: number; length: number } | undefined {
+  const [b0, b1, b2, b3] = [name[at], name[at + 1], name[at + 2], name[at + 3]]
+  if (b0 < 0x80) return { code: b0, length: 1 }
+  if ((b0 & 0xe0) === 0xc0) {
+    if (!isContinuation(b1) || (b0 & 0xfe) === 0xc0) return undefined
+    return { code: ((b0 & 0x1f) << 6) | (b1 & 0x3f), length: 2 }
+  }
+  if ((b0 & 0xf0) === 0xe0) {
+    if (!isContinuation(b1) || !isContinuation(b2)) return undefined
+    if ((b0 === 0xe0 && (b1 & 0xe0) === 0x80) || (b0 === 0xed && (b1 & 0xe0) === 0xa0) || (b0 === 0xef && b1 === 0xbf && (b2 & 0xfe) === 0xbe)) return undefined
+    return { code: ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f), length: 3 }
+  }
+  if ((b0 & 0xf8) === 0xf0) {
+    if (!isContinuation(b1) || !isContinuation(b2) || !isContinuation(b3)) return undefined
+    if ((b0 === 0xf0 && (b1 & 0xf0) === 0x80) || (b0 === 0xf4 && b1 > 0x8f) || b0 > 0xf4) return undefined
+    return { code: ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f), length: 4 }
+  }
+  return undefined
+}
+
+/**
+ * Whether HFS+ (macOS) reads `name` as `.git`, as git's is_hfs_dotgit decides: the name
+ * is `.git` in any case once the code points HFS+ ignores are dropped. Bytes that are not
+ * UTF-8 end the name there, as in git (`.git` followed by them counts).
+ */
+function isHfsDotgit(name: Buffer): boolean {
+  let at = 0
+  const next = (): number => {
+    for (;;) {
+      const char = at < name.length ? utf8At(name, at) : undefined
+      if (!char) return 0
+      at += char.length
+      if (!HFS_IGNORED.has(char.code)) return char.code
+    }
+  }
+  if (next() !== 0x2e) return false
+  for (const letter of [0x67, 0x69, 0x74]) if ((next() | 0x20) !== letter) return false
+  return next() === 0
+}
+
+/**
+ * Whether NTFS (Windows) reads `name` as `.git`, as git's is_ntfs_dotgit decides: `.git`
+ * or its short name `git~1`, in any case, then nothing but dots and spaces (which NTFS
+ * drops) up to the end, a `\` or a `:` (an alternate data stream: `.git::$INDEX_ALLOCATION`).
+ */
+function isNtfsDotgit(name: Buffer): boolean {
+  const lower = (i: number) => (name[i] ?? 0) | 0x20
+  let at: number
+  if (name[0] === 0x2e && lower(1) === 0x67 && lower(2) === 0x69 && lower(3) === 0x74) at = 4
+  else if (lower(0) === 0x67 && lower(1) === 0x69 && lower(2) === 0x74 && name[3] === 0x7e && name[4] === 0x31) at = 5
+  else return false
+  for (; at < name.length; at++) {
+    const byte = name[at]
+    if (byte === 0x5c || byte === 0x3a) return true
+    if (byte !== 0x2e && byte !== 0x20) return false
+  }
+  return true
+}
+
+/** How `name` reads as `.git` ("" when it is `.git` in some case), or undefined when it does not. */
+function dotgitSpelling(name: Buffer): string | undefined {
+  if (name.toString('latin1').toLowerCase() === '.git') return ''
+  if (isHfsDotgit(name)) return ', which macOS (HFS+) reads as ".git"'
+  if (isNtfsDotgit(name)) return ', which Windows (NTFS) reads as ".git"'
+  return undefined
+}
+
 function isTree(entry: { type: EntryType }): boolean {
   return entry.type === 'tree'
 }
@@ -107,7 +185,8 @@ export function checkTree(content: Uint8Array, describe: (name: Buffer) => strin
     if (name.includes(0x2f)) throw new BadTreeError('fullPathname', `has an entry whose name contains "/": ${describe(name)}`)
     if (text === '.') throw new BadTreeError('hasDot', 'has an entry named "."')
     if (text === '..') throw new BadTreeError('hasDotdot', 'has an entry named ".."')
-    if (text.toLowerCase() === '.git') throw new BadTreeError('hasDotgit', `has an entry named ${describe(name)}`)
+    const dotgit = dotgitSpelling(name)
+    if (dotgit !== undefined) throw new BadTreeError('hasDotgit', `has an entry named ${describe(name)}${dotgit}`)
     if (seen.has(text)) throw new BadTreeError('duplicateEntries', `has two entries named ${describe(name)}`)
     seen.add(text)
     const previous = entries[i - 1]

@@ -70,7 +70,9 @@ export function parseRefAdvertisement(body: Uint8Array): RefAdvertisement {
   return advertised
 }
 
-const WANTED_CAPABILITIES = ['side-band-64k', 'ofs-delta', 'shallow', 'no-progress']
+// thin-pack: a deepening's pack then leaves out what the commits held already reference (the tip's
+// blobs, again in every older commit); without it, upload-pack sends them all again at each step.
+const WANTED_CAPABILITIES = ['side-band-64k', 'ofs-delta', 'shallow', 'no-progress', 'thin-pack']
 
 /**
  * The POST body wanting `want` with `depth` commits of history (1: the tip alone). Asks
@@ -98,39 +100,59 @@ export function uploadPackRequest(
   return Buffer.concat([...lines, pktLine('done\n')])
 }
 
-/** What the server answered a fetch: the commits at its new shallow boundary, those no longer shallow, and the pack. */
-export interface UploadPackAnswer {
+/** What the server answered a fetch: the commits at its new shallow boundary, those no longer shallow, and what `readPack` made of the pack. */
+export interface UploadPackAnswer<T> {
   shallow: string[]
   unshallow: string[]
-  pack: Buffer
+  pack: T
 }
 
 /**
  * Read upload-pack's answer to uploadPackRequest as it streams in: shallow lines, a flush,
- * NAK (or ACK), then side-band frames. Stops reading (and throws) once the answer is over
+ * NAK (or ACK), then side-band frames, whose pack bytes (band 1) go to `readPack` as they
+ * arrive: the pack is never held whole. Stops reading (and throws) once the answer is over
  * `maxBytes`: the pack limit.
  */
-export async function readUploadPackAnswer(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<UploadPackAnswer> {
-  const lines = streamPktLines(body, (total) => {
-    if (total > maxBytes) throw new LimitExceededError('pack', maxBytes)
-  })
-  const next = async (): Promise<Buffer | null | undefined> => {
-    try {
-      const { value, done } = await lines.next()
-      return done ? undefined : value
-    } catch (error) {
-      throw error instanceof SyntaxError ? new MalformedAnswerError(error.message) : error
-    }
-  }
+export async function readUploadPackAnswer<T>(
+  body: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  readPack: (pack: AsyncIterable<Buffer>) => Promise<T>,
+): Promise<UploadPackAnswer<T>> {
+  const lines = answerLines(body, maxBytes)
   try {
-    return await readSections(next)
+    const { shallow, unshallow } = await readPreamble(lines.next)
+    return { shallow, unshallow, pack: await readPack(sideBandData(lines.next)) }
   } finally {
-    // An answer abandoned half-way (malformed, refused) is not read further: its stream is closed.
-    await lines.return(undefined)
+    await lines.close()
   }
 }
 
-async function readSections(next: () => Promise<Buffer | null | undefined>): Promise<UploadPackAnswer> {
+/**
+ * The pkt-lines of a fetch's answer as they stream in, at most `maxBytes` read (the pack
+ * limit): `next()` gives a payload, null for a flush, undefined at the end; bad framing is
+ * a MalformedAnswerError. `close()` stops reading: an answer abandoned half-way (malformed,
+ * refused) is not read further.
+ */
+export function answerLines(body: AsyncIterable<Uint8Array>, maxBytes: number): { next: () => Promise<Buffer | null | undefined>; close: () => Promise<void> } {
+  const lines = streamPktLines(body, (total) => {
+    if (total > maxBytes) throw new LimitExceededError('pack', maxBytes)
+  })
+  return {
+    async next() {
+      try {
+        const { value, done } = await lines.next()
+        return done ? undefined : value
+      } catch (error) {
+        throw error instanceof SyntaxError ? new MalformedAnswerError(error.message) : error
+      }
+    },
+    async close() {
+      await lines.return(undefined)
+    },
+  }
+}
+
+async function readPreamble(next: () => Promise<Buffer | null | undefined>): Promise<{ shallow: string[]; unshallow: string[] }> {
   const shallow: string[] = []
   const unshallow: string[] = []
   for (let line = await next(); line !== null; line = await next()) {
@@ -144,14 +166,17 @@ async function readSections(next: () => Promise<Buffer | null | undefined>): Pro
   const acknowledgement = (await next())?.toString().replace(/\n$/, '') ?? ''
   refusal(acknowledgement)
   if (acknowledgement !== 'NAK' && !acknowledgement.startsWith('ACK ')) throw new MalformedAnswerError('no NAK or ACK before the pack')
-  const pack: Buffer[] = []
+  return { shallow, unshallow }
+}
+
+/** The pack data of side-band frames up to the final flush: band 1 is data, 2 progress (skipped), 3 a fatal error. */
+export async function* sideBandData(next: () => Promise<Buffer | null | undefined>): AsyncGenerator<Buffer> {
   for (let frame = await next(); frame !== null; frame = await next()) {
     if (frame === undefined) throw new MalformedAnswerError('the answer ended before its final flush')
-    if (frame[0] === 1) pack.push(frame.subarray(1))
+    if (frame[0] === 1) yield frame.subarray(1)
     else if (frame[0] === 3) throw new ServerRefusalError(frame.subarray(1))
     else if (frame[0] !== 2) throw new MalformedAnswerError('not a side-band frame')
   }
-  return { shallow, unshallow, pack: Buffer.concat(pack) }
 }
 
 /** A server that gives up says so with `ERR <message>` in place of the next line. */

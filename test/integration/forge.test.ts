@@ -134,9 +134,11 @@ describe('loopback forge', () => {
     const client = createHttpClient({ token: forge.tokens.readWrite })
     await new MemoryRepo(forge.repoUrl('acme/app'), client).fetch()
     client.destroy()
-    expect(forge.requests.map((r) => [r.method, r.service, r.auth, r.status])).toEqual([
-      ['GET', 'git-upload-pack', true, 200],
-      ['POST', 'git-upload-pack', true, 200],
+    // The capabilities and ls-refs (protocol v2, together), then the pack.
+    expect(forge.requests.map((r) => [r.method, r.service, r.auth, r.status, r.protocol]).sort()).toEqual([
+      ['GET', 'git-upload-pack', true, 200, 'version=2'],
+      ['POST', 'git-upload-pack', true, 200, undefined],
+      ['POST', 'git-upload-pack', true, 200, 'version=2'],
     ])
   })
 

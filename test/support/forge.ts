@@ -26,6 +26,12 @@ export interface RequestRecord {
   status: number
   /** For receive-pack POSTs: the ref updates the client asked for. */
   updates?: { old: string; new: string; ref: string }[]
+  /** The protocol the request asked for (its Git-Protocol header), if any. */
+  protocol?: string
+  /** Requests to the same repo already answered when this one arrived: its place in a chain of sequential round trips. */
+  answeredBefore: number
+  /** Bytes of the answer's body sent (git http-backend's answers; not the forge's own error pages). */
+  bytes: number
 }
 
 export interface Fault {
@@ -35,9 +41,11 @@ export interface Fault {
    * then nothing more; cut: send the headers and the first bytes, then close the connection;
    * redirect: answer `status` (default 301) with a Location under `location` (a new repo
    * base: the rest of the path and the query are kept); drip: send the real answer one
-   * byte every `dripMs` (default 1000).
+   * byte every `dripMs` (default 1000); hold: answer only once a later request to the same repo
+   * has arrived (at most 10 s), so that a client's parallel requests are seen in flight
+   * together whatever the machine's load (`answeredBefore` then tells them apart).
    */
-  kind: 'status' | 'drop' | 'hang' | 'stall' | 'cut' | 'redirect' | 'drip'
+  kind: 'status' | 'drop' | 'hang' | 'stall' | 'cut' | 'redirect' | 'drip' | 'hold'
   /** HTTP status for kind 'status' (default 500) or 'redirect' (default 301). */
   status?: number
   /** Headers of a kind 'status' answer, e.g. Retry-After. */
@@ -64,6 +72,12 @@ export interface RepoFixture {
   empty?: boolean
   /** Allow reads without a token (a public repo). */
   public?: boolean
+  /**
+   * Serve protocol v0/v1 only: the web server sets GIT_PROTOCOL=version=0, which overrides
+   * the client's Git-Protocol header (git-http-backend(1)), as a server that does not pass
+   * the header on behaves.
+   */
+  noProtocolV2?: boolean
 }
 
 export interface ForgeOptions {
@@ -102,6 +116,11 @@ export class Forge {
   latencyMs: number
   private faults: ActiveFault[] = []
   private publicRepos = new Set<string>()
+  private v1OnlyRepos = new Set<string>()
+  /** Per repo: requests arrived and answered, and the holds waiting for a later arrival. */
+  private arrived = new Map<string, number>()
+  private answered = new Map<string, number>()
+  private holds = new Map<string, { after: number; release: () => void }[]>()
   private sockets = new Set<Socket>()
   private server!: http.Server
   url = ''
@@ -172,6 +191,7 @@ export class Forge {
     // A hosted forge runs its own housekeeping; no gc process after every push.
     await git(['config', 'receive.autogc', 'false'], { cwd: dir })
     if (fixture.public) this.publicRepos.add(fullName)
+    if (fixture.noProtocolV2) this.v1OnlyRepos.add(fullName)
     if (fixture.empty) return {}
     const files = fixture.files ?? { '.runtime-version': '0.1.0\n' }
     await git(['fast-import', '--quiet'], { cwd: dir, input: fastImportStream(branch, files, fixture.commits ?? 1) })
@@ -310,13 +330,30 @@ export class Forge {
       auth: Boolean(req.headers.authorization),
       userAgent: req.headers['user-agent'],
       status: 0,
+      ...(req.headers['git-protocol'] && { protocol: String(req.headers['git-protocol']) }),
+      answeredBefore: this.answered.get(match?.[1] ?? '') ?? 0,
+      bytes: 0,
     }
     this.requests.push(record)
+    const arrival = (this.arrived.get(record.repo) ?? 0) + 1
+    this.arrived.set(record.repo, arrival)
+    for (const hold of this.holds.get(record.repo)?.filter((h) => h.after < arrival) ?? []) hold.release()
+    res.on('finish', () => this.answered.set(record.repo, (this.answered.get(record.repo) ?? 0) + 1))
     const body = await readBody(req)
     if (service === 'git-receive-pack' && record.method === 'POST') record.updates = parseUpdates(body)
     if (this.latencyMs) await sleep(this.latencyMs)
 
     const fault = this.matchFault(record)
+    if (fault?.kind === 'hold') {
+      await new Promise<void>((resolve) => {
+        if ((this.arrived.get(record.repo) ?? 0) > arrival) return resolve()
+        const waiting = this.holds.get(record.repo) ?? []
+        const hold = { after: arrival, release: () => (clearTimeout(timer), waiting.splice(waiting.indexOf(hold), 1), resolve()) }
+        const timer = setTimeout(hold.release, 10_000)
+        waiting.push(hold)
+        this.holds.set(record.repo, waiting)
+      })
+    }
     if (fault?.kind === 'hang') return void (record.status = -1)
     if (fault?.kind === 'drop') {
       record.status = -2
@@ -370,6 +407,7 @@ export class Forge {
       REMOTE_ADDR: '127.0.0.1',
     }
     if (req.headers['git-protocol']) env.GIT_PROTOCOL = String(req.headers['git-protocol'])
+    if (this.v1OnlyRepos.has(repo)) env.GIT_PROTOCOL = 'version=0'
     if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = String(req.headers['content-encoding'])
     return new Promise((resolve, reject) => {
       const child = spawn(this.httpBackend, [], { env })
@@ -384,6 +422,7 @@ export class Forge {
           dripping = dripping.then(async () => {
             for (const byte of chunk) {
               if (res.destroyed) return
+              record.bytes += 1
               res.write(Buffer.of(byte))
               await sleep(fault.dripMs ?? 1000)
             }
@@ -391,6 +430,7 @@ export class Forge {
           return
         }
         if (budget <= 0) return
+        record.bytes += Math.min(chunk.length, budget)
         res.write(chunk.subarray(0, budget))
         budget -= chunk.length
         if (budget > 0) return

@@ -20,6 +20,8 @@ export interface HostileRepo {
   advertisement?: Answer
   uploadPack?: Answer
   receivePack?: Answer
+  /** A protocol v2 server: its answers, to requests asking for v2, to `GET info/refs` (capabilities) and to the `ls-refs` POST. */
+  v2?: { capabilities: Answer; lsRefs?: Answer }
 }
 
 export class HostileServer {
@@ -57,11 +59,12 @@ export class HostileServer {
     const match = /^\/([^/]+\/[^/]+?)\.git\/(.*)$/.exec(url.pathname)
     this.requests.push({ repo: match?.[1] ?? '', path: url.pathname + url.search })
     const repo = match ? this.repos.get(match[1]) : undefined
+    const v2 = req.headers['git-protocol'] === 'version=2' ? repo?.v2 : undefined
     const answer =
       match?.[2] === 'info/refs' && url.searchParams.get('service') === 'git-upload-pack'
-        ? repo?.advertisement
+        ? (v2?.capabilities ?? repo?.advertisement)
         : match?.[2] === 'git-upload-pack'
-          ? repo?.uploadPack
+          ? (v2?.lsRefs ?? repo?.uploadPack)
           : match?.[2] === 'git-receive-pack'
             ? repo?.receivePack
             : undefined
@@ -118,4 +121,14 @@ export function lazyBody(bytes: number, chunk: (i: number) => Buffer, tail = Buf
     }
     if (tail.length) yield tail
   }
+}
+
+/** A v2 server's capability advertisement (as git http-backend sends it: no "# service" header). */
+export function v2Capabilities(capabilities = ['agent=hostile', 'ls-refs=unborn', 'fetch=shallow', 'object-format=sha1']): Buffer {
+  return Buffer.concat([pktLine('version 2\n'), ...capabilities.map((c) => pktLine(`${c}\n`)), FLUSH])
+}
+
+/** An ls-refs answer: `refs` as [oid, name, ...attributes]. */
+export function lsRefsAnswer(refs: string[][]): Buffer {
+  return Buffer.concat([...refs.map((ref) => pktLine(`${ref.join(' ')}\n`)), FLUSH])
 }

@@ -73,9 +73,9 @@ async function audit(repo: string, options: Partial<AuditOptions> = {}): Promise
 }
 
 describe('auditRepo', () => {
-  it('without a key reads only the tip: 2 requests, no signature, no pin commit', async () => {
+  it('without a key reads only the tip: 2 round trips (3 requests: the first repo this client reads), no signature, no pin commit', async () => {
     const { result, requests } = await audit('acme/deep')
-    expect(requests).toBe(2)
+    expect(requests).toBe(3)
     expect(result).toMatchObject({ branch: 'main', pin: 'present', version: '0.2.0', signature: null, commit: null, error: null })
   })
 
@@ -83,7 +83,7 @@ describe('auditRepo', () => {
     const { result, requests } = await audit('acme/deep', { verify })
     expect(result.signature).toBe('signed-by-bot')
     expect(result.commit).toMatchObject({ oid: ids.deep[0], distance: 13, author: { name: BOT.name, email: BOT.email } })
-    // depth 2 (ref advertisement + pack), then 8 and 32: one request each, the tip is known.
+    // depth 2 (ls-refs alone: the client learnt the server in the first test; then the pack), then 8 and 32: one request each, the tip is known.
     expect(requests).toBe(4)
   })
 
@@ -105,7 +105,7 @@ describe('auditRepo', () => {
     expect(result.commit?.oid).toBe(ids.unrelated[0])
   })
 
-  it('a missing repo becomes a per-repo error, after one request', async () => {
+  it('a missing repo becomes a per-repo error, after one round trip', async () => {
     const { result, requests } = await audit('acme/absent', { verify })
     expect(result.error?.code).toBe('not-found')
     expect(result).toMatchObject({ branch: null, version: null, signature: null })

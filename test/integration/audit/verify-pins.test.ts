@@ -193,17 +193,18 @@ describe('pinbot verify-pins --key', () => {
   })
 
   it('deepens only where the pin commit (or the bot pin a hand edit replaced) is older than the tip', () => {
-    expect(requests('acme/signed')).toBe(2)
-    expect(requests('acme/other-key')).toBe(2)
-    // The bot's pin is 3 back: depth 2 (2 requests), then 8 (1 more: the tip is known).
-    expect(requests('acme/hand-edited')).toBe(3)
+    // Reading the tip: capabilities and ls-refs together, then the pack (3 requests, 2 round trips).
+    expect(requests('acme/signed')).toBe(3)
+    expect(requests('acme/other-key')).toBe(3)
+    // The bot's pin is 3 back: depth 2 (3 requests), then 8 (1 more: the tip is known).
+    expect(requests('acme/hand-edited')).toBe(4)
     // depth 2, then 8, then 32 (the pin commit is the 9th from the tip).
-    expect(requests('acme/deep')).toBe(4)
+    expect(requests('acme/deep')).toBe(5)
   })
 })
 
 describe('pinbot verify-pins', () => {
-  it('without --key costs at most 2 HTTP requests per repo, and checks no signature', async () => {
+  it('without --key costs at most 2 round trips (3 HTTP requests) per repo, and checks no signature', async () => {
     const result = await verifyPins(['--json'])
     expect(result.code).toBe(1)
     const report = json<Report>(result)
@@ -213,7 +214,7 @@ describe('pinbot verify-pins', () => {
     for (const repo of Object.keys(FLEET)) {
       const requests = forge.requestsFor(repo)
       expect(requests.length, repo).toBeGreaterThan(0)
-      expect(requests.length, repo).toBeLessThanOrEqual(2)
+      expect(requests.length, repo).toBeLessThanOrEqual(3)
       expect(requests.every((r) => r.auth && r.service === 'git-upload-pack'), repo).toBe(true)
     }
     expect(forge.requests.filter((r) => r.repo === '')).toEqual([])
@@ -255,7 +256,7 @@ describe('pinbot verify-pins', () => {
     ])
     expect(report.expected).toBe('0.3.0')
     // Skipped after the tip: no deepening, no signature check.
-    expect(forge.requestsFor('acme/library')).toHaveLength(2)
+    expect(forge.requestsFor('acme/library')).toHaveLength(3)
   })
 
   it('appends a Markdown summary to GITHUB_STEP_SUMMARY and annotates failures in Actions', async () => {

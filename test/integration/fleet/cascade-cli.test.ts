@@ -338,10 +338,11 @@ describe('pinbot cascade: preflight (exit 2, nothing touched)', () => {
     expect(run.stderr).toMatch(/Error: the forge at \S+ rejected the token \(HTTP 401[^\n]*; nothing was pushed/)
     expect(run.stderr).toContain('Hint: check DISPATCH_TOKEN')
     expect(`${run.stdout}${run.stderr}`).not.toContain('revoked-0123456789')
-    // The run ends on the token check's answer; the repo's first read was all else it sent.
-    expect(forge.requests.map((r) => [r.method, r.service])).toEqual([
+    // The run ends on the token check's answer; the repo's first read (capabilities and ls-refs together) was all else it sent.
+    expect(forge.requests.map((r) => [r.method, r.service]).sort()).toEqual([
       ['GET', 'git-receive-pack'],
       ['GET', 'git-upload-pack'],
+      ['POST', 'git-upload-pack'],
     ])
     expect(forge.requests[0].status).toBe(401)
     expect(run.stdout).not.toContain('pre/probed')

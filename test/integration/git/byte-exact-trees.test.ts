@@ -96,6 +96,8 @@ describe('byte-exact trees', () => {
     ['entries out of order', (oid) => Buffer.concat([row('100644', 'b', oid), row('100644', '.runtime-version', oid)])],
     ['a name with "/"', (oid) => Buffer.concat([row('100644', '.runtime-version', oid), row('100644', 'a/b', oid)])],
     ['an empty name', (oid) => Buffer.concat([row('100644', '', oid), row('100644', '.runtime-version', oid)])],
+    ['a name macOS reads as .git', (oid) => Buffer.concat([row('100644', '.g\u200cit', oid), row('100644', '.runtime-version', oid)])],
+    ['a name Windows reads as .git', (oid) => Buffer.concat([row('100644', '.runtime-version', oid), row('100644', 'GIT~1', oid)])],
   ]
   for (const [what, tree] of broken) {
     it(`fails a repo whose tree has ${what} with bad-tree, and pushes nothing`, async () => {

@@ -19,8 +19,8 @@ describe('MemoryRepo.deepen', () => {
     try {
       const repo = new MemoryRepo(forge.repoUrl('acme/deep'), http)
       const { tip } = await repo.fetch(undefined, { depth: 1 })
-      const tipBytes = http.received[1]
-      expect(tipBytes).toBeGreaterThan(2 << 20)
+      expect(http.exchanges.at(-1)).toMatchObject({ what: 'POST git-upload-pack', bytes: expect.any(Number) })
+      expect(http.exchanges.at(-1)!.bytes).toBeGreaterThan(2 << 20)
       let oid = tip
       for (const by of [1, 3, 5]) {
         await repo.deepen(by)
@@ -30,6 +30,29 @@ describe('MemoryRepo.deepen', () => {
       for (let i = 0; i < 9; i++) oid = (await repo.readCommit(oid)).parent[0]
       expect((await repo.readCommit(oid)).parent).toHaveLength(1)
       expect(await forge.history('acme/deep')).toContain(oid)
+    } finally {
+      http.destroy()
+    }
+  })
+
+  it('leaves out what the commits held already reference (a 2 MB file in every commit: a thin pack)', async () => {
+    const big = randomBytes(2 << 20)
+    await forge.createRepo('acme/deep-shared', { files: { '.runtime-version': '0.1.0\n', 'big.bin': big } })
+    for (let i = 0; i < 8; i++) await forge.commitDirect('acme/deep-shared', { [`docs/${i}.md`]: `${'line\n'.repeat(50)}${i}\n` })
+    const http = countingClient(forge.tokens.readWrite)
+    try {
+      const repo = new MemoryRepo(forge.repoUrl('acme/deep-shared'), http)
+      const { tip } = await repo.fetch(undefined, { depth: 2 })
+      for (const by of [2, 5]) {
+        await repo.deepen(by)
+        expect(http.exchanges.at(-1)!.bytes).toBeLessThan(20_000)
+      }
+      // The first commit, eight back (depth 2 + 2 + 5 = all nine): its tree reads whole, the blob held since the tip.
+      let oid = tip
+      for (let i = 0; i < 8; i++) oid = (await repo.readCommit(oid)).parent[0]
+      const entry = await repo.lookup(oid, 'big.bin')
+      expect(Buffer.from(await repo.readBlob(entry!.oid)).equals(big)).toBe(true)
+      expect(await repo.lookup(oid, 'docs/0.md')).toBeUndefined()
     } finally {
       http.destroy()
     }

@@ -1,4 +1,4 @@
-/** `pinbot default-branch` and its library: HEAD symref, one request per repo, every failure class. */
+/** `pinbot default-branch` and its library: HEAD symref, one round trip per repo, every failure class. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { resolveAuth } from '../../../src/git/auth.js'
 import { resolveDefaultBranches } from '../../../src/fleet/default-branches.js'
@@ -26,7 +26,7 @@ const rw = () => resolveAuth({ env: { PINBOT_TOKEN: forge.tokens.readWrite } })
 const repos = (...names: string[]) => names.map((n) => resolveRepo(n, new URL(forge.url)))
 
 describe('resolveDefaultBranches', () => {
-  it('reads HEAD from one authenticated request per repo, whatever the branch is called', async () => {
+  it('reads HEAD in one round trip per repo (capabilities and ls-refs together), authenticated, whatever the branch is called', async () => {
     const results = await resolveDefaultBranches(repos('acme/trunky', 'acme/mainly', 'acme/open'), { auth: rw(), concurrency: 3 })
     expect(results).toEqual([
       { repo: 'acme/trunky', branch: 'trunk' },
@@ -36,17 +36,20 @@ describe('resolveDefaultBranches', () => {
     expect(forge.requests.map((r) => [r.repo, r.method, r.service, r.auth, r.status])).toEqual(
       expect.arrayContaining([
         ['acme/trunky', 'GET', 'git-upload-pack', true, 200],
+        ['acme/trunky', 'POST', 'git-upload-pack', true, 200],
         ['acme/mainly', 'GET', 'git-upload-pack', true, 200],
+        ['acme/mainly', 'POST', 'git-upload-pack', true, 200],
         ['acme/open', 'GET', 'git-upload-pack', true, 200],
+        ['acme/open', 'POST', 'git-upload-pack', true, 200],
       ]),
     )
-    expect(forge.requests).toHaveLength(3)
+    expect(forge.requests).toHaveLength(6)
   })
 
   it('reads a public repo anonymously when no token is set', async () => {
     const results = await resolveDefaultBranches(repos('acme/open'), { auth: resolveAuth({ env: {} }), concurrency: 1 })
     expect(results).toEqual([{ repo: 'acme/open', branch: 'develop' }])
-    expect(forge.requests.map((r) => r.auth)).toEqual([false])
+    expect(forge.requests.map((r) => r.auth)).toEqual([false, false])
   })
 
   it('reports each failure with its own code, and the others still succeed', async () => {

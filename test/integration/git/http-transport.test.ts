@@ -43,7 +43,8 @@ describe('HTTP transport', () => {
     forge.clearFaults()
     expect(result).toMatchObject({ outcome: 'updated', movedTo: forge.repoUrl('acme/renamed') })
     expect(log.join('\n')).toMatch(/update the manifest/)
-    expect(forge.requestsFor('acme/old-name').map((r) => r.service)).toEqual(['git-upload-pack'])
+    // The first round trip only (the capability GET and the ls-refs POST sent with it); the POST is re-sent to the new base.
+    expect(forge.requestsFor('acme/old-name').map((r) => `${r.method} ${r.service}`).sort()).toEqual(['GET git-upload-pack', 'POST git-upload-pack'])
     expect(forge.requestsFor('acme/renamed', 'git-receive-pack').filter((r) => r.method === 'POST')).toHaveLength(1)
     expect(await forge.readFile('acme/renamed', '.runtime-version')).toBe('0.2.0\n')
   })
@@ -68,8 +69,9 @@ describe('HTTP transport', () => {
 
   it('retries a read after 502 and 503 (honouring Retry-After), each attempt in the repo log', async () => {
     await forge.createRepo('acme/flaky')
-    forge.inject({ kind: 'status', status: 502, repo: 'acme/flaky', service: 'git-upload-pack', nth: 1 })
-    forge.inject({ kind: 'status', status: 503, headers: { 'retry-after': '1' }, repo: 'acme/flaky', service: 'git-upload-pack', nth: 2 })
+    forge.inject({ kind: 'status', status: 502, repo: 'acme/flaky', service: 'git-upload-pack', method: 'GET', nth: 1 })
+    // The second POST: the fetch (the first, ls-refs, went out with the GET).
+    forge.inject({ kind: 'status', status: 503, headers: { 'retry-after': '1' }, repo: 'acme/flaky', service: 'git-upload-pack', method: 'POST', nth: 2 })
     const http = createHttpClient({ token: forge.tokens.readWrite, retryDelayMs: 10 })
     const log: string[] = []
     const result = await withRequestScope({ log: (line) => log.push(line) }, () =>

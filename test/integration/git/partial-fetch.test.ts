@@ -28,6 +28,14 @@ async function template(filter: boolean, pin = '0.1.0\n'): Promise<string> {
   return name
 }
 
+/** A repo's requests as [requests already answered when it arrived, method and service, protocol asked for], in that order. */
+function roundTrips(name: string) {
+  return forge
+    .requestsFor(name)
+    .map((r) => [r.answeredBefore, `${r.method} ${r.service}`, r.protocol])
+    .sort((a, b) => Number(a[0]) - Number(b[0]) || String(a[1]).localeCompare(String(b[1])))
+}
+
 async function pin(name: string) {
   const http = countingClient(forge.tokens.readWrite)
   try {
@@ -39,12 +47,21 @@ async function pin(name: string) {
 }
 
 describe('partial fetch', () => {
-  it('pins a template with a 2 MB file in 3 requests, receiving a few KB, and changes only the pin', async () => {
+  it('pins a template with a 2 MB file in 3 sequential round trips, receiving a few KB, and changes only the pin', async () => {
     const name = await template(true)
+    // The repo's first request is answered only once the next one has arrived: parallel requests are seen as such.
+    forge.inject({ kind: 'hold', repo: name, nth: 1 })
     const { result, received } = await pin(name)
+    forge.clearFaults()
     expect(result).toMatchObject({ outcome: 'updated', before: '0.1.0', after: '0.2.0' })
     expect(received).toBeLessThan(50_000)
-    expect(forge.requestsFor(name).map((r) => `${r.method} ${r.service}`)).toEqual(['GET git-upload-pack', 'POST git-upload-pack', 'POST git-receive-pack'])
+    // [requests answered before it arrived, ...]: the capabilities and ls-refs (v2) together, then the fetch, then the push.
+    expect(roundTrips(name)).toEqual([
+      [0, 'GET git-upload-pack', 'version=2'],
+      [0, 'POST git-upload-pack', 'version=2'],
+      [2, 'POST git-upload-pack', undefined],
+      [3, 'POST git-receive-pack', undefined],
+    ])
     const dir = path.join(work.dir, `clone-${n}`)
     await git(['clone', '--quiet', '--bare', forge.authedUrl(name), dir])
     expect(await git(['diff-tree', '-r', '--no-commit-id', '--name-status', 'main^', 'main'], { cwd: dir })).toBe('M\t.runtime-version')
@@ -56,7 +73,8 @@ describe('partial fetch', () => {
     const { result, received } = await pin(name)
     expect(result).toMatchObject({ outcome: 'updated', reason: 'repaired', after: '0.2.0' })
     expect(received).toBeLessThan(50_000)
-    expect(forge.requestsFor(name, 'git-upload-pack').filter((r) => r.method === 'POST')).toHaveLength(2)
+    // ls-refs, the tip, the blob.
+    expect(forge.requestsFor(name, 'git-upload-pack').filter((r) => r.method === 'POST')).toHaveLength(3)
   })
 
   it('fetches the whole tip from a server without filter, as before', async () => {
@@ -64,6 +82,6 @@ describe('partial fetch', () => {
     const { result, received } = await pin(name)
     expect(result).toMatchObject({ outcome: 'updated' })
     expect(received).toBeGreaterThan(2 << 20)
-    expect(forge.requestsFor(name)).toHaveLength(3)
+    expect(forge.requestsFor(name)).toHaveLength(4)
   })
 })

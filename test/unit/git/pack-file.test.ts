@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { deflateSync } from 'node:zlib'
+import { deflateRawSync, deflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CorruptPackError, objectId, readPack, writePack, type GitObject, type ObjectType } from '../../../src/git/pack-file.js'
 import { OBJ, craftPack, delta, deltaBomb, deltaChain, deltaFan, zlibBomb } from '../../support/crafted-pack.js'
@@ -68,6 +68,24 @@ function rawEntry(code: number, data: Buffer, baseOid = '', size = data.length):
     header.push(rest & 0x7f)
   }
   return Buffer.concat([Buffer.from(header), Buffer.from(baseOid, 'hex'), deflateSync(data)])
+}
+
+/** zlib's trailer: the Adler-32 of the inflated bytes, big-endian. */
+function adler32(data: Buffer): Buffer {
+  let a = 1
+  let b = 0
+  for (const byte of data) {
+    a = (a + byte) % 65521
+    b = (b + a) % 65521
+  }
+  const sum = Buffer.alloc(4)
+  sum.writeUInt32BE(((b << 16) | a) >>> 0)
+  return sum
+}
+
+/** A pack as a server's answer brings it: in chunks of `size` bytes, each a copy. */
+async function* chunked(pack: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let at = 0; at < pack.length; at += size) yield Buffer.from(pack.subarray(at, at + size))
 }
 
 function expectSameObjects(actual: Map<string, GitObject>, expected: Map<string, GitObject>, oids: Iterable<string>): void {
@@ -194,6 +212,43 @@ describe('pack files', () => {
 
     expectSameObjects(await readPack(pack), objects, objects.keys())
     expect((await readPack(writePack([]))).size).toBe(0)
+  })
+
+  it('reads a pack streamed in chunks of any size as it reads it whole, large objects included', async () => {
+    const pack = gitBytes(['pack-objects', '--stdout', '--revs', '--all', '--delta-base-offset'], repo, '')
+    const expected = await readPack(pack)
+    for (const size of [1, 7, 20, 31, 64, 1000, 4096]) expectSameObjects(await readPack(chunked(pack, size)), expected, expected.keys())
+
+    // Over 1 MiB: inflated as a stream, off the event loop; some compressible, one not, one that compresses to nothing.
+    const large = [randomBytes(3 << 20), Buffer.alloc(2 << 20, 'text line\n'), Buffer.concat([randomBytes(1 << 20), Buffer.alloc(1 << 20)])]
+    const objects = new Map([...large, Buffer.from('0.1.0\n')].map((content) => [objectId('blob', content), { type: 'blob' as const, content }]))
+    const packed = writePack(objects.values())
+    for (const size of [8192, 100_000, packed.length]) expectSameObjects(await readPack(chunked(packed, size)), objects, objects.keys())
+
+    // A small object whose zlib stream is padded with empty blocks far past what its size explains: streamed too.
+    const pin = Buffer.from('0.1.0\n')
+    const padded = Buffer.concat([Buffer.from([0x78, 0x01]), Buffer.alloc(5 * 1000, Buffer.from([0, 0, 0, 0xff, 0xff])), deflateRawSync(pin), adler32(pin)])
+    const header = Buffer.from([(3 << 4) | pin.length])
+    const oid = objectId('blob', pin)
+    for (const size of [1000, 8192]) expectSameObjects(await readPack(chunked(rawPack([Buffer.concat([header, padded])]), size)), new Map([[oid, { type: 'blob', content: pin }]]), [oid])
+  })
+
+  it('says what is wrong with a streamed pack as with a whole one', async () => {
+    const big = randomBytes(2 << 20)
+    const pack = writePack([{ type: 'blob', content: big }])
+    const end = pack.length - 20
+    await expect(readPack(chunked(pack.subarray(0, pack.length - 25), 65515))).rejects.toThrow(/^bad zlib data in the object at byte 12: unexpected end of file$/)
+    await expect(readPack(chunked(Buffer.from(pack).fill(pack[end - 3] ^ 1, end - 3, end - 2), 65515))).rejects.toThrow(/^bad zlib data in the object at byte 12: /)
+    await expect(readPack(chunked(rawPack([rawEntry(3, big, '', big.length + 1)]), 65515))).rejects.toThrow(`object at byte 12 inflates to ${big.length} bytes, not ${big.length + 1}`)
+    await expect(readPack(chunked(rawPack([rawEntry(3, big, '', big.length - 1)]), 65515))).rejects.toThrow(/^object at byte 12 inflates to \d+ bytes, not \d+$/)
+    await expect(readPack(chunked(Buffer.concat([pack, Buffer.from('more')]), 65515))).rejects.toThrow(`4 unexpected bytes after the last object, at byte ${end}`)
+    await expect(readPack(chunked(Buffer.from(pack).fill(pack[end + 5] ^ 1, end + 5, end + 6), 65515))).rejects.toThrow(`pack checksum mismatch at byte ${end}`)
+    // The source's own failure (a reset connection, a limit) stays itself, not "bad zlib data".
+    const reset = async function* () {
+      yield pack.subarray(0, 100_000)
+      throw new RangeError('connection reset')
+    }
+    await expect(readPack(reset())).rejects.toThrow(new RangeError('connection reset'))
   })
 
   it('rejects bytes that are not a well-formed pack, saying what and where', async () => {

@@ -146,3 +146,41 @@ describe('checkTree: what git fsck counts as an error', () => {
     expect(() => check(Buffer.concat([row('040000', 'a'), row('100664', 'b')]))).not.toThrow()
   })
 })
+
+describe('checkTree: names macOS (HFS+) and Windows (NTFS) read as .git, judged as git fsck judges them', () => {
+  const dotgit: [string, string | Buffer][] = [
+    ['HFS+ ignores a zero-width non-joiner', '.g\u200cit'],
+    ['HFS+ ignores direction marks and a BOM, and case', '\u200e.GI\u202et\ufeff'],
+    ['HFS+ ends the name at bytes that are not UTF-8', Buffer.from('.git\xff', 'latin1')],
+    ['NTFS short name', 'git~1'],
+    ['NTFS short name, any case, trailing spaces and dots', 'GiT~1 .'],
+    ['NTFS drops a trailing dot', '.git.'],
+    ['NTFS drops trailing spaces', '.Git  '],
+    ['NTFS alternate data stream', '.git::$INDEX_ALLOCATION'],
+    ['a backslash is a separator on Windows', '.git\\hooks'],
+  ]
+  const fsck = async (tree: Buffer) =>
+    withRepo(async (dir) => {
+      gitBytes(dir, ['hash-object', '-w', '--stdin'], Buffer.from('hello\n'))
+      const oid = gitBytes(dir, ['hash-object', '-t', 'tree', '--literally', '-w', '--stdin'], tree).toString().trim()
+      await git(['update-ref', 'refs/tags/t', oid], { cwd: dir })
+      return gitRun(['fsck', '--strict', '--no-dangling'], { cwd: dir })
+    })
+
+  for (const [why, name] of dotgit) {
+    it(`refuses ${JSON.stringify(Buffer.from(name).toString('latin1'))} (${why}) as hasDotgit, and so does git fsck`, async () => {
+      const tree = row('100644', name)
+      expect(() => check(tree)).toThrow(expect.objectContaining({ check: 'hasDotgit', message: expect.stringMatching(/reads as "\.git"$/) }))
+      const verdict = await fsck(tree)
+      expect(verdict.code).not.toBe(0)
+      expect(verdict.stderr + verdict.stdout).toContain('hasDotgit')
+    })
+  }
+
+  it('accepts the near misses, as git fsck does', async () => {
+    const names = ['.\u0147it', '.\u200bgit', '.g it', '.git-hooks', '.git.x', '.gitignore', 'git~1x', 'git~2', Buffer.from('.g\xffit', 'latin1')]
+    const tree = Buffer.concat(names.map((name) => Buffer.from(name)).sort(Buffer.compare).map((name) => row('100644', name)))
+    expect(() => check(tree)).not.toThrow()
+    expect(await fsck(tree)).toMatchObject({ code: 0 })
+  })
+})

@@ -1,6 +1,7 @@
 /** The fetch requests we send and the answers we read, against real git upload-pack. */
 import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { collectBytes } from '../../../src/git/http.js'
 import { FLUSH, pktLine } from '../../../src/git/pkt-line.js'
 import { MalformedAnswerError, ServerRefusalError, parseRefAdvertisement, readUploadPackAnswer, uploadPackRequest } from '../../../src/git/upload-pack.js'
 import { git } from '../../support/git.js'
@@ -65,7 +66,7 @@ describe('parseRefAdvertisement', () => {
 })
 
 describe('uploadPackRequest and readUploadPackAnswer', () => {
-  const read = (answer: Buffer) => readUploadPackAnswer([answer], 1 << 30)
+  const read = (answer: Buffer) => readUploadPackAnswer([answer], 1 << 30, collectBytes)
   const capabilities = () => parseRefAdvertisement(advertise(dir)).capabilities
 
   it('gets the tip alone at depth 1: its commit, tree and blob, with the tip as the shallow boundary', async () => {
@@ -82,8 +83,8 @@ describe('uploadPackRequest and readUploadPackAnswer', () => {
   })
 
   it('asks only for advertised capabilities and needs side band and shallow fetches', () => {
-    const request = uploadPackRequest(commits[2], 1, new Set(['side-band-64k', 'shallow', 'thin-pack']))
-    expect(request.toString()).toContain(`want ${commits[2]} side-band-64k shallow agent=pinbot\n`)
+    const request = uploadPackRequest(commits[2], 1, new Set(['side-band-64k', 'shallow', 'thin-pack', 'include-tag']))
+    expect(request.toString()).toContain(`want ${commits[2]} side-band-64k shallow thin-pack agent=pinbot\n`)
     expect(() => uploadPackRequest(commits[2], 1, new Set(['shallow']))).toThrow(/side-band-64k/)
   })
 
