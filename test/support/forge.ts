@@ -78,6 +78,8 @@ export interface RepoFixture {
    * the header on behaves.
    */
   noProtocolV2?: boolean
+  /** zlib level of the repo's objects (git's core.compression): 0 writes a large incompressible file in a third of the time. */
+  compression?: number
 }
 
 export interface ForgeOptions {
@@ -194,6 +196,7 @@ export class Forge {
     if (fixture.noProtocolV2) this.v1OnlyRepos.add(fullName)
     if (fixture.empty) return {}
     const files = fixture.files ?? { '.runtime-version': '0.1.0\n' }
+    if (fixture.compression !== undefined) await git(['config', 'core.compression', String(fixture.compression)], { cwd: dir })
     await git(['fast-import', '--quiet'], { cwd: dir, input: fastImportStream(branch, files, fixture.commits ?? 1) })
     return { tip: await git(['rev-parse', `refs/heads/${branch}`], { cwd: dir }) }
   }

@@ -22,8 +22,8 @@ const CO_AUTHOR = 'Release Manager <rm@example.com>'
  * times out on a busy machine; the repo deadline ends the hung repo before its reads' retries
  * (each another --timeout) are spent.
  */
-const TIMEOUT_SECONDS = 12
-const REPO_TIMEOUT_SECONDS = 15
+const TIMEOUT_SECONDS = 6
+const REPO_TIMEOUT_SECONDS = 8
 
 let forge: Forge
 let key: TestKey

@@ -45,6 +45,19 @@ function pin(name: string, version: string, extra: Partial<PinRemoteOptions> = {
   })
 }
 
+/**
+ * `pin` with a client whose read retries come at once: the failure tests check what a
+ * failure is reported as once the retries are spent, not how long their backoff waits.
+ */
+async function pinRetryingAtOnce(name: string, version: string, timeoutMs?: number): Promise<PinResult> {
+  const http = createHttpClient({ token: forge.tokens.readWrite, timeoutMs, retryDelayMs: 1 })
+  try {
+    return await pin(name, version, { http })
+  } finally {
+    http.destroy()
+  }
+}
+
 /** The receive-pack POSTs (pushes) a repo received; a discovery GET alone pushes nothing. */
 function pushesTo(name: string) {
   return forge.requestsFor(name, 'git-receive-pack').filter((r) => r.method === 'POST')
@@ -336,22 +349,22 @@ describe('pinRemote: failures', () => {
   it('reports an HTTP 500 as http, a dropped connection as network, a hang as timeout', async () => {
     const a = await repo()
     forge.inject({ kind: 'status', status: 500, repo: a.name, service: 'git-upload-pack', method: 'POST' })
-    expect(await pin(a.name, '0.2.0')).toMatchObject({ outcome: 'failed', error: { code: 'http', message: expect.stringContaining('500') } })
+    expect(await pinRetryingAtOnce(a.name, '0.2.0')).toMatchObject({ outcome: 'failed', error: { code: 'http', message: expect.stringContaining('500') } })
     const b = await repo()
     forge.inject({ kind: 'drop', repo: b.name, service: 'git-receive-pack', method: 'POST' })
-    expect(await pin(b.name, '0.2.0')).toMatchObject({ outcome: 'failed', error: { code: 'network' } })
+    expect(await pinRetryingAtOnce(b.name, '0.2.0')).toMatchObject({ outcome: 'failed', error: { code: 'network' } })
     const c = await repo()
     forge.inject({ kind: 'hang', repo: c.name, service: 'git-upload-pack', method: 'POST' })
-    expect(await pin(c.name, '0.2.0', { timeoutMs: 300 })).toMatchObject({ outcome: 'failed', error: { code: 'timeout' } })
+    expect(await pinRetryingAtOnce(c.name, '0.2.0', 300)).toMatchObject({ outcome: 'failed', error: { code: 'timeout' } })
   })
 
   it('reports an answer that breaks off mid-body as timeout or network, never as a truncated success', async () => {
     const a = await repo()
     forge.inject({ kind: 'stall', repo: a.name, service: 'git-upload-pack', method: 'GET' })
-    expect(await pin(a.name, '0.2.0', { timeoutMs: 300 })).toMatchObject({ outcome: 'failed', error: { code: 'timeout' } })
+    expect(await pinRetryingAtOnce(a.name, '0.2.0', 300)).toMatchObject({ outcome: 'failed', error: { code: 'timeout' } })
     const b = await repo()
     forge.inject({ kind: 'cut', repo: b.name, service: 'git-upload-pack', method: 'GET' })
-    expect(await pin(b.name, '0.2.0')).toMatchObject({ outcome: 'failed', error: { code: 'network' } })
+    expect(await pinRetryingAtOnce(b.name, '0.2.0')).toMatchObject({ outcome: 'failed', error: { code: 'network' } })
     expect(forge.requestsFor(b.name, 'git-receive-pack')).toEqual([])
   })
 
