@@ -10,9 +10,12 @@ export default defineConfig({
     // tests' own injected faults and the CLI's deadlines, not by this.
     testTimeout: 240_000,
     hookTimeout: 240_000,
-    // Integration tests spawn git and node processes; two cores, so two workers. A worker runs
-    // file after file (no fresh process per file: the suite's tests keep no global state),
-    // which saves each file's worker start and module loading (unit tests: 26 -> 14 s of CPU).
-    poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
+    // Three workers on two cores: integration tests often wait on purpose (injected latency,
+    // hangs, pacing), and a third file runs meanwhile (quiet 2-core machine: 187 -> 159 s).
+    // As many workers at the start as at most: tinypool's ending of idle workers rejects with
+    // "Terminating worker thread" in vitest 3.2 (vitest#8564). A worker runs file after file
+    // (no fresh process per file: the tests keep no global state), which saves each file's
+    // worker start and module loading (unit tests: 26 -> 14 s of CPU).
+    poolOptions: { forks: { maxForks: 3, minForks: 3, isolate: false } },
   },
 })
