@@ -8,13 +8,12 @@ import { PIN_OUTCOMES } from '../src/pin/pin-result.js'
 import { cascadeOutputs, formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
 import { UsageError } from '../src/errors.js'
 import { createHttpClient, withRequestScope } from '../src/git/http.js'
-import { loadManifest, MAX_CONCURRENCY, MAX_PUSHES_PER_MINUTE, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
+import { loadManifest, manifestTokenScope, MAX_CONCURRENCY, MAX_PUSHES_PER_MINUTE, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
 import { formatWait, formatWaits, pacedHttpClient, renderWaitsMarkdown, type OriginWait } from '../src/fleet/pacing.js'
 import { fleetRunInfo, formatShard, isSharded, selectShard, type FleetRunInfo } from '../src/fleet/shard.js'
 import { redact } from '../src/redact.js'
 import { parseVersionArg } from '../src/contract/runtime-version.js'
 import { checkToken } from '../src/git/token-probe.js'
-import { tokenScope } from '../src/git/auth.js'
 import { BaseCommand, reportFlags } from './_base.js'
 import type { RemotePinJson } from './_pin-remote.js'
 import { remoteFlags, remoteSettings, repoTimeoutFlag, repoTimeoutMs } from './_remote-flags.js'
@@ -97,11 +96,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const { prepareBotCommit } = await import('../src/identity/bot-commit.js')
     const setup = await prepareBotCommit(botCommitSettings(flags, manifest))
     for (const warning of setup.warnings) this.warnUser(warning)
-    // The token goes to the forge and the origins the manifest names for it; elsewhere, reads are anonymous.
-    const tokenOrigins = tokenScope([manifest.forge, ...(manifest.tokenOrigins ?? [])], {
-      token: auth.token,
-      allowHttp: flags['allow-token-over-http'] || manifest.allowTokenOverHttp === true,
-    })
+    const tokenOrigins = manifestTokenScope(manifest, { token: auth.token, allowHttpFlag: flags['allow-token-over-http'] })
     // One client for every repo: its keep-alive connections (and TLS sessions) serve them all.
     const client = createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenOrigins: [...tokenOrigins] })
     // The token check (one request per origin) overlaps the first repos' reads; no push is

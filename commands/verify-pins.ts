@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import { DEFAULT_MAX_DEPTH } from '../src/audit/audit.js'
 import { auditOutputs, renderAuditAnnotations, renderAuditReport, renderAuditStepSummary, toJsonReport } from '../src/audit/audit-report.js'
-import { loadManifest, selectRepos, MAX_CONCURRENCY, MIN_CONCURRENCY } from '../src/fleet/manifest.js'
+import { loadManifest, manifestTokenScope, selectRepos, MAX_CONCURRENCY, MIN_CONCURRENCY } from '../src/fleet/manifest.js'
 import { rerunCommand } from '../src/fleet/cascade.js'
 import { formatWait, formatWaits, renderWaitsMarkdown, type OriginWait } from '../src/fleet/pacing.js'
 import { fleetRunInfo, formatShard, isSharded, selectShard } from '../src/fleet/shard.js'
@@ -12,7 +12,6 @@ import { inActions } from '../src/report/actions.js'
 import { redact } from '../src/redact.js'
 import { BaseCommand, reportFlags } from './_base.js'
 import { remoteFlags, remoteSettings, repoTimeoutFlag, repoTimeoutMs } from './_remote-flags.js'
-import { tokenScope } from '../src/git/auth.js'
 import { DEFAULT_REPO_TIMEOUT_MS } from '../src/fleet/repo-deadline.js'
 import { shardFlags, shardSetting } from './_shard-flag.js'
 import { interruptible } from './_interrupt.js'
@@ -56,11 +55,7 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     const repoDeadlineMs = repoTimeoutMs(flags, DEFAULT_REPO_TIMEOUT_MS)
     const shard = shardSetting(flags)
     const manifest = await loadManifest(flags.manifest)
-    // The token goes to the forge and the origins the manifest names for it; elsewhere, reads are anonymous.
-    const tokenOrigins = tokenScope([manifest.forge, ...(manifest.tokenOrigins ?? [])], {
-      token: remote.auth.token,
-      allowHttp: flags['allow-token-over-http'] || manifest.allowTokenOverHttp === true,
-    })
+    const tokenOrigins = manifestTokenScope(manifest, { token: remote.auth.token, allowHttpFlag: flags['allow-token-over-http'] })
     const selected = selectRepos(manifest.repos, flags.only ?? [])
     const repos = selectShard(selected, shard)
     // Key libraries are loaded only when there are keys to read: an audit without --key never needs them.

@@ -10,6 +10,7 @@ import { distance } from 'fastest-levenshtein'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
+import { tokenScope } from '../git/auth.js'
 import { formatJsonPath, JsonSyntaxError, parseJson, type JsonPath } from './json-parse.js'
 import { redact } from '../redact.js'
 import { PIN_FILE } from '../contract/runtime-version.js'
@@ -380,6 +381,18 @@ export function parseManifest(text: string, file = 'manifest'): Manifest {
 }
 
 /** Read and validate a manifest file (exit 2 when it cannot be read or is invalid). */
+/**
+ * The origins a fleet command sends the token to: the manifest's forge and the origins it
+ * names for it (elsewhere reads are anonymous); plain http to a remote host needs the opt-in
+ * of the flag or the manifest, else exit 2 before any request.
+ */
+export function manifestTokenScope(manifest: Manifest, options: { token?: string; allowHttpFlag: boolean }): Set<string> {
+  return tokenScope([manifest.forge, ...(manifest.tokenOrigins ?? [])], {
+    token: options.token,
+    allowHttp: options.allowHttpFlag || manifest.allowTokenOverHttp === true,
+  })
+}
+
 export async function loadManifest(file: string): Promise<Manifest> {
   let text: string
   try {

@@ -6,7 +6,7 @@
  */
 import { FLUSH, pktLine, readPktLines } from './pkt-line.js'
 import { serverText } from './server-text.js'
-import { MalformedAnswerError, ServerRefusalError, UnsupportedObjectFormatError, parseRefAdvertisement, type RefAdvertisement } from './upload-pack.js'
+import { MalformedAnswerError, ServerRefusalError, UnsupportedObjectFormatError, parseRefAdvertisement, pktLinesOf, type RefAdvertisement } from './upload-pack.js'
 
 /** What `GET info/refs` answered: a v1 advertisement (every ref), or a v2 server's capabilities (no refs). */
 export type InfoRefs = { version: 1; advertised: RefAdvertisement } | { version: 2; capabilities: Set<string>; lsRefs: Set<string> }
@@ -77,12 +77,4 @@ export function parseLsRefs(body: Uint8Array): RefList {
     if (oid !== 'unborn') list.refs.set(name, oid)
   }
   throw new MalformedAnswerError('the ls-refs answer ended before its flush')
-}
-
-function pktLinesOf(body: Uint8Array): (Buffer | null)[] {
-  try {
-    return [...readPktLines(body)]
-  } catch (error) {
-    throw new MalformedAnswerError((error as Error).message)
-  }
 }

@@ -184,7 +184,8 @@ function refusal(line: string): void {
   if (line.startsWith('ERR ')) throw new ServerRefusalError(line.slice('ERR '.length))
 }
 
-function pktLinesOf(body: Uint8Array): (Buffer | null)[] {
+/** Every pkt-line of a whole answer; a framing error is the server's malformed answer. */
+export function pktLinesOf(body: Uint8Array): (Buffer | null)[] {
   try {
     return [...readPktLines(body)]
   } catch (error) {
