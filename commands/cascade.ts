@@ -7,7 +7,7 @@ import { cascadeProgress, createProgressView } from '../src/fleet/cascade-progre
 import { PIN_OUTCOMES } from '../src/pin/pin-result.js'
 import { cascadeOutputs, formatCounts, renderAnnotations, renderFailures, renderStepSummary, renderSummaryTable } from '../src/fleet/cascade-report.js'
 import { UsageError } from '../src/errors.js'
-import { createHttpClient, withRequestScope } from '../src/git/http.js'
+import { createHttpClient, scopedHttp } from '../src/git/http.js'
 import { loadManifest, manifestTokenScope, MAX_CONCURRENCY, MAX_PUSHES_PER_MINUTE, MIN_CONCURRENCY, selectRepos } from '../src/fleet/manifest.js'
 import { formatWait, formatWaits, pacedHttpClient, renderWaitsMarkdown, type OriginWait } from '../src/fleet/pacing.js'
 import { fleetRunInfo, formatShard, isSharded, selectShard, type FleetRunInfo } from '../src/fleet/shard.js'
@@ -120,12 +120,12 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const http = pacedHttpClient(client, { maxPushesPerMinute, onWait })
     // Each repo's requests carry its deadline (and an interrupt) and log its retries.
     const pinOne: PinOne = (repo, log, signal, onPhase) =>
-      withRequestScope({ signal, log }, () => pinRemote({
+      pinRemote({
         repo: { url: repo.url, display: repo.name },
         branch: repo.branch,
         version,
         auth,
-        http,
+        http: scopedHttp(http, { signal, log }),
         limits,
         ...commit,
         pinFile: manifest.pinFile,
@@ -137,7 +137,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
         beforePush: tokenCheck && (() => tokenCheck.beforePush(repo.url)),
         onLog: log,
         onPhase,
-      }))
+      })
 
     // Progress goes where it cannot corrupt --json: stderr then, stdout otherwise.
     const stream = json ? process.stderr : process.stdout

@@ -7,7 +7,7 @@ import { auditRepo, failedAudit, type RepoAudit, type RepoTarget, type VerifySig
 import { summarizeFleet, type FleetAudit } from './audit-fleet.js'
 import type { ForgeAuth } from '../git/auth.js'
 import { DEFAULT_CONCURRENCY } from '../fleet/cascade.js'
-import { createHttpClient, withRequestScope } from '../git/http.js'
+import { createHttpClient, scopedHttp } from '../git/http.js'
 import { DEFAULT_REPO_TIMEOUT_MS, interruptedError, withinRepoDeadline } from '../fleet/repo-deadline.js'
 import type { Limits } from '../git/limits.js'
 import { runPool } from '../fleet/pool.js'
@@ -70,9 +70,9 @@ export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit
     const outcomes = await runPool(options.repos, options.concurrency, async (repo, index) => {
       if (options.stop?.aborted) return failedAudit(repo, interruptedError(false))
       options.onStart?.(repo, index)
-      const settings = { http, pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: auth.tokenEnv, limits: options.limits }
+      const settings = { pinFile: options.pinFile, requireFile: options.requireFile, consumer: options.consumer, verify, maxDepth: options.maxDepth, tokenEnv: auth.tokenEnv, limits: options.limits }
       // Every request of the repo carries its deadline; the race ends it even mid-parse.
-      const audit = await withinRepoDeadline(repoTimeoutMs, options.abort, (signal) => withRequestScope({ signal }, () => auditRepo(repo, settings))).catch((error: unknown) =>
+      const audit = await withinRepoDeadline(repoTimeoutMs, options.abort, (signal) => auditRepo(repo, { ...settings, http: scopedHttp(http, { signal }) })).catch((error: unknown) =>
         failedAudit(repo, error),
       )
       options.onAudit?.(audit, index)

@@ -60,8 +60,8 @@ export function slowDownMs(res: Pick<GitHttpResponse, 'statusCode' | 'headers'>,
 
 /**
  * The client `http` with pushes paced and slow-down answers waited out per origin. Its
- * per-repo views (`scoped`) share the same pace and pauses; redirects are still reported
- * (`movedTo`).
+ * per-repo views (`scopedHttp`) share the same pace and pauses; redirects are still
+ * reported (`movedTo`).
  */
 export function pacedHttpClient(http: SharedHttpClient, options: PacingOptions): SharedHttpClient {
   const pushIntervalMs = options.maxPushesPerMinute ? 60_000 / options.maxPushesPerMinute : 0

@@ -11,12 +11,11 @@
  * - reads (GET, upload-pack POST) retried on 502/503/504, resets and timeouts, with
  *   jittered exponential backoff honouring Retry-After up to a cap; a push never is (429,
  *   "slow down", is fleet/pacing.ts's: it pauses the whole origin);
- * - an idle timeout per request and, for the work run inside `withRequestScope` (one
- *   repo), its deadline signal and its log; every failure typed (http-errors.ts).
+ * - an idle timeout per request and, for a repo's requests (`scopedHttp`), its deadline
+ *   signal and its log; every failure typed (http-errors.ts).
  */
 import { readFileSync } from 'node:fs'
 import { STATUS_CODES } from 'node:http'
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { createRequire } from 'node:module'
 import type { Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentType } from 'undici'
 import { PinbotError } from '../errors.js'
@@ -28,6 +27,8 @@ export interface GitHttpRequest {
   method?: string
   headers?: Record<string, string>
   body?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+  /** The repo the request is for: its deadline and its log (set by `scopedHttp`). */
+  scope?: RequestScope
 }
 
 export interface GitHttpResponse {
@@ -43,9 +44,11 @@ export interface HttpClient {
   request(req: GitHttpRequest): Promise<GitHttpResponse>
   /** The base a repo's requests went to after a redirect of its first request, if one did. */
   movedTo?(repoUrl: string): string | undefined
+  /** The client this one is a view of (`scopedHttp`): what is learnt of a server is kept per shared client. */
+  readonly shared?: HttpClient
 }
 
-/** One repo's work: its deadline and its log, for every request made inside `withRequestScope`. */
+/** One repo's work: its deadline and its log, for every request made through its `scopedHttp` view. */
 export interface RequestScope {
   /** Aborts every request of the repo (its deadline, an interrupt); the reason is what they fail with. */
   signal?: AbortSignal
@@ -74,14 +77,18 @@ export interface SharedHttpClient extends HttpClient {
   destroy(): void
 }
 
-const requestScope = new AsyncLocalStorage<RequestScope>()
-
 /**
- * Run `work` (one repo's pin or audit) with `scope` applying to every request it makes,
- * through whatever wraps the shared client (pacing), without threading it through git/.
+ * One repo's view of a shared client: `scope` goes with every request it makes, through
+ * whatever wraps the client (pacing), without threading it through git/. An explicit view,
+ * not an AsyncLocalStorage: on Node 20 that hooks every promise of the run (a cascade of
+ * 200 repos: 0.2-0.4 s of CPU, about a tenth of it).
  */
-export function withRequestScope<T>(scope: RequestScope, work: () => Promise<T>): Promise<T> {
-  return requestScope.run(scope, work)
+export function scopedHttp(http: HttpClient, scope: RequestScope): HttpClient {
+  return {
+    request: (req) => http.request({ ...req, scope }),
+    movedTo: (repoUrl) => http.movedTo?.(repoUrl),
+    shared: http.shared ?? http,
+  }
 }
 
 export const DEFAULT_TOKEN_USER = 'pinbot'
@@ -347,7 +354,7 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
   }
 
   return {
-    request: (req) => send(req, requestScope.getStore() ?? {}),
+    request: (req) => send(req, req.scope ?? {}),
     movedTo: (repoUrl) => moved.get(normalizeRepoUrl(repoUrl)),
     destroy() {
       dispatcher.destroy().catch(() => {})

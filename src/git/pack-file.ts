@@ -41,6 +41,14 @@ interface Delta {
   data: Buffer
 }
 
+/** An object of the pack as stored: where it was, its oid, and its delta chain depth. */
+interface Stored {
+  offset: number
+  oid: string
+  object: GitObject
+  depth: number
+}
+
 /** What readPack may hold: `object` bytes per object, `total` bytes of objects in all. */
 export interface PackLimits {
   object: number
@@ -165,9 +173,10 @@ export async function readPack(
   const depths = new Map<string, number>() // each object's delta chain depth, by oid
   const waiting = new Map<number | string, Delta[]>() // deltas by the base they wait for
   let total = 0
+  // The yields are checked for, not awaited, per object: an await per object costs more than the parse of a small one.
   let slice = performance.now()
-  const fair = async (): Promise<void> => {
-    if (performance.now() - slice < SLICE_MS) return
+  const overdue = (): boolean => performance.now() - slice >= SLICE_MS
+  const nextTurn = async (): Promise<void> => {
     await new Promise((resolve) => setImmediate(resolve))
     slice = performance.now()
   }
@@ -180,24 +189,30 @@ export async function readPack(
     if (list) list.push(delta)
     else waiting.set(key, [delta])
   }
-  /** Store an object, then every delta that waited for it, and theirs (a worklist: no recursion, each delta once). */
-  const store = async (offset: number | undefined, object: GitObject, depth: number): Promise<void> => {
-    const work = [{ offset, object, depth }]
+  /** An object of the pack, kept by its offset and its oid. */
+  const record = (offset: number, object: GitObject, depth: number): Stored => {
+    const oid = objectId(object.type, object.content)
+    byOffset.set(offset, { object, depth })
+    objects.set(oid, object)
+    depths.set(oid, depth)
+    return { offset, oid, object, depth }
+  }
+  /** The object a delta makes of its base, one deeper in the chain. */
+  const applied = (base: { object: GitObject; depth: number }, delta: Delta): Stored => {
+    if (base.depth + 1 > MAX_DELTA_DEPTH) throw deltaTooDeepError(delta.offset)
+    const content = applyDelta(base.object.content, delta.data, delta.offset, (size) => checkSize(size, delta.offset))
+    return record(delta.offset, { type: base.object.type, content }, base.depth + 1)
+  }
+  /** Resolve every delta that waited for `base` (by offset or oid), and theirs: a worklist, no recursion, each delta once. */
+  const resolveWaiting = async (base: Omit<Stored, 'offset'> & { offset?: number }): Promise<void> => {
+    const work = [base]
     for (let next = work.pop(); next; next = work.pop()) {
-      const oid = objectId(next.object.type, next.object.content)
-      if (next.offset !== undefined) {
-        byOffset.set(next.offset, { object: next.object, depth: next.depth })
-        objects.set(oid, next.object)
-        depths.set(oid, next.depth)
-      }
-      const children = [...(next.offset !== undefined ? (waiting.get(next.offset) ?? []) : []), ...(waiting.get(oid) ?? [])]
+      const children = [...(next.offset !== undefined ? (waiting.get(next.offset) ?? []) : []), ...(waiting.get(next.oid) ?? [])]
       if (next.offset !== undefined) waiting.delete(next.offset)
-      waiting.delete(oid)
+      waiting.delete(next.oid)
       for (const child of children) {
-        if (next.depth + 1 > MAX_DELTA_DEPTH) throw deltaTooDeepError(child.offset)
-        const content = applyDelta(next.object.content, child.data, child.offset, (size) => checkSize(size, child.offset))
-        work.push({ offset: child.offset, object: { type: next.object.type, content }, depth: next.depth + 1 })
-        await fair()
+        work.push(applied(next, child))
+        if (overdue()) await nextTurn()
       }
     }
   }
@@ -247,14 +262,16 @@ export async function readPack(
     checkSize(size, offset)
     const data = (size <= ASYNC_INFLATE ? inflateInWindow(cursor, size, offset) : undefined) ?? (await inflateEntry(cursor, size, offset))
 
-    if (deltaBase === undefined) await store(offset, { type: TYPES[code]!, content: data }, 0)
+    let stored: Stored | undefined
+    if (deltaBase === undefined) stored = record(offset, { type: TYPES[code]!, content: data }, 0)
     else {
-      const ready = typeof deltaBase === 'number' ? byOffset.get(deltaBase) : objects.has(deltaBase) ? { object: objects.get(deltaBase)!, depth: depths.get(deltaBase)! } : undefined
-      wait(deltaBase, { offset, data })
+      const base = typeof deltaBase === 'number' ? byOffset.get(deltaBase) : objects.has(deltaBase) ? { object: objects.get(deltaBase)!, depth: depths.get(deltaBase)! } : undefined
       // A base already here: resolve now; otherwise storing the base will.
-      if (ready) await resolveWaiting(deltaBase, ready.object, ready.depth)
+      if (base) stored = applied(base, { offset, data })
+      else wait(deltaBase, { offset, data })
     }
-    await fair()
+    if (stored && waiting.size > 0 && (waiting.has(offset) || waiting.has(stored.oid))) await resolveWaiting(stored)
+    if (overdue()) await nextTurn()
   }
   const { extra, end, matches } = await cursor.finish()
   if (extra) throw new CorruptPackError(`${extra} unexpected bytes after the last object, at byte ${end - extra}`)
@@ -264,7 +281,7 @@ export async function readPack(
   for (const key of [...waiting.keys()]) {
     if (typeof key !== 'string' || !waiting.has(key)) continue
     const outside = base?.(key)
-    if (outside) await resolveWaiting(key, outside, 0)
+    if (outside) await resolveWaiting({ oid: key, object: outside, depth: 0 })
   }
   const [stuck] = waiting.entries()
   if (stuck) {
@@ -273,17 +290,6 @@ export async function readPack(
     throw new CorruptPackError(`missing delta base ${what} for the object at byte ${delta.offset}`)
   }
   return objects
-
-  /** Resolve the deltas waiting on `key`, whose base object is `object` at chain depth `depth`. */
-  async function resolveWaiting(key: number | string, object: GitObject, depth: number): Promise<void> {
-    const list = waiting.get(key) ?? []
-    waiting.delete(key)
-    for (const delta of list) {
-      if (depth + 1 > MAX_DELTA_DEPTH) throw deltaTooDeepError(delta.offset)
-      const content = applyDelta(object.content, delta.data, delta.offset, (size) => checkSize(size, delta.offset))
-      await store(delta.offset, { type: object.type, content }, depth + 1)
-    }
-  }
 }
 
 /**

@@ -36,7 +36,7 @@ export interface RefListing extends RefAdvertisement {
   hinted?: boolean
 }
 
-/** Per client, per origin: the v2 server it met there. */
+/** Per client (the shared one, under its per-repo views), per origin: the v2 server it met there. */
 const learnt = new WeakMap<HttpClient, Map<string, V2Server>>()
 
 /** Failures that a capability request would only repeat: they are the repo's answer. */
@@ -79,7 +79,8 @@ export async function listRefs(http: HttpClient, url: string, context: ErrorCont
   }
 
   const origin = new URL(url).origin
-  const hint = learnt.get(http)?.get(origin)
+  const client = http.shared ?? http
+  const hint = learnt.get(client)?.get(origin)
   if (hint) {
     const list = await read(lsRefs([wanted])).catch((error: unknown) => {
       if (isPinbotError(error) && FINAL.has(error.code)) throw error
@@ -104,8 +105,8 @@ export async function listRefs(http: HttpClient, url: string, context: ErrorCont
     drop()
     return info.advertised
   }
-  if (!learnt.has(http)) learnt.set(http, new Map())
-  learnt.get(http)!.set(origin, info)
+  if (!learnt.has(client)) learnt.set(client, new Map())
+  learnt.get(client)!.set(origin, info)
   let list: RefList
   try {
     list = await read(early)

@@ -9,7 +9,7 @@
  * fail with that reason. A 404 is about one repo: the origin's next repo is asked.
  */
 import { PinbotError, UsageError, toPinbotError } from '../errors.js'
-import { withRequestScope, type HttpClient } from './http.js'
+import { scopedHttp, type HttpClient } from './http.js'
 import { redactUrl } from '../redact.js'
 
 export interface TokenCheckOptions {
@@ -44,11 +44,9 @@ async function checkOrigin(origin: string, urls: readonly string[], options: Tok
     const probe = `${url.replace(/\/+$/, '')}/info/refs?service=git-receive-pack`
     let status: number
     try {
-      status = await withRequestScope({ signal: AbortSignal.timeout(options.deadlineMs) }, async () => {
-        const response = await options.http.request({ url: probe })
-        await response.body.return?.()
-        return response.statusCode
-      })
+      const response = await scopedHttp(options.http, { signal: AbortSignal.timeout(options.deadlineMs) }).request({ url: probe })
+      await response.body.return?.()
+      status = response.statusCode
     } catch (error) {
       const cause = toPinbotError(error)
       const why = cause.name === 'TimeoutError' ? `no answer within ${options.deadlineMs / 1000} s` : cause.message

@@ -4,7 +4,7 @@
  * transient faults retried for reads only, a lost push answer re-read instead of resent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createHttpClient, USER_AGENT, withRequestScope } from '../../../src/git/http.js'
+import { createHttpClient, scopedHttp, USER_AGENT } from '../../../src/git/http.js'
 import { pinRemote } from '../../../src/pin/remote-pin.js'
 import { resolveRepo } from '../../../src/git/repo-ref.js'
 import { Forge } from '../../support/forge.js'
@@ -74,9 +74,7 @@ describe('HTTP transport', () => {
     forge.inject({ kind: 'status', status: 503, headers: { 'retry-after': '1' }, repo: 'acme/flaky', service: 'git-upload-pack', method: 'POST', nth: 2 })
     const http = createHttpClient({ token: forge.tokens.readWrite, retryDelayMs: 10 })
     const log: string[] = []
-    const result = await withRequestScope({ log: (line) => log.push(line) }, () =>
-      pinRemote({ repo: resolveRepo(forge.repoUrl('acme/flaky')), version: '0.2.0', http, identity, message: 'pin' }),
-    )
+    const result = await pinRemote({ repo: resolveRepo(forge.repoUrl('acme/flaky')), version: '0.2.0', http: scopedHttp(http, { log: (line) => log.push(line) }), identity, message: 'pin' })
     http.destroy()
     forge.clearFaults()
     expect(result.outcome).toBe('updated')

@@ -1,6 +1,6 @@
 /** The HTTP client's typed failures when an answer breaks off after its headers. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createHttpClient, withRequestScope } from '../../../src/git/http.js'
+import { createHttpClient, scopedHttp } from '../../../src/git/http.js'
 import { Forge } from '../../support/forge.js'
 
 let forge: Forge
@@ -40,7 +40,7 @@ describe('createHttpClient', () => {
     forge.inject({ kind: 'cut', repo: 'acme/app', nth: 1 })
     const log: string[] = []
     const client = createHttpClient({ token: forge.tokens.readWrite, retryDelayMs: 10 })
-    const res = await withRequestScope({ log: (line) => log.push(line) }, () => client.request({ url: url() }))
+    const res = await scopedHttp(client, { log: (line) => log.push(line) }).request({ url: url() })
     expect(res.statusCode).toBe(200)
     expect(await readAll(res.body)).toBeGreaterThan(100)
     expect(log).toEqual([expect.stringMatching(/^GET .*info\/refs: .*while reading the response.*; retry 1 of 3 in \d+ ms$/)])
