@@ -146,7 +146,7 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const inShard = isSharded(shard) ? `shard ${formatShard(shard)}, ${repos.length} of ${selected.length}` : `${repos.length}`
     const paced = maxPushesPerMinute ? `, at most ${maxPushesPerMinute} pushes a minute` : ''
     write(`cascade ${version}: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time${paced}, ${signed}${dryRun ? ', dry run (nothing is pushed)' : ''}\n`)
-    const progress = createProgressView(stream, { total: repos.length, outcomes: PIN_OUTCOMES, groups: inActions(env), filter: redact })
+    const progress = await createProgressView(stream, { total: repos.length, outcomes: PIN_OUTCOMES, groups: inActions(env), filter: redact })
     const interrupt = interruptible(write)
     const report = await runCascade({
       repos,

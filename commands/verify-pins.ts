@@ -66,7 +66,7 @@ Exits 0 when every repo is ok (and signed by the bot with --key), 1 otherwise, 2
     const stream = this.jsonEnabled() ? process.stderr : process.stdout
     const inShard = isSharded(shard) ? `shard ${formatShard(shard)}, ${repos.length} of ${selected.length}` : `${repos.length}`
     stream.write(`verify-pins: ${inShard} ${selected.length === 1 ? 'repo' : 'repos'}, ${concurrency} at a time${keys ? ', checking signatures' : ''}\n`)
-    const progress = createProgressView(stream, { total: repos.length, groups: inActions(), filter: redact })
+    const progress = await createProgressView(stream, { total: repos.length, groups: inActions(), filter: redact })
     const waits: OriginWait[] = []
     const interrupt = interruptible((text) => stream.write(text))
     const audit = await verifyPins({

@@ -14,7 +14,7 @@
  * in Actions), and a heartbeat line ("120/200 done, 32 in flight") when nothing has been
  * printed for a while, so a slow run never looks hung.
  */
-import { createLogUpdate } from 'log-update'
+import type { createLogUpdate } from 'log-update'
 import type { CascadeEvent } from './cascade.js'
 import { formatDuration, renderDoneLine, renderRepoBlock } from './cascade-report.js'
 import { actionsGroup } from '../report/actions.js'
@@ -41,6 +41,8 @@ export interface TerminalStream {
 
 export interface LiveViewOptions {
   stream: TerminalStream
+  /** log-update's factory: loaded only for a terminal (createProgressView), not in every CI run. */
+  createLogUpdate: typeof createLogUpdate
   total: number
   /** Outcomes counted in the progress line, in this order (none: only done and in flight). */
   outcomes?: readonly string[]
@@ -101,7 +103,7 @@ export function createLiveView(options: LiveViewOptions): ProgressView {
     },
     isTTY: stream.isTTY,
   }
-  const render = createLogUpdate(out as NodeJS.WriteStream)
+  const render = options.createLogUpdate(out as NodeJS.WriteStream)
   const state = { total: options.total, done: 0, counts: new Map((options.outcomes ?? []).map((o) => [o, 0])), inFlight: new Map<string, InFlight>() }
   const finished: string[] = []
   let region: string[] = []
@@ -223,8 +225,8 @@ export function cascadeProgress(view: ProgressView, now: () => number = Date.now
 }
 
 /** The view for `stream`: live on a terminal, a log (grouped in Actions) elsewhere. */
-export function createProgressView(stream: TerminalStream, options: { total: number; outcomes?: readonly string[]; groups: boolean; filter: (text: string) => string }): ProgressView {
-  return stream.isTTY
-    ? createLiveView({ stream, total: options.total, outcomes: options.outcomes, filter: options.filter })
-    : createLogView({ write: (text) => stream.write(options.filter(text)), total: options.total, groups: options.groups })
+export async function createProgressView(stream: TerminalStream, options: { total: number; outcomes?: readonly string[]; groups: boolean; filter: (text: string) => string }): Promise<ProgressView> {
+  if (!stream.isTTY) return createLogView({ write: (text) => stream.write(options.filter(text)), total: options.total, groups: options.groups })
+  const { createLogUpdate } = await import('log-update')
+  return createLiveView({ stream, createLogUpdate, total: options.total, outcomes: options.outcomes, filter: options.filter })
 }

@@ -55,6 +55,8 @@ function badTree(oid: string, what: string, check = 'badTree'): PinbotError {
 
 export class MemoryRepo {
   private objects = new Map<string, GitObject>()
+  /** Trees parsed so far, by oid: a pin reads the root tree four or five times. */
+  private parsedTrees = new Map<string, TreeEntry[]>()
   /** Objects written since the last fetch: what a push sends. */
   private readonly written = new Set<string>()
   /** What the last fetch was: the tip, how deep, and its shallow boundary, so that `deepen` asks for only what is new. */
@@ -87,6 +89,7 @@ export class MemoryRepo {
     const { branch: resolved, tip } = branch ? { branch, tip: refs.get(`refs/heads/${branch}`) } : resolveHead(advertised)
     if (!tip) throw branchNotFound(branch!)
     this.objects = new Map()
+    this.parsedTrees = new Map()
     this.written.clear()
     const filter = supportsFilter(capabilities) ? PARTIAL_FILTER : undefined
     this.fetched = { tip, depth: options.depth ?? 1, capabilities, shallow: new Set(), ...(filter && { filter }) }
@@ -143,8 +146,12 @@ export class MemoryRepo {
   }
 
   private tree(oid: string): TreeEntry[] {
+    const parsed = this.parsedTrees.get(oid)
+    if (parsed) return parsed
     try {
-      return parseTree(this.object(oid, 'tree'))
+      const entries = parseTree(this.object(oid, 'tree'))
+      this.parsedTrees.set(oid, entries)
+      return entries
     } catch (error) {
       if (!(error instanceof MalformedTreeError)) throw error
       throw badTree(oid, `is malformed: ${error.message}`)

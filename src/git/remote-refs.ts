@@ -11,9 +11,12 @@
  *
  * Requests: what a client learns of a server's capabilities serves its later repos on the
  * same origin (a forge serves its repos alike), which then send `ls-refs` alone: three
- * requests a pin, as with v1. A hint that proves wrong for one repo costs a round trip,
- * never a wrong answer: an answer that is not v2 falls back to the capability request, and
- * a fetch refused for `filter` is made again without it (memory-repo.ts).
+ * requests a pin, as with v1. So do the repos that start while the first capability
+ * request to their origin is on its way (a cascade's first 32): they send `ls-refs` at
+ * once and take that request's answer, unless it is much slower than their own. A hint that
+ * proves wrong for one repo costs a round trip, never a wrong answer: an answer that is not
+ * v2 falls back to the capability request, and a fetch refused for `filter` is made again
+ * without it (memory-repo.ts).
  */
 import { isPinbotError } from '../errors.js'
 import type { HttpClient } from './http.js'
@@ -36,8 +39,8 @@ export interface RefListing extends RefAdvertisement {
   hinted?: boolean
 }
 
-/** Per client (the shared one, under its per-repo views), per origin: the v2 server it met there. */
-const learnt = new WeakMap<HttpClient, Map<string, V2Server>>()
+/** Per client (the shared one, under its per-repo views), per origin: the v2 server it met there, or the capability request on its way there (undefined: not v2, or it failed). */
+const learnt = new WeakMap<HttpClient, Map<string, V2Server | Promise<V2Server | undefined>>>()
 
 /** Failures that a capability request would only repeat: they are the repo's answer. */
 const FINAL = new Set(['auth', 'forbidden', 'not-found', 'network', 'timeout', 'advertisement-too-large'])
@@ -80,18 +83,43 @@ export async function listRefs(http: HttpClient, url: string, context: ErrorCont
 
   const origin = new URL(url).origin
   const client = http.shared ?? http
-  const hint = learnt.get(client)?.get(origin)
-  if (hint) {
-    const list = await read(lsRefs([wanted])).catch((error: unknown) => {
+  if (!learnt.has(client)) learnt.set(client, new Map())
+  const servers = learnt.get(client)!
+  const known = servers.get(origin)
+  /** This repo's ls-refs answer, on another repo's word that the server speaks v2: its refs, or undefined when it is not a v2 answer. */
+  const readHinted = (answer: Promise<AsyncIterableIterator<Uint8Array>>) =>
+    read(answer).catch((error: unknown) => {
       if (isPinbotError(error) && FINAL.has(error.code)) throw error
       return undefined // not a v2 answer after all: ask this repo what it speaks
     })
-    if (list) return listing(list, hint, true)
+  let early: Promise<AsyncIterableIterator<Uint8Array>> | undefined
+  if (known && !(known instanceof Promise)) {
+    const list = await readHinted(lsRefs([wanted]))
+    if (list) return listing(list, known, true)
+  } else if (known) {
+    // Another repo's capability request is on its way: its answer serves this one too,
+    // if it comes within twice the time this repo's own ls-refs takes (else it asks for
+    // itself: a slow repo does not hold the others).
+    const sent = performance.now()
+    early = lsRefs([wanted])
+    early.catch(() => {})
+    const answered = early.then(
+      () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), performance.now() - sent)),
+      () => undefined,
+    )
+    const server = await Promise.race([known, answered])
+    if (server) {
+      const list = await readHinted(early)
+      if (list) return listing(list, server, true)
+      early = undefined
+    }
   }
 
-  const early = lsRefs([wanted])
-  early.catch(() => {}) // awaited only if the server speaks v2; its failure is reported then
-  const drop = () => void early.then((body) => body.return?.(), () => {})
+  let announce: ((server: V2Server | undefined) => void) | undefined
+  if (!servers.has(origin)) servers.set(origin, new Promise((resolve) => (announce = resolve)))
+  const refsAnswer = early ?? lsRefs([wanted])
+  refsAnswer.catch(() => {}) // awaited only if the server speaks v2; its failure is reported then
+  const drop = () => void refsAnswer.then((body) => body.return?.(), () => {})
   let info: ReturnType<typeof parseInfoRefs>
   try {
     const request = { url: `${url}/info/refs?service=git-upload-pack`, headers: { 'git-protocol': 'version=2' } }
@@ -99,17 +127,21 @@ export async function listRefs(http: HttpClient, url: string, context: ErrorCont
     info = parseAnswer(() => parseInfoRefs(body))
   } catch (error) {
     drop()
+    if (announce) servers.delete(origin)
+    announce?.(undefined)
     throw error
   }
   if (info.version === 1) {
     drop()
+    if (announce) servers.delete(origin)
+    announce?.(undefined)
     return info.advertised
   }
-  if (!learnt.has(client)) learnt.set(client, new Map())
-  learnt.get(client)!.set(origin, info)
+  servers.set(origin, info)
+  announce?.(info)
   let list: RefList
   try {
-    list = await read(early)
+    list = await read(refsAnswer)
   } catch (error) {
     // The POST went out before the GET followed a redirect (http.ts): ask the new address.
     if (!http.movedTo?.(url)) throw error

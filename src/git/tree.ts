@@ -63,9 +63,14 @@ function parsePlaced(content: Uint8Array): PlacedEntry[] {
     const space = buf.indexOf(32, at)
     const nul = space === -1 ? -1 : buf.indexOf(0, space)
     if (nul === -1 || nul + 21 > buf.length) throw new MalformedTreeError(`truncated tree entry at byte ${at}`)
-    const digits = buf.toString('latin1', at, space)
-    if (!/^[0-7]{1,7}$/.test(digits)) throw new MalformedTreeError(`malformed mode in the tree entry at byte ${at}`)
-    const bits = parseInt(digits, 8)
+    // The mode: 1 to 7 octal digits (read by hand: this runs for every entry of every tree read).
+    let bits = 0
+    for (let i = at; i < space; i++) {
+      const digit = buf[i] - 0x30
+      if (digit < 0 || digit > 7 || space - at > 7) throw new MalformedTreeError(`malformed mode in the tree entry at byte ${at}`)
+      bits = bits * 8 + digit
+    }
+    if (space === at) throw new MalformedTreeError(`malformed mode in the tree entry at byte ${at}`)
     const type = typeOfMode(bits)
     const mode = type === 'tree' ? '040000' : bits.toString(8)
     entries.push({ mode, name: buf.subarray(space + 1, nul), oid: buf.toString('hex', nul + 1, nul + 21), type, start: at, end: nul + 21 })
@@ -159,6 +164,9 @@ function isNtfsDotgit(name: Buffer): boolean {
 
 /** How `name` reads as `.git` ("" when it is `.git` in some case), or undefined when it does not. */
 function dotgitSpelling(name: Buffer): string | undefined {
+  // Every such spelling starts with ".", "g", "G" or a code point HFS+ ignores (U+200C and up: a lead byte of 0xe2 or more).
+  const first = name[0]
+  if (first !== 0x2e && (first | 0x20) !== 0x67 && first < 0xe2) return undefined
   if (name.toString('latin1').toLowerCase() === '.git') return ''
   if (isHfsDotgit(name)) return ', which macOS (HFS+) reads as ".git"'
   if (isNtfsDotgit(name)) return ', which Windows (NTFS) reads as ".git"'

@@ -7,6 +7,7 @@
 import * as openpgp from 'openpgp'
 import type { BotIdentity } from './commit-message.js'
 import type { Signer, SignatureVerdict } from './signature-verdict.js'
+import { nativeOpenPgpSigner } from './openpgp-native-signer.js'
 
 const encoder = new TextEncoder()
 
@@ -14,7 +15,10 @@ function bytesOf(payload: string | Uint8Array): Uint8Array {
   return typeof payload === 'string' ? encoder.encode(payload) : payload
 }
 
-export function createOpenPgpSigner(privateKey: openpgp.PrivateKey): Signer {
+/** Signs on node:crypto where the key allows (openpgp-native-signer.ts: 15x cheaper), else with openpgp.js. */
+export async function createOpenPgpSigner(privateKey: openpgp.PrivateKey): Promise<Signer> {
+  const native = await nativeOpenPgpSigner(privateKey)
+  if (native) return native
   return async (payload) =>
     openpgp.sign({
       message: await openpgp.createMessage({ binary: bytesOf(payload) }),

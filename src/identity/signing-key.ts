@@ -32,7 +32,7 @@ async function unlock(source: KeySource, passphrase: string | undefined): Promis
   if (format === 'openpgp') {
     const [{ unlockOpenPgpKey }, { createOpenPgpSigner }] = await Promise.all([import('./keys.js'), import('./openpgp-signature.js')])
     const key = await unlockOpenPgpKey(source, passphrase)
-    return { format, fingerprint: key.fingerprint, userIds: key.userIds, primaryUser: key.primaryUser, sign: createOpenPgpSigner(key.privateKey) }
+    return { format, fingerprint: key.fingerprint, userIds: key.userIds, primaryUser: key.primaryUser, sign: await createOpenPgpSigner(key.privateKey) }
   }
   const [{ unlockSshKey }, { signSsh }] = await Promise.all([import('./ssh-keys.js'), import('./ssh-signature.js')])
   const key = unlockSshKey(source, passphrase)

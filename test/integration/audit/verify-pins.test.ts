@@ -137,13 +137,14 @@ async function gnupgVerdict(clone: string, commit: string): Promise<string> {
 describe('pinbot verify-pins --key', () => {
   let result: CliResult
   let report: Report
-  let requests: (repo: string) => number
+  /** A repo's pack requests (the tip's, then each deepening's); its refs are one ls-refs (and the capabilities, for the first repos). */
+  let packRequests: (repo: string) => number
   beforeAll(async () => {
     forge.clearLog()
     result = await verifyPins(['--expect', '0.3.0', ...keyArgs(), '--json'])
     report = json<Report>(result)
     const log = [...forge.requests]
-    requests = (repo) => log.filter((r) => r.repo === repo).length
+    packRequests = (repo) => log.filter((r) => r.repo === repo && r.method === 'POST' && r.service === 'git-upload-pack' && !r.protocol).length
   })
 
   it('tells every condition apart, in manifest order, and exits 1', () => {
@@ -193,13 +194,13 @@ describe('pinbot verify-pins --key', () => {
   })
 
   it('deepens only where the pin commit (or the bot pin a hand edit replaced) is older than the tip', () => {
-    // Reading the tip: capabilities and ls-refs together, then the pack (3 requests, 2 round trips).
-    expect(requests('acme/signed')).toBe(3)
-    expect(requests('acme/other-key')).toBe(3)
-    // The bot's pin is 3 back: depth 2 (3 requests), then 8 (1 more: the tip is known).
-    expect(requests('acme/hand-edited')).toBe(4)
+    // Reading the tip: the refs, then one pack.
+    expect(packRequests('acme/signed')).toBe(1)
+    expect(packRequests('acme/other-key')).toBe(1)
+    // The bot's pin is 3 back: depth 2, then 8 (1 more: the tip is known).
+    expect(packRequests('acme/hand-edited')).toBe(2)
     // depth 2, then 8, then 32 (the pin commit is the 9th from the tip).
-    expect(requests('acme/deep')).toBe(5)
+    expect(packRequests('acme/deep')).toBe(3)
   })
 })
 
@@ -256,7 +257,7 @@ describe('pinbot verify-pins', () => {
     ])
     expect(report.expected).toBe('0.3.0')
     // Skipped after the tip: no deepening, no signature check.
-    expect(forge.requestsFor('acme/library')).toHaveLength(3)
+    expect(forge.requestsFor('acme/library').filter((r) => r.method === 'POST' && !r.protocol)).toHaveLength(1)
   })
 
   it('appends a Markdown summary to GITHUB_STEP_SUMMARY and annotates failures in Actions', async () => {

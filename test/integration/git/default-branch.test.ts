@@ -26,24 +26,24 @@ const rw = () => resolveAuth({ env: { PINBOT_TOKEN: forge.tokens.readWrite } })
 const repos = (...names: string[]) => names.map((n) => resolveRepo(n, new URL(forge.url)))
 
 describe('resolveDefaultBranches', () => {
-  it('reads HEAD in one round trip per repo (capabilities and ls-refs together), authenticated, whatever the branch is called', async () => {
+  it('reads HEAD in one round trip per repo, authenticated, whatever the branch is called; one capability request for the server', async () => {
     const results = await resolveDefaultBranches(repos('acme/trunky', 'acme/mainly', 'acme/open'), { auth: rw(), concurrency: 3 })
     expect(results).toEqual([
       { repo: 'acme/trunky', branch: 'trunk' },
       { repo: 'acme/mainly', branch: 'main' },
       { repo: 'acme/open', branch: 'develop' },
     ])
-    expect(forge.requests.map((r) => [r.repo, r.method, r.service, r.auth, r.status])).toEqual(
+    // The three start together: the first asks for the capabilities beside its ls-refs, the
+    // others send ls-refs alone and take that answer.
+    expect(forge.requests.map((r) => [r.repo, r.method, r.service, r.auth, r.status, r.answeredBefore])).toEqual(
       expect.arrayContaining([
-        ['acme/trunky', 'GET', 'git-upload-pack', true, 200],
-        ['acme/trunky', 'POST', 'git-upload-pack', true, 200],
-        ['acme/mainly', 'GET', 'git-upload-pack', true, 200],
-        ['acme/mainly', 'POST', 'git-upload-pack', true, 200],
-        ['acme/open', 'GET', 'git-upload-pack', true, 200],
-        ['acme/open', 'POST', 'git-upload-pack', true, 200],
+        ['acme/trunky', 'GET', 'git-upload-pack', true, 200, 0],
+        ['acme/trunky', 'POST', 'git-upload-pack', true, 200, 0],
+        ['acme/mainly', 'POST', 'git-upload-pack', true, 200, 0],
+        ['acme/open', 'POST', 'git-upload-pack', true, 200, 0],
       ]),
     )
-    expect(forge.requests).toHaveLength(6)
+    expect(forge.requests).toHaveLength(4)
   })
 
   it('reads a public repo anonymously when no token is set', async () => {

@@ -116,6 +116,32 @@ describe('ref listing', () => {
     expect(requests('acme/hint-v1').slice(1).sort()).toEqual(['GET git-upload-pack v2', 'POST git-receive-pack', 'POST git-upload-pack', 'POST git-upload-pack v2'])
   })
 
+  it('has repos that start together share the first capability request to their server; if it fails, each asks for itself', async () => {
+    const names = ['acme/wave-0', 'acme/wave-1', 'acme/wave-2', 'acme/wave-3']
+    for (const name of names) await forge.createRepo(name)
+    const wave = async (version: string) => {
+      const http = countingClient(forge.tokens.readWrite)
+      try {
+        const results = await Promise.all(names.map((name) => pinRemote({ repo: forge.repoUrl(name), http, version, identity: BOT, message: `chore: pin runtime to ${version}` })))
+        return results.map((result) => result.outcome)
+      } finally {
+        http.destroy()
+      }
+    }
+    const capabilityRequests = () => forge.requests.filter((r) => r.method === 'GET' && r.service === 'git-upload-pack').map((r) => r.repo)
+    forge.clearLog()
+    expect(await wave('0.2.0')).toEqual(['updated', 'updated', 'updated', 'updated'])
+    expect(capabilityRequests()).toEqual(['acme/wave-0'])
+    expect(forge.requests).toHaveLength(1 + 3 * names.length)
+
+    forge.clearLog()
+    forge.inject({ kind: 'status', status: 500, repo: 'acme/wave-0', method: 'GET', service: 'git-upload-pack' })
+    const outcomes = await wave('0.3.0')
+    forge.clearFaults()
+    expect(outcomes).toEqual(['failed', 'updated', 'updated', 'updated'])
+    expect(capabilityRequests().sort()).toEqual(names)
+  })
+
   it('takes the branch asked for by its exact name, though ls-refs matches a prefix', async () => {
     const { tip } = await forge.createRepo('acme/prefixed', { defaultBranch: 'main-next' })
     const wrong = await pin('acme/prefixed', 'main')

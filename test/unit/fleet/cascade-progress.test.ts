@@ -1,3 +1,4 @@
+import { createLogUpdate } from 'log-update'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { CascadeEvent } from '../../../src/fleet/cascade.js'
 import { cascadeProgress, createLiveView, createLogView, renderRegion } from '../../../src/fleet/cascade-progress.js'
@@ -30,7 +31,7 @@ const advance = (ms: number) => {
 
 describe('the live view (terminal)', () => {
   const live = (terminal: TestTerminal) => {
-    const view = createLiveView({ stream: terminal, total: 3, outcomes: PIN_OUTCOMES, throttleMs: 100, tickMs: 1000, now: () => clock })
+    const view = createLiveView({ stream: terminal, createLogUpdate, total: 3, outcomes: PIN_OUTCOMES, throttleMs: 100, tickMs: 1000, now: () => clock })
     return { view, feed: cascadeProgress(view, () => clock) }
   }
 
