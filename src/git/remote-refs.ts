@@ -104,7 +104,7 @@ export async function listRefs(http: HttpClient, url: string, context: ErrorCont
     early = lsRefs([wanted])
     early.catch(() => {})
     const answered = early.then(
-      () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), performance.now() - sent)),
+      () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), performance.now() - sent).unref()),
       () => undefined,
     )
     const server = await Promise.race([known, answered])
