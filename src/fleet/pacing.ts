@@ -37,7 +37,7 @@ const DEFAULT_SLOWDOWN_MS = 60_000
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-const isPush = (req: GitHttpRequest) => (req.method ?? 'GET') === 'POST' && new URL(req.url).pathname.endsWith('/git-receive-pack')
+const isPush = (req: GitHttpRequest, url: URL) => (req.method ?? 'GET') === 'POST' && url.pathname.endsWith('/git-receive-pack')
 
 /**
  * How long an answer asks the client to wait, in ms; undefined when it does not ask.
@@ -86,7 +86,7 @@ export function pacedHttpClient(http: SharedHttpClient, options: PacingOptions):
     const url = new URL(req.url)
     // Held as bytes, so that a request told to slow down can be sent again.
     const body = req.body && [await collectBytes(req.body)]
-    if (pushIntervalMs && isPush(req)) await pushSlot()
+    if (pushIntervalMs && isPush(req, url)) await pushSlot()
     for (let slowdowns = 0; ; slowdowns++) {
       await originFree(url.origin)
       const res = await inner.request({ ...req, ...(body && { body }) })

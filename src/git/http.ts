@@ -311,7 +311,8 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
         const { res, url } = initial
           ? await sendInitial(target, method, headers, scope)
           : { res: await sendOnce(target, requested, method, headers, body, scope), url: target }
-        const what = `${method} ${displayUrl(url)}`
+        // Named only when an error says it: a URL rebuilt for every answer costs more than the answer's parse.
+        const what = () => `${method} ${displayUrl(url)}`
         const responseHeaders = flatHeaders(res.headers)
         const answer = (payload: AsyncIterableIterator<Uint8Array>): GitHttpResponse => ({
           url: url.toString(),
@@ -344,12 +345,12 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
     }
   }
 
-  async function* typedBody(body: AsyncIterable<Uint8Array>, what: string, scope: RequestScope): AsyncIterableIterator<Uint8Array> {
+  async function* typedBody(body: AsyncIterable<Uint8Array>, what: () => string, scope: RequestScope): AsyncIterableIterator<Uint8Array> {
     try {
       for await (const chunk of body) yield chunk
     } catch (error) {
       if (scope.signal?.aborted) throw scope.signal.reason
-      throw transportError(error, what, timeoutMs, 'response')
+      throw transportError(error, what(), timeoutMs, 'response')
     }
   }
 

@@ -9,13 +9,25 @@ export function pktLine(payload: string | Uint8Array): Buffer {
   return Buffer.concat([Buffer.from((data.length + 4).toString(16).padStart(4, '0')), data])
 }
 
+/** The 4 hex digits at `at` as a number, NaN when they are not hex digits (or not all there). */
+function hexLength(bytes: Uint8Array, at: number): number {
+  let length = 0
+  for (let i = at; i < at + 4; i++) {
+    const byte = bytes[i]
+    const letter = byte | 0x20 // lower case, for A-F
+    const digit = byte >= 0x30 && byte <= 0x39 ? byte - 0x30 : letter >= 0x61 && letter <= 0x66 && byte >= 0x41 ? letter - 0x57 : -1
+    if (digit < 0) return NaN
+    length = length * 16 + digit
+  }
+  return length
+}
+
 /** The payloads of a pkt-line stream, `null` for each flush. Throws on a malformed length. */
 export function* readPktLines(data: Uint8Array): Generator<Buffer | null> {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   let at = 0
   while (at < buf.length) {
-    const header = buf.toString('latin1', at, at + 4)
-    const length = /^[0-9a-f]{4}$/i.test(header) ? parseInt(header, 16) : NaN
+    const length = hexLength(buf, at)
     if (Number.isNaN(length) || (length > 0 && length < 4) || at + Math.max(length, 4) > buf.length) {
       throw new SyntaxError(`malformed pkt-line at byte ${at}`)
     }
@@ -61,13 +73,19 @@ export async function* streamPktLines(body: AsyncIterable<Uint8Array>, onBytes?:
         }
         continue
       }
-      const need = 4 - header.length
-      header = Buffer.concat([header, data.subarray(at, at + need)])
-      at += Math.min(need, data.length - at)
-      if (header.length < 4) break
-      const text = header.toString('latin1')
-      header = Buffer.alloc(0)
-      const length = /^[0-9a-f]{4}$/i.test(text) ? parseInt(text, 16) : NaN
+      let length: number
+      if (header.length === 0 && data.length - at >= 4) {
+        // The usual case, a length wholly in this chunk: read in place (this runs for every line of every answer).
+        length = hexLength(data, at)
+        at += 4
+      } else {
+        const need = 4 - header.length
+        header = Buffer.concat([header, data.subarray(at, at + need)])
+        at += Math.min(need, data.length - at)
+        if (header.length < 4) break
+        length = hexLength(header, 0)
+        header = Buffer.alloc(0)
+      }
       if (Number.isNaN(length) || (length > 0 && length < 4)) throw new SyntaxError(`malformed pkt-line at byte ${start + at - 4}`)
       if (length === 0) {
         yield null
