@@ -117,6 +117,12 @@ export async function listRefs(http: HttpClient, url: string, context: ErrorCont
 
   let announce: ((server: V2Server | undefined) => void) | undefined
   if (!servers.has(origin)) servers.set(origin, new Promise((resolve) => (announce = resolve)))
+  /** This repo's capability request was the origin's first and found no v2 server: the repos waiting on it ask for themselves. */
+  const announceNone = () => {
+    if (!announce) return
+    servers.delete(origin)
+    announce(undefined)
+  }
   const refsAnswer = early ?? lsRefs([wanted])
   refsAnswer.catch(() => {}) // awaited only if the server speaks v2; its failure is reported then
   const drop = () => void refsAnswer.then((body) => body.return?.(), () => {})
@@ -127,14 +133,12 @@ export async function listRefs(http: HttpClient, url: string, context: ErrorCont
     info = parseAnswer(() => parseInfoRefs(body))
   } catch (error) {
     drop()
-    if (announce) servers.delete(origin)
-    announce?.(undefined)
+    announceNone()
     throw error
   }
   if (info.version === 1) {
     drop()
-    if (announce) servers.delete(origin)
-    announce?.(undefined)
+    announceNone()
     return info.advertised
   }
   servers.set(origin, info)
