@@ -6,6 +6,7 @@
  *   npm run bench -- [--delay MS] [--quick] [--concurrency N (default: the cascade's, 32)]
  *                    [--fleet N (the sharded fleet, default 2000)] [--fleet-only]
  *                    [--only bytes|cascade|fleet|signing|verify-pins[,...]] [--sizes N[,N...]] [--runs N]
+ *                    [--baseline DIR (another checkout, built: its cascade runs beside this one's)]
  *
  * `--only` runs just the named parts: `bytes` the bytes on the wire (a deepening step, a ref
  * listing), `cascade` the shallow git loop vs pinbot cascade at each size (without the
@@ -13,9 +14,13 @@
  * signed cascade comparison, `verify-pins` the audit vs the clone + cat loop.
  * `--sizes` sets the cascade's fleet sizes (default 9, 50, 200) and `--runs` its runs per size
  * (default 3): `--only cascade --sizes 200` compares two commits' N=200 cascades, each as a
- * ratio to the same run's shallow git loop.
+ * ratio to the same run's shallow git loop. `--baseline DIR` does that in one run: the cascade of
+ * another checkout (e.g. a worktree of an older commit, after `npm ci && npm run build` there)
+ * runs after this one's on a fresh copy of the same fleet, in alternating order, against the
+ * same forge and shallow loop, and each size reports this/baseline per run and its median.
  */
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -47,6 +52,9 @@ const SHARDS = 4
 const root = path.resolve(import.meta.dirname, '..')
 const work = path.join(root, 'bench', '.work')
 const cli = path.join(root, 'bin', 'run.js')
+const baselineDir = args.includes('--baseline') ? path.resolve(args[args.indexOf('--baseline') + 1]) : undefined
+const baselineCli = baselineDir && path.join(baselineDir, 'bin', 'run.js')
+if (baselineDir && !existsSync(path.join(baselineDir, 'dist'))) throw new Error(`--baseline ${baselineDir}: no built checkout there (run npm ci && npm run build in it)`)
 
 interface Run {
   ms: number
@@ -146,10 +154,10 @@ async function main(): Promise<void> {
     return file
   }
   const authed = (names: string[]) => names.map((n) => forge.authedUrl(n))
-  const cascade = async (names: string[], version: string, conc = concurrency, keyEnv: Record<string, string> = signingEnv, author: string[] = []) => {
+  const cascade = async (names: string[], version: string, conc = concurrency, keyEnv: Record<string, string> = signingEnv, author: string[] = [], cliPath = cli) => {
     forge.clearLog()
     const file = await manifest(names, path.join(work, 'manifest.json'))
-    const run = await timed('node', [cli, 'cascade', '--manifest', file, '--version', version, '--concurrency', String(conc), '--json', ...author], keyEnv)
+    const run = await timed('node', [cliPath, 'cascade', '--manifest', file, '--version', version, '--concurrency', String(conc), '--json', ...author], keyEnv)
     return { ...run, requests: forge.requests.length, roundTrips: roundTrips(forge.requests) }
   }
   const scratch = async () => {
@@ -170,6 +178,7 @@ async function main(): Promise<void> {
     const shallowRerun: Run[] = []
     const pinbot: Run[] = []
     const pinbotRerun: Run[] = []
+    const baseline: Run[] = []
     for (let r = 0; r < runsPerSize; r++) {
       const version = `1.${n}.${r + 1}`
       let names: string[]
@@ -185,11 +194,20 @@ async function main(): Promise<void> {
       shallow.push(await timed('bash', [path.join(root, 'bench/shallow-loop.sh'), version, await scratch(), String(concurrency), ...authed(names)]))
       shallowRerun.push(await timed('bash', [path.join(root, 'bench/shallow-loop.sh'), version, await scratch(), String(concurrency), ...authed(names)]))
       forge.latencyMs = 0
+      const baselineRun = async () => {
+        const fresh = await fleet.reset(n)
+        forge.latencyMs = delayMs
+        baseline.push(await cascade(fresh, version, concurrency, signingEnv, [], baselineCli))
+        forge.latencyMs = 0
+      }
+      // Alternating which of the two goes first cancels a drift in the machine's load.
+      if (baselineCli && r % 2 === 1) await baselineRun()
       names = await fleet.reset(n)
       forge.latencyMs = delayMs
       pinbot.push(await cascade(names, version))
       pinbotRerun.push(await cascade(names, version))
       forge.latencyMs = 0
+      if (baselineCli && r % 2 === 0) await baselineRun()
     }
     const m = (rs: Run[]) => median(rs.map((r) => r.ms))
     const perRepoTrips = median(pinbot.map((r) => r.roundTrips!)) / n
@@ -204,6 +222,15 @@ async function main(): Promise<void> {
     )
     note(`N=${n}: pinbot CPU per repo (user+sys / N)`, `${(median(pinbot.map((r) => r.cpuMs!)) / n).toFixed(1)} ms`, `runs ${pinbot.map((r) => (r.cpuMs! / n).toFixed(1)).join(', ')} ms`)
     note(`N=${n}: pinbot floor ceil(N/C) x ${perRepoTrips.toFixed(1)} round trips x RTT`, sec(floor), `pinbot/floor ${x(m(pinbot), floor)}; ${(median(pinbot.map((r) => r.requests!)) / n).toFixed(1)} requests per repo`)
+    if (baselineCli) {
+      const perRun = pinbot.map((run, i) => run.ms / baseline[i].ms)
+      note(
+        `N=${n}: baseline cascade (${path.basename(baselineDir!)})`,
+        sec(m(baseline)),
+        `baseline/shallow per run ${baseline.map((run, i) => (run.ms / shallow[i].ms).toFixed(2)).join(', ')}; CPU per repo ${(median(baseline.map((run) => run.cpuMs!)) / n).toFixed(1)} ms`,
+      )
+      note(`N=${n}: pinbot / baseline, same run`, `${median(perRun).toFixed(2)}x`, `runs ${perRun.map((v) => v.toFixed(2)).join(', ')}`)
+    }
     note(`N=${n}: pinbot peak RSS`, `${Math.max(...pinbot.map((r) => r.rssMb ?? 0)).toFixed(0)} MB`)
     if (seedRuns > 0) {
       note(`N=${n}: re-run, nothing to change: seed / shallow / pinbot`, `${sec(m(seedRerun))} / ${sec(m(shallowRerun))} / ${sec(m(pinbotRerun))}`, `seed/pinbot ${x(m(seedRerun), m(pinbotRerun))}, shallow/pinbot ${x(m(shallowRerun), m(pinbotRerun))}`)
