@@ -21,8 +21,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   if (!handled) {
     // oclif's DEBUG output prints argv: a password pasted into a URL argument must not show
     // there (pinbot refuses such a URL anyway, and says so without the password).
-    const { redact } = await import('../dist/src/redact.js')
-    process.argv = process.argv.map((arg) => redact(arg))
+    const { redactArg } = await import('../dist/src/redact.js')
+    process.argv = process.argv.map((arg) => redactArg(arg))
     // The compiled code runs, whatever NODE_ENV says: oclif would look for TypeScript sources
     // of hooks under NODE_ENV=development or test (and warn on Node 22 when it finds none).
     ;(globalThis.oclif ??= {}).enableAutoTranspile = false

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs'
 import { Command } from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import { isPinbotError, toPinbotError } from '../src/errors.js'
+import { printableJson, printableText } from '../src/printable.js'
 import { errorReport, publishToActions, type ActionsReport } from '../src/report/actions.js'
 import { redact, redactDeep } from '../src/redact.js'
 
@@ -28,7 +29,7 @@ export abstract class BaseCommand extends Command {
 
   /** Write the --report document (when asked) and hand the run's report to the Actions runner. */
   protected publish(report: ActionsReport, document?: unknown): void {
-    if (this.reportFile && document !== undefined) writeFileSync(this.reportFile, `${JSON.stringify(redactDeep(document), null, 2)}\n`)
+    if (this.reportFile && document !== undefined) writeFileSync(this.reportFile, `${printableJson(redactDeep(document))}\n`)
     publishToActions({ ...report, outputs: { ...report.outputs, ...(this.reportFile && { report: this.reportFile }) } }, process.env, (text) => process.stderr.write(redact(text)))
   }
 
@@ -42,15 +43,20 @@ export abstract class BaseCommand extends Command {
   }
 
   protected out(text: string): void {
-    process.stdout.write(`${redact(text)}\n`)
+    process.stdout.write(`${redact(printableText(text))}\n`)
   }
 
   protected err(text: string): void {
-    process.stderr.write(`${redact(text)}\n`)
+    process.stderr.write(`${redact(printableText(text))}\n`)
   }
 
   protected warnUser(text: string): void {
     this.err(`Warning: ${text}`)
+  }
+
+  /** JSON on stdout: C1 controls and bidi characters, which JSON.stringify leaves raw, escaped as \uXXXX (the same value). */
+  protected override logJson(json: unknown): void {
+    process.stdout.write(`${printableJson(json)}\n`)
   }
 
   protected override toSuccessJson(result: unknown): unknown {

@@ -50,8 +50,9 @@ export interface RemoteSettings {
 export function remoteSettings(flags: { 'token-env'?: string; 'token-user'?: string; timeout?: string; limit?: string[] }): RemoteSettings {
   const text = flags.timeout ?? String(DEFAULT_TIMEOUT_MS / 1000)
   const seconds = Number(text)
-  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > MAX_TIMEOUT_SECONDS) {
-    throw new UsageError('invalid-timeout', `--timeout expects a positive number of seconds up to ${MAX_TIMEOUT_SECONDS}, got "${text}"`, { hint: 'for example --timeout 30' })
+  // At least a millisecond: 0 ms would switch undici's idle timeouts off.
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds >= 0.001) || seconds > MAX_TIMEOUT_SECONDS) {
+    throw new UsageError('invalid-timeout', `--timeout expects a number of seconds from 0.001 to ${MAX_TIMEOUT_SECONDS}, got "${text}"`, { hint: 'for example --timeout 30' })
   }
   const limits = parseLimits(flags.limit)
   return { auth: resolveAuth({ tokenEnv: flags['token-env'], tokenUser: flags['token-user'] }), timeoutMs: Math.round(seconds * 1000), limits }
@@ -70,8 +71,8 @@ export function repoTimeoutFlag(defaultMs: number) {
 export function repoTimeoutMs(flags: { 'repo-timeout'?: string }, defaultMs: number): number {
   const text = flags['repo-timeout'] ?? String(defaultMs / 1000)
   const seconds = Number(text)
-  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > MAX_TIMEOUT_SECONDS) {
-    throw new UsageError('invalid-repo-timeout', `--repo-timeout expects a positive number of seconds up to ${MAX_TIMEOUT_SECONDS}, got "${text}"`, { hint: 'for example --repo-timeout 300' })
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds >= 0.001) || seconds > MAX_TIMEOUT_SECONDS) {
+    throw new UsageError('invalid-repo-timeout', `--repo-timeout expects a number of seconds from 0.001 to ${MAX_TIMEOUT_SECONDS}, got "${text}"`, { hint: 'for example --repo-timeout 300' })
   }
   return Math.round(seconds * 1000)
 }

@@ -40,6 +40,16 @@ export function redact(text: string): string {
   return out
 }
 
+/**
+ * One command-line argument, redacted. An argument that is a URL (`https://bot:PASSWORD@host/...`,
+ * or `--remote=` one) is one word: everything from its scheme to its last `@` is
+ * credentials, whatever the password holds (quotes, spaces, `/`, `@`). Any other argument
+ * (a commit message that mentions a URL) is redacted as text is.
+ */
+export function redactArg(arg: string): string {
+  return redact(arg.replace(/^(-{1,2}[\w-]+=)?([a-z][a-z0-9+.-]*:\/\/)[^]*@/i, (_m, flag: string | undefined, scheme: string) => `${flag ?? ''}${scheme}${MASK}@`))
+}
+
 /** Redact every string inside a JSON-able value (for --json output). */
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T

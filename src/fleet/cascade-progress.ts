@@ -18,6 +18,7 @@ import type { createLogUpdate } from 'log-update'
 import type { CascadeEvent } from './cascade.js'
 import { formatDuration, renderDoneLine, renderRepoBlock } from './cascade-report.js'
 import { actionsGroup } from '../report/actions.js'
+import { printableLine, printableText } from '../printable.js'
 
 export interface ProgressView {
   start(name: string): void
@@ -219,7 +220,9 @@ export function cascadeProgress(view: ProgressView, now: () => number = Date.now
     else if (event.type === 'phase') view.phase(name, PHASE_WORDS[event.phase.phase], event.phase.phase === 'retrying' ? now() + event.phase.delayMs : undefined)
     else {
       const { result } = event
-      view.done(name, { outcome: result.outcome, line: renderDoneLine(result), block: renderRepoBlock(result, { done: ++finished, total: event.total, log: event.log }) })
+      // A branch or a log line from a server is data: escaped before any view draws it.
+      const block = renderRepoBlock(result, { done: ++finished, total: event.total, log: event.log })
+      view.done(name, { outcome: result.outcome, line: printableLine(renderDoneLine(result)), block: printableText(block) })
     }
   }
 }

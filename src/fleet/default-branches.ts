@@ -2,6 +2,7 @@
  * The default branch of many repos at once (`pinbot default-branch`): each repo's HEAD read
  * concurrently through one HTTP client, and each repo's failure its own result.
  */
+import { pacedHttpClient } from './pacing.js'
 import type { ForgeAuth } from '../git/auth.js'
 import { readDefaultBranch } from '../git/default-branch.js'
 import { toPinbotError } from '../errors.js'
@@ -19,7 +20,8 @@ export async function resolveDefaultBranches(
   options: { auth: ForgeAuth; timeoutMs?: number; tokenOrigins?: readonly string[]; concurrency: number; limits?: Pick<Limits, 'advertisement'> },
 ): Promise<DefaultBranchResult[]> {
   // One client for all repos: its keep-alive agent reuses connections to the same forge.
-  const http = createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs, tokenOrigins: options.tokenOrigins })
+  // Paced as a cascade is: a 429 pauses its origin for the time asked (pacing.ts).
+  const http = pacedHttpClient(createHttpClient({ token: options.auth.token, tokenUser: options.auth.tokenUser, timeoutMs: options.timeoutMs, tokenOrigins: options.tokenOrigins }), {})
   try {
     const outcomes = await runPool(repos, options.concurrency, (repo) => readDefaultBranch(repo.url, http, options.auth.tokenEnv, options.limits?.advertisement))
     return outcomes.map((outcome, i) =>

@@ -10,7 +10,7 @@
  * Every pause is reported (`onWait`) for the log and the summary.
  */
 import { markdownCell } from '../report/actions.js'
-import { collectBytes, type GitHttpRequest, type GitHttpResponse, type HttpClient, type SharedHttpClient } from '../git/http.js'
+import { collectBytes, sleep, type GitHttpRequest, type GitHttpResponse, type HttpClient, type SharedHttpClient } from '../git/http.js'
 
 export interface OriginWait {
   origin: string
@@ -35,7 +35,6 @@ export const MAX_SLOWDOWNS_PER_REQUEST = 3
 /** What GitHub asks of a client told to slow down without a time: wait a minute. */
 const DEFAULT_SLOWDOWN_MS = 60_000
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const isPush = (req: GitHttpRequest, url: URL) => (req.method ?? 'GET') === 'POST' && url.pathname.endsWith('/git-receive-pack')
 
@@ -72,8 +71,9 @@ export function pacedHttpClient(http: SharedHttpClient, options: PacingOptions):
   let pushTurn = Promise.resolve()
   let lastPushAt = -Infinity
 
-  const originFree = async (origin: string) => {
-    for (let until = pausedUntil.get(origin) ?? 0; until > Date.now(); until = pausedUntil.get(origin) ?? 0) await sleep(until - Date.now())
+  // A repo's deadline or an interrupt ends its wait (and the timer that would hold the process open).
+  const originFree = async (origin: string, signal: AbortSignal | undefined) => {
+    for (let until = pausedUntil.get(origin) ?? 0; until > Date.now(); until = pausedUntil.get(origin) ?? 0) await sleep(until - Date.now(), signal)
   }
   const pushSlot = () =>
     (pushTurn = pushTurn.then(async () => {
@@ -88,7 +88,7 @@ export function pacedHttpClient(http: SharedHttpClient, options: PacingOptions):
     const body = req.body && [await collectBytes(req.body)]
     if (pushIntervalMs && isPush(req, url)) await pushSlot()
     for (let slowdowns = 0; ; slowdowns++) {
-      await originFree(url.origin)
+      await originFree(url.origin, req.scope?.signal)
       const res = await inner.request({ ...req, ...(body && { body }) })
       const waitMs = slowDownMs(res)
       if (waitMs === undefined || waitMs > maxWaitMs || slowdowns >= MAX_SLOWDOWNS_PER_REQUEST) return res

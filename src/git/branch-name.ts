@@ -40,7 +40,8 @@ export function checkBranchArg(name: string, what: string): string {
 export function branchFromSymref(target: string | undefined): string | undefined {
   if (!target?.startsWith('refs/heads/')) return undefined
   const name = target.slice('refs/heads/'.length)
-  const problem = branchNameProblem(name)
+  // Ref names are decoded as UTF-8; bytes that are not UTF-8 became U+FFFD, a name pinbot cannot push to.
+  const problem = name.includes('\uFFFD') ? 'it is not valid UTF-8' : branchNameProblem(name)
   if (problem === undefined) return name
   throw new PinbotError('invalid-default-branch', `the server's HEAD points at ${quotedName(target)}, which is not a valid branch: ${problem}`, {
     hint: 'fix HEAD on the server, or name the branch explicitly (--branch NAME, or "branch" in the manifest)',

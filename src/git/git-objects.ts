@@ -59,7 +59,8 @@ function formatPerson(person: Person): string {
 }
 
 function parsePerson(text: string): Person {
-  const match = /^(.*) <(.*)> (.*) (.*)$/.exec(text)
+  // `s`: a name may hold any byte but NUL, newline, < and > (git's fsck), \r and U+2028 included.
+  const match = /^(.*) <(.*)> (.*) (.*)$/s.exec(text)
   if (!match) throw new SyntaxError(`malformed author or committer: ${text}`)
   return { name: match[1]!, email: match[2]!, timestamp: Number(match[3]), timezoneOffset: parseTimezoneOffset(match[4]!) }
 }

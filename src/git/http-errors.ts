@@ -78,6 +78,12 @@ export function transportError(error: unknown, what: string, timeoutMs: number, 
     const cause = CERTIFICATE_CAUSES[code] ?? 'the server\'s certificate is not signed by a CA this machine trusts'
     return new TransportError('certificate', `${what} failed: ${cause} (${code})`, 'for a private CA, point NODE_EXTRA_CA_CERTS at its PEM file; otherwise fix the server\'s certificate', false)
   }
+  // undici's words when the proxy refuses the CONNECT tunnel (407: it wants credentials).
+  const tunnel = /Proxy response \((\d{3})\)/.exec(String((error as Error)?.message))
+  if (tunnel) {
+    const why = tunnel[1] === '407' ? ' (proxy authentication required)' : ''
+    return new TransportError('network', `${what} failed: the proxy answered HTTP ${tunnel[1]}${why} to its CONNECT`, 'check HTTPS_PROXY (and the credentials in it) and NO_PROXY', false)
+  }
   if (TIMEOUT_CODES.has(code)) {
     return new TransportError('timeout', `no answer from ${what.replace(/^\S+ /, '')}${during} within ${timeoutMs / 1000} s (${code})`, 'the server is slow or hanging; raise --timeout or retry later', true)
   }

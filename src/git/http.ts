@@ -1,8 +1,9 @@
 /**
  * The HTTP client under pinbot's smart-HTTP exchanges (smart-http.ts, the token check),
  * on undici, behaving like git's own:
- * - proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case; CONNECT for https), via
- *   undici's EnvHttpProxyAgent; one keep-alive dispatcher per client, shared by every repo;
+ * - proxies from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY (either case; CONNECT for
+ *   https; https direct when only an http proxy is set, as curl), via undici's
+ *   EnvHttpProxyAgent; one keep-alive dispatcher per client, shared by every repo;
  * - `User-Agent: pinbot/VERSION`; `Authorization` sent up front, only to the origins the
  *   token is for (`tokenOrigins`) and never to an origin a redirect leads to;
  * - redirects as git's `http.followRedirects=initial`: followed on a repo's first request
@@ -10,17 +11,19 @@
  *   new base (`movedTo` names it);
  * - reads (GET, upload-pack POST) retried on 502/503/504, resets and timeouts, with
  *   jittered exponential backoff honouring Retry-After up to a cap; a push never is (429,
- *   "slow down", is fleet/pacing.ts's: it pauses the whole origin);
+ *   "slow down", is fleet/pacing.ts's, which pauses the whole origin; a one-repo client
+ *   retries it as a 503: `retryTooManyRequests`);
  * - an idle timeout per request and, for a repo's requests (`scopedHttp`), its deadline
  *   signal and its log; every failure typed (http-errors.ts).
  */
 import { readFileSync } from 'node:fs'
 import { STATUS_CODES } from 'node:http'
 import { createRequire } from 'node:module'
-import type { Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentType } from 'undici'
+import type { Agent as AgentType, Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentType } from 'undici'
 import { PinbotError } from '../errors.js'
 import { registerSecret } from '../redact.js'
 import { isTransient, transportError } from './http-errors.js'
+import { serverText } from './server-text.js'
 
 export interface GitHttpRequest {
   url: string
@@ -69,6 +72,11 @@ export interface HttpClientOptions {
   retries?: number
   /** First backoff delay in milliseconds (default 250; doubled per attempt, jittered). */
   retryDelayMs?: number
+  /**
+   * Retry a read answered 429 too, honouring Retry-After (capped): for a client of one repo.
+   * A fleet's client leaves 429 to its pacing (fleet/pacing.ts), which pauses the whole origin.
+   */
+  retryTooManyRequests?: boolean
   /** Called once per request sent (redirect hops and retries included), for counting and progress. */
   onRequest?: (req: { method: string; url: string }) => void
 }
@@ -122,13 +130,16 @@ export const USER_AGENT = `pinbot/${packageVersion()}`
  * these 60-80 ms, node:http 10-20 ms). As the index does, the API goes on the dispatcher
  * prototype: the proxy agent's CONNECT uses it.
  */
-let proxyAgentClass: typeof EnvHttpProxyAgentType | undefined
-/** Loaded at the first client, not at start: a run that ends on bad input never needs it. */
-function envHttpProxyAgent(): typeof EnvHttpProxyAgentType {
-  if (proxyAgentClass) return proxyAgentClass
+let dispatcherClasses: { EnvHttpProxyAgent: typeof EnvHttpProxyAgentType; Agent: typeof AgentType } | undefined
+/** Loaded at the first client, not at start: a run that ends on bad input never needs them. */
+function undiciDispatchers(): NonNullable<typeof dispatcherClasses> {
+  if (dispatcherClasses) return dispatcherClasses
   const undiciModule = createRequire(import.meta.url)
   Object.assign((undiciModule('undici/lib/dispatcher/dispatcher.js') as { prototype: object }).prototype, undiciModule('undici/lib/api/index.js'))
-  return (proxyAgentClass = undiciModule('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentType)
+  return (dispatcherClasses = {
+    EnvHttpProxyAgent: undiciModule('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentType,
+    Agent: undiciModule('undici/lib/dispatcher/agent.js') as typeof AgentType,
+  })
 }
 
 function basicAuthHeader(token: string, user = DEFAULT_TOKEN_USER): string {
@@ -180,7 +191,8 @@ async function prefetch(body: AsyncIterableIterator<Uint8Array>, max: number): P
   })()
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Wait `ms`, or less: the signal's abort rejects with its reason and clears the timer. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
     const timer = setTimeout(() => {
@@ -226,20 +238,21 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const retries = options.retries ?? DEFAULT_HTTP_RETRIES
   const retryDelayMs = options.retryDelayMs ?? 250
+  const retryStatuses = options.retryTooManyRequests ? new Set([...RETRY_STATUSES, 429]) : RETRY_STATUSES
   const auth = options.token ? basicAuthHeader(options.token, options.tokenUser) : undefined
   if (options.token) registerSecret(options.token)
   if (auth) registerSecret(auth.slice('Basic '.length))
   const tokenOrigins = options.tokenOrigins && new Set(options.tokenOrigins.map((origin) => new URL(origin).origin))
-  // The proxy settings are read once, as curl does; undici would read the environment at every request.
+  // The proxy settings are read once, as curl does (ALL_PROXY for either scheme when its own is
+  // unset); undici would read the environment at every request.
   const env = process.env
-  const EnvHttpProxyAgent = envHttpProxyAgent()
-  const dispatcher = new EnvHttpProxyAgent({
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    httpProxy: env.http_proxy ?? env.HTTP_PROXY,
-    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY,
-    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
-  })
+  const httpProxy = env.http_proxy ?? env.HTTP_PROXY ?? env.all_proxy ?? env.ALL_PROXY
+  const httpsProxy = env.https_proxy ?? env.HTTPS_PROXY ?? env.all_proxy ?? env.ALL_PROXY
+  const { EnvHttpProxyAgent, Agent } = undiciDispatchers()
+  const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs }
+  const dispatcher = new EnvHttpProxyAgent({ ...timeouts, httpProxy, httpsProxy, noProxy: env.no_proxy ?? env.NO_PROXY ?? '' })
+  // With only an http proxy set, undici sends https through it too; curl and git go direct.
+  const httpsDirect = httpProxy && !httpsProxy ? new Agent(timeouts) : undefined
   /** Repo bases moved by a redirect of their first request: old base -> new base. */
   const moved = new Map<string, string>()
 
@@ -258,7 +271,7 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
     const authorization = authFor(url, requested)
     options.onRequest?.({ method, url: displayUrl(url) })
     try {
-      return await dispatcher.request({
+      return await (url.protocol === 'https:' && httpsDirect ? httpsDirect : dispatcher).request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: method as Dispatcher.HttpMethod,
@@ -272,11 +285,15 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
     }
   }
 
-  /** The first request of a repo: redirects followed, bounded, never to plain http; the new base remembered. */
-  async function sendInitial(requested: URL, method: string, headers: Record<string, string>, scope: RequestScope) {
+  /**
+   * The first request of a repo: redirects followed, bounded, never to plain http; the new
+   * base remembered. The token goes only where the caller asked (`asked`, before any
+   * earlier redirect's new base), so never to an origin a redirect led to.
+   */
+  async function sendInitial(requested: URL, asked: URL, method: string, headers: Record<string, string>, scope: RequestScope) {
     let url = requested
     for (let hop = 0; ; hop++) {
-      const res = await sendOnce(url, requested, method, headers, undefined, scope)
+      const res = await sendOnce(url, asked, method, headers, undefined, scope)
       const location = res.headers.location
       if (!REDIRECT_STATUSES.has(res.statusCode) || typeof location !== 'string') {
         const from = infoRefsBase(requested)
@@ -285,7 +302,8 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
         return { res, url }
       }
       await res.body.dump().catch(() => {})
-      const next = new URL(location, url)
+      const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined
+      if (!next) throw redirectError(requested, `a redirect (HTTP ${res.statusCode}) to ${serverText(location, 120)}, which is not a URL`)
       if (hop + 1 > MAX_REDIRECTS) throw redirectError(requested, `more than ${MAX_REDIRECTS} redirects`)
       if (url.protocol === 'https:' && next.protocol !== 'https:') throw redirectError(requested, `a redirect from https to ${displayUrl(next)}, refused`)
       if (!infoRefsBase(next)) throw redirectError(requested, `a redirect to ${displayUrl(next)}, which is not a git repository URL`)
@@ -309,7 +327,7 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
       let delay: number | undefined
       try {
         const { res, url } = initial
-          ? await sendInitial(target, method, headers, scope)
+          ? await sendInitial(target, requested, method, headers, scope)
           : { res: await sendOnce(target, requested, method, headers, body, scope), url: target }
         // Named only when an error says it: a URL rebuilt for every answer costs more than the answer's parse.
         const what = () => `${method} ${displayUrl(url)}`
@@ -323,7 +341,7 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
           body: payload,
         })
         if (!isRead) return answer(typedBody(res.body, what, scope))
-        if (RETRY_STATUSES.has(res.statusCode) && attempt <= retries) {
+        if (retryStatuses.has(res.statusCode) && attempt <= retries) {
           await res.body.dump().catch(() => {})
           failure = `HTTP ${res.statusCode}`
           delay = retryAfterMs(responseHeaders['retry-after'])
@@ -359,6 +377,7 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
     movedTo: (repoUrl) => moved.get(normalizeRepoUrl(repoUrl)),
     destroy() {
       dispatcher.destroy().catch(() => {})
+      httpsDirect?.destroy().catch(() => {})
     },
   }
 }

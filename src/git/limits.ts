@@ -48,7 +48,7 @@ function parseSize(text: string): number | undefined {
   if (!match) return undefined
   const unit = match[2].toLowerCase()[0] ?? 'b'
   const bytes = Math.round(Number(match[1]) * ({ b: 1, k: 1024, m: MiB, g: MiB * 1024 }[unit] ?? 1))
-  return bytes > 0 ? bytes : undefined
+  return bytes >= 1 && Number.isSafeInteger(bytes) ? bytes : undefined
 }
 
 /** `--limit NAME=SIZE` values over the defaults; bad input is a UsageError (exit 2). */
@@ -57,7 +57,7 @@ export function parseLimits(values: readonly string[] = []): Limits {
   for (const value of values) {
     const [name, size] = value.split('=', 2) as [string, string | undefined]
     const bytes = size === undefined ? undefined : parseSize(size)
-    if (!(name in DEFAULT_LIMITS) || bytes === undefined) {
+    if (!Object.hasOwn(DEFAULT_LIMITS, name) || bytes === undefined) {
       throw new UsageError('invalid-limit', `--limit expects NAME=SIZE with NAME one of ${Object.keys(DEFAULT_LIMITS).join(', ')}, got "${value}"`, {
         hint: 'for example --limit pack=2GB --limit object=1GB',
       })

@@ -224,7 +224,7 @@ export class MemoryRepo {
   }
 
   /**
-   * The root tree of `commit` with the file at `path` set to `content` (a regular file).
+   * The root tree of `commit` with the file at `path` set to `content` (a regular file, executable if it was).
    * Only the trees on the path are rewritten, each by splicing in its one changed entry:
    * every other entry (name, mode, order) keeps its exact bytes. Refuses (`bad-tree`)
    * when any tree of the commit is one git's fsck counts as an error: the bot's signed
@@ -239,8 +239,8 @@ export class MemoryRepo {
       if (rest.length > 0 && existing && existing.type !== 'tree') {
         throw new PinbotError('path-conflict', `cannot write ${path}: ${quotedName(name)} is a file, not a directory`, { hint: 'check the pin file path' })
       }
-      // git writes a tree's mode as 40000.
-      const entry = rest.length === 0 ? { mode: '100644', oid: blob, type: 'blob' as const } : { mode: '40000', oid: rewrite(existing?.oid, rest), type: 'tree' as const }
+      // git writes a tree's mode as 40000; an executable file stays executable, as git keeps it on an edit.
+      const entry = rest.length === 0 ? { mode: existing?.mode === '100755' ? '100755' : '100644', oid: blob, type: 'blob' as const } : { mode: '40000', oid: rewrite(existing?.oid, rest), type: 'tree' as const }
       return this.write('tree', treeWithEntry(tree ? this.object(tree, 'tree') : Buffer.alloc(0), name, entry))
     }
     return rewrite(root, path.split('/').map((segment) => Buffer.from(segment)))
@@ -300,8 +300,10 @@ export class MemoryRepo {
       )
     } catch (error) {
       const cause = error as PinbotError
-      if (cause.code !== 'network' && cause.code !== 'timeout') throw cause
-      throw new RemoteError(cause.code, `${cause.message}; the push was sent and may or may not have landed`, {
+      // A gateway's 502, 503 or 504 may come after the push landed behind it, as a lost answer may.
+      const gateway = cause instanceof RemoteError && (cause.status === 502 || cause.status === 503 || cause.status === 504)
+      if (cause.code !== 'network' && cause.code !== 'timeout' && !gateway) throw cause
+      throw new RemoteError(cause.code as 'network' | 'timeout' | 'http', `${cause.message}; the push was sent and may or may not have landed`, {
         hint: 'run again: a repo that got the pin reports unchanged',
         outcomeUnknown: true,
         cause,

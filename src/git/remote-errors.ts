@@ -16,12 +16,15 @@ export class RemoteError extends PinbotError {
   readonly race: boolean
   /** A push whose answer was lost: it may have landed. Re-read the tip before deciding anything. */
   readonly outcomeUnknown: boolean
+  /** The HTTP status that ended the exchange, when a status did. */
+  readonly status?: number
 
-  constructor(code: RemoteErrorCode, message: string, options: { hint: string; race?: boolean; outcomeUnknown?: boolean; cause?: unknown }) {
+  constructor(code: RemoteErrorCode, message: string, options: { hint: string; race?: boolean; outcomeUnknown?: boolean; status?: number; cause?: unknown }) {
     super(code, message, { hint: options.hint, cause: options.cause })
     this.name = 'RemoteError'
     this.race = options.race ?? false
     this.outcomeUnknown = options.outcomeUnknown ?? false
+    if (options.status !== undefined) this.status = options.status
   }
 }
 
@@ -111,7 +114,7 @@ export function httpStatusError(status: number, statusMessage: string, body: Uin
     case 404:
       return new RemoteError('not-found', `repository not found (${what})`, { hint: HINTS['not-found'], cause })
     default:
-      return new RemoteError('http', `unexpected answer from the forge (${what})`, { hint: HINTS.http, cause })
+      return new RemoteError('http', `unexpected answer from the forge (${what})`, { hint: HINTS.http, status, cause })
   }
 }
 

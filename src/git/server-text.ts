@@ -8,20 +8,10 @@
  * length is capped.
  */
 
+import { printableLine } from '../printable.js'
+
 /** Longest server text quoted in a message, in characters (before escaping). */
 export const MAX_SERVER_TEXT = 300
-
-// C0 controls, DEL, C1 controls, and the Unicode format characters that reorder or hide
-// text (bidi embeddings, overrides and isolates, zero-width joiners, BOM).
-const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g
-
-function escape(char: string): string {
-  const code = char.codePointAt(0)!
-  if (char === '\n') return '\\n'
-  if (char === '\r') return '\\r'
-  if (char === '\t') return '\\t'
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`
-}
 
 /**
  * A server's bytes or string as one printable line: decoded as UTF-8 (invalid bytes show
@@ -32,7 +22,7 @@ export function serverText(raw: string | Uint8Array, max = MAX_SERVER_TEXT): str
   const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8')
   const chars = [...text.slice(0, max * 2)]
   const cut = chars.length > max || text.length > max * 2 ? `${chars.slice(0, max).join('')}…` : text
-  return cut.replace(UNSAFE, escape).replace(/^(\s*):/, (_match, space: string) => `${space}\\x3a`)
+  return printableLine(cut).replace(/^(\s*):/, (_match, space: string) => `${space}\\x3a`)
 }
 
 /** A name from a server (a tree entry's, a ref's) quoted for a message: bytes kept visible, never decoded lossily. */

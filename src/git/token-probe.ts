@@ -6,7 +6,8 @@
  * read there). Pushes wait until every origin has answered, so a rejected token (401) or
  * one that cannot push (403) stops the run before anything was pushed anywhere (exit 2).
  * An origin whose check could not finish (timeout, network, 5xx) gets no push: its repos
- * fail with that reason. A 404 is about one repo: the origin's next repo is asked.
+ * fail with that reason. A 404 is about one repo: the origin's next repo is asked, as it is
+ * when a repo redirects to another origin (the token is never sent there).
  */
 import { PinbotError, UsageError, toPinbotError } from '../errors.js'
 import { scopedHttp, type HttpClient } from './http.js'
@@ -43,14 +44,21 @@ async function checkOrigin(origin: string, urls: readonly string[], options: Tok
   for (const url of urls.slice(0, CANDIDATES_PER_ORIGIN)) {
     const probe = `${url.replace(/\/+$/, '')}/info/refs?service=git-receive-pack`
     let status: number
+    let movedTo: string | undefined
     try {
       const response = await scopedHttp(options.http, { signal: AbortSignal.timeout(options.deadlineMs) }).request({ url: probe })
       await response.body.return?.()
       status = response.statusCode
+      // Moved to another origin, which never sees the token: its answer says nothing of the token here.
+      if (new URL(response.url).origin !== origin) movedTo = new URL(response.url).origin
     } catch (error) {
       const cause = toPinbotError(error)
       const why = cause.name === 'TimeoutError' ? `no answer within ${options.deadlineMs / 1000} s` : cause.message
       return { confirmed: false, reason: new PinbotError(cause.code === 'internal' ? 'timeout' : cause.code, `the token check at ${origin} did not finish (${why}): nothing is pushed there`, { hint: cause.hint ?? 'retry later' }) }
+    }
+    if (movedTo) {
+      last = `${redactUrl(url)} moved to ${movedTo}`
+      continue
     }
     if (status === 200) return { confirmed: true }
     if (status === 401) {

@@ -124,11 +124,11 @@ function utf8At(name: Buffer, at: number): { code: number; length: number } | un
 }
 
 /**
- * Whether HFS+ (macOS) reads `name` as `.git`, as git's is_hfs_dotgit decides: the name
- * is `.git` in any case once the code points HFS+ ignores are dropped. Bytes that are not
- * UTF-8 end the name there, as in git (`.git` followed by them counts).
+ * Whether HFS+ (macOS) reads `name` as `.WORD` (`word` in lower case), as git's is_hfs_dot*
+ * decide: the name is `.WORD` in any case once the code points HFS+ ignores are dropped.
+ * Bytes that are not UTF-8 end the name there, as in git (`.git` followed by them counts).
  */
-function isHfsDotgit(name: Buffer): boolean {
+function isHfsDot(name: Buffer, word: string): boolean {
   let at = 0
   const next = (): number => {
     for (;;) {
@@ -139,7 +139,7 @@ function isHfsDotgit(name: Buffer): boolean {
     }
   }
   if (next() !== 0x2e) return false
-  for (const letter of [0x67, 0x69, 0x74]) if ((next() | 0x20) !== letter) return false
+  for (let i = 0; i < word.length; i++) if ((next() | 0x20) !== word.charCodeAt(i)) return false
   return next() === 0
 }
 
@@ -162,13 +162,51 @@ function isNtfsDotgit(name: Buffer): boolean {
   return true
 }
 
+/**
+ * Whether NTFS (Windows) reads `name` as `.WORD`, as git's is_ntfs_dot_generic decides:
+ * `.WORD` in any case, its 8.3 short name (the first six letters, `~1` to `~4`) or the
+ * fall-back short name (`shortPrefix`, then `~` and digits), then only dots and spaces up
+ * to the end or a `:`.
+ */
+function isNtfsDot(name: Buffer, word: string, shortPrefix: string): boolean {
+  const lower = (i: number) => (name[i] ?? 0) | 0x20
+  const onlyDotsAndSpaces = (from: number) => {
+    for (let at = from; at < name.length; at++) {
+      if (name[at] === 0x3a) return true
+      if (name[at] !== 0x2e && name[at] !== 0x20) return false
+    }
+    return true
+  }
+  const matches = (from: number, text: string) => [...text].every((char, i) => lower(from + i) === char.charCodeAt(0))
+  if (name[0] === 0x2e && matches(1, word)) return onlyDotsAndSpaces(word.length + 1)
+  if (matches(0, word.slice(0, 6)) && name[6] === 0x7e && name[7] >= 0x31 && name[7] <= 0x34) return onlyDotsAndSpaces(8)
+  let sawTilde = false
+  for (let i = 0; i < 8; i++) {
+    const byte = name[i]
+    if (byte === undefined) return false
+    if (sawTilde) {
+      if (byte < 0x30 || byte > 0x39) return false
+    } else if (byte === 0x7e) {
+      i++
+      if (!(name[i] >= 0x31 && name[i] <= 0x39)) return false
+      sawTilde = true
+    } else if (i >= 6 || byte & 0x80 || (byte | 0x20) !== shortPrefix.charCodeAt(i)) return false
+  }
+  return onlyDotsAndSpaces(8)
+}
+
+/** Whether `name` reads as `.gitmodules` on some file system: a symlink there is an fsck error (gitmodulesSymlink). */
+function isDotGitmodules(name: Buffer): boolean {
+  return isHfsDot(name, 'gitmodules') || isNtfsDot(name, 'gitmodules', 'gi7eba')
+}
+
 /** How `name` reads as `.git` ("" when it is `.git` in some case), or undefined when it does not. */
 function dotgitSpelling(name: Buffer): string | undefined {
   // Every such spelling starts with ".", "g", "G" or a code point HFS+ ignores (U+200C and up: a lead byte of 0xe2 or more).
   const first = name[0]
   if (first !== 0x2e && (first | 0x20) !== 0x67 && first < 0xe2) return undefined
   if (name.toString('latin1').toLowerCase() === '.git') return ''
-  if (isHfsDotgit(name)) return ', which macOS (HFS+) reads as ".git"'
+  if (isHfsDot(name, 'git')) return ', which macOS (HFS+) reads as ".git"'
   if (isNtfsDotgit(name)) return ', which Windows (NTFS) reads as ".git"'
   return undefined
 }
@@ -195,6 +233,7 @@ export function checkTree(content: Uint8Array, describe: (name: Buffer) => strin
     if (text === '..') throw new BadTreeError('hasDotdot', 'has an entry named ".."')
     const dotgit = dotgitSpelling(name)
     if (dotgit !== undefined) throw new BadTreeError('hasDotgit', `has an entry named ${describe(name)}${dotgit}`)
+    if ((Number.parseInt(entry.mode, 8) & S_IFMT) === 0o120000 && isDotGitmodules(name)) throw new BadTreeError('gitmodulesSymlink', `has a symbolic link named ${describe(name)}, which git reads as .gitmodules`)
     if (seen.has(text)) throw new BadTreeError('duplicateEntries', `has two entries named ${describe(name)}`)
     seen.add(text)
     const previous = entries[i - 1]

@@ -17,7 +17,7 @@
  */
 import type { ForgeAuth } from '../git/auth.js'
 import { UsageError } from '../errors.js'
-import { createHttpClient, type HttpClient } from '../git/http.js'
+import { createHttpClient, scopedHttp, type HttpClient } from '../git/http.js'
 import type { BotIdentity } from '../identity/commit-message.js'
 import { MemoryRepo } from '../git/memory-repo.js'
 import type { Limits } from '../git/limits.js'
@@ -96,8 +96,9 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
   const log = (line: string) => options.onLog?.(redact(line))
   const ownHttp = options.http
     ? undefined
-    : createHttpClient({ token: options.auth?.token, tokenUser: options.auth?.tokenUser, timeoutMs: options.timeoutMs, onRequest: options.onRequest })
-  const http = options.http ?? ownHttp!
+    : createHttpClient({ token: options.auth?.token, tokenUser: options.auth?.tokenUser, timeoutMs: options.timeoutMs, onRequest: options.onRequest, retryTooManyRequests: true })
+  // Its own client's retries go to this repo's log, as a cascade's do.
+  const http = options.http ?? scopedHttp(ownHttp!, { log })
   let branch = options.branch
   let attempts = 0
   const result = (fields: Omit<PinResult, 'repo' | 'branch' | 'attempts' | 'durationMs'>): PinResult => {

@@ -6,6 +6,7 @@
  * is escaped as the runner parses it and redacted before it is written.
  */
 import { appendFileSync } from 'node:fs'
+import { printableLine, printableText } from '../printable.js'
 import { redact } from '../redact.js'
 
 type Env = Record<string, string | undefined>
@@ -46,14 +47,14 @@ export function errorAnnotation(annotation: Annotation): string {
     ...(file === undefined ? [] : [`file=${escapeProperty(file)}`]),
     ...(line === undefined ? [] : [`line=${line}`]),
     ...(col === undefined ? [] : [`col=${col}`]),
-    `title=${escapeProperty(redact(annotation.title))}`,
+    `title=${printableLine(escapeProperty(redact(annotation.title)))}`,
   ]
-  return `::error ${properties.join(',')}::${escapeData(redact(annotation.message))}`
+  return `::error ${properties.join(',')}::${printableLine(escapeData(redact(annotation.message)))}`
 }
 
 /** `text` folded into a collapsible `::group::` of the Actions log (first line as its title). */
 export function actionsGroup(title: string, body: string): string {
-  return `::group::${escapeData(title)}\n${body}${body.endsWith('\n') || body === '' ? '' : '\n'}::endgroup::\n`
+  return `::group::${printableLine(escapeData(title))}\n${printableText(body)}${body.endsWith('\n') || body === '' ? '' : '\n'}::endgroup::\n`
 }
 
 export type Outputs = Record<string, string | number | boolean | null | undefined>
@@ -77,7 +78,7 @@ export function setOutputs(outputs: Outputs, env: Env = process.env): void {
 
 /** Append `markdown` (redacted) to the step summary, when the runner provides one. */
 export function appendStepSummary(markdown: string, env: Env = process.env): void {
-  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, redact(markdown))
+  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, redact(printableText(markdown)))
 }
 
 /** What a command tells the Actions runner at the end of a run (also one that ended early). */
@@ -113,7 +114,7 @@ export function errorReport(command: string, error: { code: string; message: str
 
 /** Text safe inside a GitHub-flavoured Markdown table cell. */
 export function markdownCell(text: string): string {
-  return text.replace(/[\\`*_[\]|<>#&]/g, (char) => (char === '&' ? '&amp;' : `\\${char}`)).replace(/\r?\n|\r/g, '<br>')
+  return printableLine(text.replace(/[\\`*_[\]|<>#&]/g, (char) => (char === '&' ? '&amp;' : `\\${char}`)).replace(/\r?\n|\r/g, '<br>'))
 }
 
 /** A Markdown table's lines: the headers (our own words, not escaped), the rule, then each row's cells (escaped unless marked as Markdown). */

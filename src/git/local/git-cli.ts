@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { PinbotError, UsageError } from '../../errors.js'
+import { redact } from '../../redact.js'
 
 export interface GitOutput {
   code: number
@@ -12,10 +13,21 @@ export interface GitOutput {
   stderr: string
 }
 
-/** Run git in `cwd` with the caller's environment; resolves whatever the exit code. */
+/**
+ * The caller's environment without pinbot's own settings and secrets (PINBOT_TOKEN, the
+ * signing key and passphrase, a token under another name): git needs none of them, and
+ * Node's debug log (NODE_DEBUG=child_process) prints a child's whole environment.
+ */
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('PINBOT_') && (value === undefined || redact(value) === value)) env[name] = value
+  return env
+}
+
+/** Run git in `cwd` with the caller's environment (secrets left out); resolves whatever the exit code. */
 export function runGit(args: string[], cwd: string): Promise<GitOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('git', args, { cwd, env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (d: Buffer) => out.push(d))

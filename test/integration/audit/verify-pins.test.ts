@@ -297,8 +297,9 @@ describe('pinbot verify-pins', () => {
       [['--max-depth', '0'], 'max-depth'],
       [['--concurrency', '0'], 'concurrency'],
       [['--only', 'acme/unknown'], 'not in the manifest'],
-      [['--timeout', 'soon'], '--timeout expects a positive number'],
-      [['--repo-timeout', '0'], '--repo-timeout expects a positive number'],
+      [['--timeout', 'soon'], '--timeout expects a number of seconds from 0.001'],
+      [['--repo-timeout', '0'], '--repo-timeout expects a number of seconds from 0.001'],
+      [['--repo-timeout', '0.0001'], '--repo-timeout expects a number of seconds from 0.001'],
     ]
     // The table in one process (cli-batch.mjs); the manifest case below as its own process.
     const results = await runCliMany(cases.map(([args]) => ({ args: ['verify-pins', '--manifest', manifest, ...args], env: { PINBOT_TOKEN: forge.tokens.readOnly } })))

@@ -93,8 +93,11 @@ function hostileRepos(): Record<string, { url: string; code: string }> {
 
 describe('a cascade with hostile repos', () => {
   it('fails each hostile repo with its own code, within bounded memory, and updates every honest repo', async () => {
-    const honest = ['acme/honest-1', 'acme/honest-2', 'acme/honest-3']
+    const honest = ['acme/honest-1', 'acme/honest-2', 'acme/honest-3', 'acme/odd-branch']
     for (const name of honest) await forge.createRepo(name, { files: { '.runtime-version': '0.1.0\n', 'README.md': 'hi\n' } })
+    // A default branch git accepts, whose name is a terminal's CSI, a right-to-left override and a zero-width space.
+    const oddBranch = 'main\u009b2J\u202ex\u200b'
+    await forge.git('acme/odd-branch', ['branch', '-m', 'main', oddBranch])
     const evil = hostileRepos()
     const manifest = path.join(work.dir, 'hostile.json')
     // The honest repos first: the token check goes to the first repo.
@@ -115,10 +118,12 @@ describe('a cascade with hostile repos', () => {
 
     // The server's words are data: no escape sequence, and no output line that starts a workflow command but pinbot's own.
     const stepSummary = await readFile(summary, 'utf8')
+    expect(report.results.find((r) => r.repo === 'acme/odd-branch')).toMatchObject({ branch: oddBranch })
+    expect(run.stderr).toContain('acme/odd-branch (main\\x9b2J\\u{202e}x\\u{200b})')
     for (const text of [run.stdout, run.stderr, stepSummary]) {
-      expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/)
+      expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f]/)
       // pinbot's own: an annotation titled by the command, and a log group named by the manifest's repo.
-      const own = /^(::error title=pinbot cascade|::group::\[\d+\/\d+\] (evil|acme)\/[\w-]+( \(main\))?: [a-z]+( \([a-z-]+\))?$|::endgroup::$)/
+      const own = /^(::error title=pinbot cascade|::group::\[\d+\/\d+\] (evil|acme)\/[\w-]+( \(main[^)]*\))?: [a-z]+( \([a-z-]+\))?$|::endgroup::$)/
       for (const line of text.split(/\r?\n|\r/)) expect(line.trimStart().startsWith('::') && !own.test(line), line).toBe(false)
     }
     expect(outcome('evil/err-line')?.error?.message).toContain('\\x1b[31mred')

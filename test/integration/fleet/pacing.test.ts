@@ -105,6 +105,19 @@ describe('pacing', () => {
     expect(sent.filter((s) => s.at >= firstAnswer + 1990).length).toBeGreaterThanOrEqual(3)
   })
 
+  it("ends a request's wait for a paused origin when its repo's deadline aborts it", { timeout: 30_000 }, async () => {
+    await forge.createRepo('slowed/deadline')
+    // Every read of this repo: "slow down, 100 s" (within the 120 s waited out at most).
+    forge.inject({ kind: 'status', status: 429, headers: { 'retry-after': '100' }, repo: 'slowed/deadline', service: 'git-upload-pack' })
+    const http = createHttpClient({ token: forge.tokens.readWrite })
+    const paced = pacedHttpClient(http, {})
+    const deadline = AbortSignal.timeout(500)
+    const read = paced.request({ url: `${forge.repoUrl('slowed/deadline')}/info/refs?service=git-upload-pack`, scope: { signal: deadline } })
+    await expect(read).rejects.toMatchObject({ name: 'TimeoutError' })
+    forge.clearFaults()
+    http.destroy()
+  })
+
   it('knows which answers ask to slow down, and for how long', () => {
     const now = Date.parse('2026-11-30T00:00:00Z')
     expect(slowDownMs({ statusCode: 429, headers: { 'retry-after': '2' } })).toBe(2000)

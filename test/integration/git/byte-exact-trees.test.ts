@@ -48,7 +48,8 @@ async function craftTemplate(name: string, legacy: boolean): Promise<{ tip: stri
   const inner = await forge.writeObject(name, 'tree', row(legacy ? '100664' : '100644', 'old.txt', text))
   const entries: [string, string | Buffer, string][] = [
     ['100644', '.runtime', text],
-    ['100644', '.runtime-version', pinBlob],
+    // An executable pin file stays executable, as git keeps the mode of a file it edits.
+    [legacy ? '100755' : '100644', '.runtime-version', pinBlob],
     ['100644', '.runtime-version-notes', text],
     ['40000', '.runtime-version.d', inner],
     ['100644', Buffer.from('caf\xe9.txt', 'latin1'), text],
@@ -67,7 +68,7 @@ async function craftTemplate(name: string, legacy: boolean): Promise<{ tip: stri
 
 describe('byte-exact trees', () => {
   for (const legacy of [false, true]) {
-    it(`pins a template of odd names and modes${legacy ? ' (zero-padded 040000, legacy 100664)' : ''}: only the pin file changes, fsck finds nothing new`, async () => {
+    it(`pins a template of odd names and modes${legacy ? ' (zero-padded 040000, legacy 100664, an executable pin file)' : ''}: only the pin file changes, fsck finds nothing new`, async () => {
       const name = `acme/bytes-${++n}`
       const { tip, tree } = await craftTemplate(name, legacy)
       const before = await fsckKinds(forge.repoPath(name))
@@ -97,6 +98,7 @@ describe('byte-exact trees', () => {
     ['a name with "/"', (oid) => Buffer.concat([row('100644', '.runtime-version', oid), row('100644', 'a/b', oid)])],
     ['an empty name', (oid) => Buffer.concat([row('100644', '', oid), row('100644', '.runtime-version', oid)])],
     ['a name macOS reads as .git', (oid) => Buffer.concat([row('100644', '.g\u200cit', oid), row('100644', '.runtime-version', oid)])],
+    ['a symbolic link named .gitmodules', (oid) => Buffer.concat([row('120000', '.gitmodules', oid), row('100644', '.runtime-version', oid)])],
     ['a name Windows reads as .git', (oid) => Buffer.concat([row('100644', '.runtime-version', oid), row('100644', 'GIT~1', oid)])],
   ]
   for (const [what, tree] of broken) {

@@ -60,11 +60,33 @@ describe('HTTP transport', () => {
     expect(result).toMatchObject({ outcome: 'failed', reason: 'auth', movedTo: other.repoUrl('acme/moved') })
   })
 
+  it('never sends the token to the new origin, also when a lost push answer makes the repo read again there', async () => {
+    // v1 only: the re-read starts with a GET of info/refs, a repo's first request, sent to the new base.
+    await other.createRepo('acme/moved-again', { public: true, noProtocolV2: true })
+    forge.inject({ kind: 'redirect', repo: 'acme/away-again', location: other.repoUrl('acme/moved-again') })
+    other.inject({ kind: 'drop', repo: 'acme/moved-again', service: 'git-receive-pack', method: 'POST' })
+    const { result, log } = await pin(forge.repoUrl('acme/away-again'))
+    forge.clearFaults()
+    other.clearFaults()
+    expect(log.join('\n')).toMatch(/may or may not have landed: re-reading/)
+    expect(other.requestsFor('acme/moved-again').filter((r) => r.method === 'GET').length).toBeGreaterThan(1)
+    expect(other.requestsFor('acme/moved-again').every((r) => !r.auth)).toBe(true)
+    expect(result.outcome).toBe('failed')
+  })
+
   it('refuses a redirect loop after a bounded number of hops', async () => {
     forge.inject({ kind: 'redirect', repo: 'acme/loop', location: forge.repoUrl('acme/loop') })
     const { result } = await pin(forge.repoUrl('acme/loop'))
     forge.clearFaults()
     expect(result).toMatchObject({ outcome: 'failed', reason: 'redirect', error: { message: expect.stringContaining('more than 5 redirects') } })
+  })
+
+  it('fails a repo whose redirect names no URL with a redirect error that quotes it', async () => {
+    forge.inject({ kind: 'redirect', repo: 'acme/bad-location', location: 'http://[bad' })
+    const { result } = await pin(forge.repoUrl('acme/bad-location'))
+    forge.clearFaults()
+    expect(result).toMatchObject({ outcome: 'failed', reason: 'redirect', error: { message: expect.stringContaining('which is not a URL') } })
+    expect(result.error?.message).toContain('http://[bad')
   })
 
   it('retries a read after 502 and 503 (honouring Retry-After), each attempt in the repo log', async () => {
@@ -83,13 +105,28 @@ describe('HTTP transport', () => {
     expect(Number(/in (\d+) ms/.exec(retries[1])![1])).toBeGreaterThanOrEqual(1000)
   })
 
-  it('never resends a push answered 502; a push whose answer is lost is re-read and found landed', async () => {
-    await forge.createRepo('acme/push-502')
-    forge.inject({ kind: 'status', status: 502, repo: 'acme/push-502', service: 'git-receive-pack', method: 'POST' })
-    const refused = await pin(forge.repoUrl('acme/push-502'))
+  it('pin --remote retries a read answered 429, honouring Retry-After (a one-repo client has no origin-wide pacing)', async () => {
+    await forge.createRepo('acme/slow-down')
+    forge.inject({ kind: 'status', status: 429, headers: { 'retry-after': '1' }, repo: 'acme/slow-down', service: 'git-upload-pack', method: 'POST', nth: 1 })
+    const log: string[] = []
+    const result = await pinRemote({ repo: resolveRepo(forge.repoUrl('acme/slow-down')), version: '0.2.0', auth: { token: forge.tokens.readWrite }, identity, message: 'chore: pin {version}', onLog: (line) => log.push(line) })
     forge.clearFaults()
-    expect(refused.result).toMatchObject({ outcome: 'failed', reason: 'http' })
-    expect(forge.requestsFor('acme/push-502', 'git-receive-pack')).toHaveLength(1)
+    expect(result.outcome).toBe('updated')
+    expect(log.filter((line) => line.includes('; retry '))).toEqual([expect.stringMatching(/HTTP 429; retry 1 of 3 in \d{4,} ms/)])
+  })
+
+  it('never resends a push blindly: after a gateway 502 or a lost answer the tip is read again, and the push sent again only if it had not landed', async () => {
+    await forge.createRepo('acme/push-502')
+    // The gateway answered 502 and the push never reached git: the re-read finds the old tip.
+    forge.inject({ kind: 'status', status: 502, repo: 'acme/push-502', service: 'git-receive-pack', method: 'POST', nth: 1 })
+    const gateway = await pin(forge.repoUrl('acme/push-502'))
+    forge.clearFaults()
+    expect(gateway.result).toMatchObject({ outcome: 'updated', attempts: 2 })
+    expect(gateway.log.join('\n')).toMatch(/HTTP 502[^\n]*may or may not have landed: re-reading/)
+    const sequence = forge.requestsFor('acme/push-502').map((r) => `${r.method} ${r.service}`)
+    expect(sequence.filter((r) => r === 'POST git-receive-pack')).toHaveLength(2)
+    expect(sequence.lastIndexOf('POST git-upload-pack')).toBeGreaterThan(sequence.indexOf('POST git-receive-pack'))
+    expect((await forge.history('acme/push-502'))[0]).toBe(gateway.result.commit)
 
     await forge.createRepo('acme/push-cut')
     forge.inject({ kind: 'cut', repo: 'acme/push-cut', service: 'git-receive-pack', method: 'POST' })

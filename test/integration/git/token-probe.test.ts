@@ -45,6 +45,21 @@ describe('checkToken', () => {
     await expect(check(forge.tokens.readOnly, ['acme/api']).verdict).rejects.toMatchObject({ code: 'forbidden', exit: 2 })
   })
 
+  it('asks the next repo when one moved to another origin, which never sees the token: its 401 says nothing of the token here', async () => {
+    const other = await Forge.start()
+    try {
+      await other.createRepo('acme/moved')
+      forge.inject({ kind: 'redirect', repo: 'acme/renamed-away', location: other.repoUrl('acme/moved') })
+      const { verdict, beforePush } = check(forge.tokens.readWrite, ['acme/renamed-away', 'acme/api'])
+      await verdict
+      await beforePush(forge.repoUrl('acme/api'))
+      expect(other.requests.every((r) => !r.auth)).toBe(true)
+      expect(forge.requestsFor('acme/api').map((r) => [r.method, r.service, r.auth])).toEqual([['GET', 'git-receive-pack', true]])
+    } finally {
+      await other.stop()
+    }
+  })
+
   it('asks the next repo after a 404; an origin that cannot confirm gets no push, the verdict stands', async () => {
     const missing = check(forge.tokens.readWrite, ['acme/missing', 'acme/api'])
     await missing.verdict

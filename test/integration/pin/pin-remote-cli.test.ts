@@ -125,6 +125,8 @@ describe('pinbot pin --remote', () => {
       [['pin', 'v0.2.0', '--remote', url], env()],
       [['pin', '0.2.0', '--remote', url.replace('http://', `http://bot:${SENTINEL}@`)], env()],
       [['pin', '0.2.0', '--remote', url, '--timeout', 'soon'], env()],
+      // Under a millisecond: 0 ms would switch the idle timeout off.
+      [['pin', '0.2.0', '--remote', url, '--timeout', '0.0004'], env()],
       [['pin', '0.2.0', '--remote', url, '--token-env', 'UNSET_FOR_TEST'], env()],
       [['pin', '0.2.0', '--remote', url], { PINBOT_TOKEN: forge.tokens.readWrite }],
       [['pin', '0.2.0', '--remote', url, '--retries', '-1'], env()],
@@ -132,6 +134,9 @@ describe('pinbot pin --remote', () => {
       [['pin', '0.2.0', '--remote', url, '--branch', '../../x'], env()],
       [['pin', '0.2.0', '--remote', url, '--branch=-x'], env()],
       [['pin', '0.2.0', '--remote', url, '--limit', 'pack=lots'], env()],
+      [['pin', '0.2.0', '--remote', url, '--limit', 'toString=1MB'], env()],
+      [['pin', '0.2.0', '--remote', url, '--limit', 'pack=0.4'], env()],
+      [['pin', '0.2.0', '--remote', url, '--limit', 'pack=99999999999999999999GB'], env()],
     ]
     // The table in one process; the case with a password in the URL also as its own process, as a user runs it.
     const results = await runCliMany(cases.map(([args, e]) => ({ args, env: e })))

@@ -135,6 +135,14 @@ describe('parseCommit', () => {
     })
   })
 
+  it('reads names that git fsck accepts though a regex dot would not: carriage return, line and paragraph separators', () => {
+    const name = 'Jane\r::error::x\u2028Doe\u2029'
+    const text = `tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor ${name} <j\u2028@example.com> 1700000000 +0000\ncommitter ${name} <j@example.com> 1700000000 +0000\n\nm\n`
+    const commit = parseCommit(Buffer.from(text))
+    expect(commit.author).toMatchObject({ name, email: 'j\u2028@example.com', timestamp: 1700000000 })
+    expect(commit.committer.name).toBe(name)
+  })
+
   it('takes the first of a repeated header and only the parents right after the tree, as git does', () => {
     const text =
       'tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 1111111111111111111111111111111111111111\n' +

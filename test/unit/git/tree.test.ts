@@ -177,6 +177,29 @@ describe('checkTree: names macOS (HFS+) and Windows (NTFS) read as .git, judged 
     })
   }
 
+  const gitmodules: [string, string][] = [
+    ['the name itself, any case', '.GitModules'],
+    ['HFS+ ignores a zero-width joiner', '.gitmod\u200dules'],
+    ['NTFS short name', 'GITMOD~1'],
+    ['NTFS fall-back short name', 'gi7eba~9'],
+    ['NTFS drops trailing dots and spaces', '.gitmodules .'],
+  ]
+  for (const [why, name] of gitmodules) {
+    it(`refuses a symbolic link named ${JSON.stringify(name)} (${why}) as gitmodulesSymlink, and so does git fsck`, async () => {
+      const tree = row('120000', name)
+      expect(() => check(tree)).toThrow(expect.objectContaining({ check: 'gitmodulesSymlink', message: expect.stringContaining('reads as .gitmodules') }))
+      const verdict = await fsck(tree)
+      expect(verdict.code).not.toBe(0)
+      expect(verdict.stderr + verdict.stdout).toContain('gitmodulesSymlink')
+    })
+  }
+
+  it('accepts a .gitmodules file and symbolic links with near-miss names, as git fsck does', async () => {
+    const tree = Buffer.concat([row('100644', '.gitmodules'), row('120000', '.gitmodules-x'), row('120000', 'gitmodules'), row('120000', 'gitmod~5')])
+    expect(() => check(tree)).not.toThrow()
+    expect(await fsck(tree)).toMatchObject({ code: 0 })
+  })
+
   it('accepts the near misses, as git fsck does', async () => {
     const names = ['.\u0147it', '.\u200bgit', '.g it', '.git-hooks', '.git.x', '.gitignore', 'git~1x', 'git~2', Buffer.from('.g\xffit', 'latin1')]
     const tree = Buffer.concat(names.map((name) => Buffer.from(name)).sort(Buffer.compare).map((name) => row('100644', name)))
