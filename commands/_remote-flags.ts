@@ -33,7 +33,7 @@ export function limitFlag(options: { dependsOn?: string[] } = {}) {
     helpValue: 'NAME=SIZE',
     description: `size cap on what a server sends; a repo over one fails (defaults: ${Object.entries(DEFAULT_LIMITS)
       .map(([name, bytes]) => `${name}=${formatSize(bytes).replace(' ', '')}`)
-      .join(', ')}: the ref advertisement, a fetch's pack and all it inflates to, one object)`,
+      .join(', ')}: the ref advertisement, a fetch's pack and all it inflates to, one object, one tree)`,
   })
 }
 

@@ -101,9 +101,11 @@ Exit 0 when no repo failed; 1 when any failed, after printing the command that r
     const client = createHttpClient({ token: auth.token, tokenUser: auth.tokenUser, timeoutMs, tokenOrigins: [...tokenOrigins] })
     // The token check (one request per origin) overlaps the first repos' reads; no push is
     // sent before every origin answered, so a refused token ends the run (exit 2) with
-    // nothing pushed anywhere, and an origin that could not confirm it gets no push.
+    // nothing pushed anywhere, and an origin that could not confirm it gets no push. Each
+    // origin's check has half a repo's deadline: the other origins' repos, waiting for it,
+    // keep the other half to push.
     const tokenCheck = auth.token && repos.length
-      ? checkToken({ urls: repos.map((repo) => repo.url), http: client, tokenOrigins, tokenSource: auth.tokenEnv, deadlineMs: repoDeadlineMs })
+      ? checkToken({ urls: repos.map((repo) => repo.url), http: client, tokenOrigins, tokenSource: auth.tokenEnv, deadlineMs: repoDeadlineMs / 2 })
       : undefined
     const [{ pinRemote }, { remotePinJson }] = await Promise.all([import('../src/pin/remote-pin.js'), import('./_pin-remote.js')])
 

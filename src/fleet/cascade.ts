@@ -5,6 +5,7 @@
  * lines buffered and handed over whole when it finishes (never interleaved), and the
  * guarantee that a repo whose pin throws still ends as a `failed` result.
  */
+import { PinbotError } from '../errors.js'
 import type { ManifestRepo } from './manifest.js'
 import { PIN_OUTCOMES, pinFailure, type PinOutcome, type PinResult } from '../pin/pin-result.js'
 import { runPool } from './pool.js'
@@ -65,9 +66,14 @@ export interface CascadeReport {
 }
 
 /** A pin that threw instead of returning a result: still one `failed` outcome. */
-function thrownResult(repo: ManifestRepo, error: unknown, durationMs: number): PinResult {
+/** A repo ended by its deadline or an interrupt; `pushing`: the push it had sent and not heard back from. */
+function thrownResult(repo: ManifestRepo, error: unknown, durationMs: number, pushing?: { branch: string; commit: string }): PinResult {
   const failure = pinFailure(error)
-  return { repo: repo.name, branch: repo.branch ?? '', outcome: 'failed', reason: failure.code, attempts: 1, error: failure, durationMs }
+  if (!pushing) return { repo: repo.name, branch: repo.branch ?? '', outcome: 'failed', reason: failure.code, attempts: 1, error: failure, durationMs }
+  const unknown = new PinbotError(failure.code, `${failure.message}, after the push of ${pushing.commit.slice(0, 7)} to ${pushing.branch} was sent: it may or may not have landed`, {
+    hint: 're-run the command: a repo that got the pin reports unchanged',
+  })
+  return { repo: repo.name, branch: pushing.branch, outcome: 'failed', reason: failure.code, attempts: 1, commit: pushing.commit, error: pinFailure(unknown), durationMs }
 }
 
 export function countOutcomes(results: readonly PinResult[]): CascadeCounts {
@@ -97,13 +103,20 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeReport
     onEvent?.({ type: 'start', repo, index, total })
     const log: string[] = []
     let result: PinResult
+    // A push on its way when the deadline or an interrupt ends the repo may have landed: say so.
+    let pushing: { branch: string; commit: string } | undefined
     try {
       // Reports and --only use the manifest's name for the repo, whatever pinOne calls it.
-      const onPhase = (phase: PinPhase) => onEvent?.({ type: 'phase', repo, index, phase })
+      const onPhase = (phase: PinPhase) => {
+        // Kept through the re-read after a lost answer; a new commit or a lost race ends it.
+        if (phase.phase === 'pushing') pushing = { branch: phase.branch, commit: phase.commit }
+        else if (phase.phase !== 'reading') pushing = undefined
+        onEvent?.({ type: 'phase', repo, index, phase })
+      }
       const pinned = await withinRepoDeadline(repoTimeoutMs, options.abort, (signal) => pinOne(repo, (line) => log.push(redact(line)), signal, onPhase))
       result = { ...pinned, repo: repo.name }
     } catch (error) {
-      result = thrownResult(repo, error, Date.now() - startedAt[index])
+      result = thrownResult(repo, error, Date.now() - startedAt[index], pushing)
     }
     await preflightPassed()
     results[index] = result

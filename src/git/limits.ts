@@ -4,7 +4,7 @@
  * are generous for honest templates (a 150 MB file passes); `--limit NAME=SIZE` (flags
  * shared by the remote commands) adjusts them. Exceeding one fails that repo with a code
  * naming the limit (`advertisement-too-large`, `pack-too-large`, `object-too-large`,
- * `delta-chain-too-deep`).
+ * `tree-too-large`, `delta-chain-too-deep`).
  */
 import { PinbotError, UsageError } from '../errors.js'
 
@@ -15,13 +15,15 @@ export interface Limits {
   pack: number
   /** Bytes of one object, inflated or made by a delta. */
   object: number
+  /** Bytes of one tree object: parsing costs memory and time per entry (about 60 bytes each), so trees have a cap of their own. */
+  tree: number
 }
 
 export type LimitName = keyof Limits
 
 const MiB = 1024 * 1024
 
-export const DEFAULT_LIMITS: Readonly<Limits> = { advertisement: 32 * MiB, pack: 1024 * MiB, object: 512 * MiB }
+export const DEFAULT_LIMITS: Readonly<Limits> = { advertisement: 32 * MiB, pack: 1024 * MiB, object: 512 * MiB, tree: 8 * MiB }
 
 /** Longest delta chain in a pack: git itself never writes one deeper than 4095 (pack.depth's maximum). */
 export const MAX_DELTA_DEPTH = 4095
@@ -33,6 +35,7 @@ const WHAT: Record<LimitName, string> = {
   advertisement: 'the ref advertisement',
   pack: 'the pack',
   object: 'an object',
+  tree: 'a tree',
 }
 
 /** A size as people write it: 1.5GB, 64MB, 512KiB, 1000 (bytes); powers of 1024 either way. */

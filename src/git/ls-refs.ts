@@ -71,8 +71,11 @@ export function parseLsRefs(body: Uint8Array): RefList {
     const text = line.toString().replace(/\n$/, '')
     if (text.startsWith('ERR ')) throw new ServerRefusalError(text.slice('ERR '.length))
     const [oid, name, ...attributes] = text.split(' ')
-    if (!name || !(OID.test(oid) || oid === 'unborn')) throw new MalformedAnswerError(`not an ls-refs line: ${serverText(text, 80)}`)
-    const target = attributes.find((attribute) => attribute.startsWith('symref-target:'))
+    // A ref name holds no NUL or control character (git check-ref-format): such a line is not git's.
+    if (!name || !(OID.test(oid) || oid === 'unborn') || /[\x00-\x1f\x7f]/.test(name)) throw new MalformedAnswerError(`not an ls-refs line: ${serverText(text, 80)}`)
+    const targets = attributes.filter((attribute) => attribute.startsWith('symref-target:'))
+    if (targets.length > 1) throw new MalformedAnswerError(`two symref targets in one ls-refs line: ${serverText(text, 80)}`)
+    const target = targets[0]
     if (target) list.symrefs.set(name, target.slice('symref-target:'.length))
     if (oid !== 'unborn') list.refs.set(name, oid)
   }

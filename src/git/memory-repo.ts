@@ -14,7 +14,7 @@ import { resolveHead } from './default-branch.js'
 import { PinbotError } from '../errors.js'
 import { parseCommit, serializeCommit, signCommit, type Commit } from './git-objects.js'
 import type { HttpClient } from './http.js'
-import { objectId, readPack, writePack, type GitObject, type ObjectType } from './pack-file.js'
+import { SLICE_MS, objectId, readPack, writePack, type GitObject, type ObjectType } from './pack-file.js'
 import { parsePushReport, receivePackRequest, refusalOf, type PushReport } from './receive-pack.js'
 import { RemoteError, malformedAnswerError, pushRefusedError, type ErrorContext } from './remote-errors.js'
 import type { Signer } from '../identity/signing.js'
@@ -22,7 +22,7 @@ import { quotedName, serverText } from './server-text.js'
 import { parseAnswer, readAnswer, smartHttpExchange, smartHttpStream } from './smart-http.js'
 import { BadTreeError, MalformedTreeError, checkTree, parseTree, treeWithEntry, type TreeEntry } from './tree.js'
 import { readUploadPackAnswer, uploadPackRequest } from './upload-pack.js'
-import { DEFAULT_LIMITS, type Limits } from './limits.js'
+import { DEFAULT_LIMITS, LimitExceededError, formatSize, type Limits } from './limits.js'
 import { PARTIAL_FILTER, objectsRequest, readV2Pack, supportsFilter } from './partial-fetch.js'
 import { listRefs } from './remote-refs.js'
 
@@ -145,11 +145,18 @@ export class MemoryRepo {
     return object.content
   }
 
+  /** A tree's bytes, within the tree limit. */
+  private treeObject(oid: string): Buffer {
+    const content = this.object(oid, 'tree')
+    if (content.length > this.limits.tree) throw new LimitExceededError('tree', this.limits.tree, ` (${oid}: ${formatSize(content.length)})`)
+    return content
+  }
+
   private tree(oid: string): TreeEntry[] {
     const parsed = this.parsedTrees.get(oid)
     if (parsed) return parsed
     try {
-      const entries = parseTree(this.object(oid, 'tree'))
+      const entries = parseTree(this.treeObject(oid))
       this.parsedTrees.set(oid, entries)
       return entries
     } catch (error) {
@@ -232,7 +239,7 @@ export class MemoryRepo {
    */
   async treeWithFile(commit: string, path: string, content: Uint8Array): Promise<string> {
     const root = this.parsedCommit(commit).tree
-    this.checkTrees(root)
+    await this.checkTrees(root)
     const blob = this.write('blob', Buffer.from(content))
     const rewrite = (tree: string | undefined, [name, ...rest]: Buffer[]): string => {
       const existing = tree ? this.tree(tree).find((e) => e.name.equals(name)) : undefined
@@ -247,21 +254,30 @@ export class MemoryRepo {
   }
 
   /** Every tree under `root` checked as git's fsck checks trees (each tree once). */
-  private checkTrees(root: string): void {
+  private async checkTrees(root: string): Promise<void> {
     const pending = [root]
     const seen = new Set(pending)
+    // Each tree's parse is let go once checked, and the event loop gets a turn between
+    // trees: a repo of many large trees (within the caps) neither holds them all parsed nor
+    // starves the other repos' requests.
+    let slice = performance.now()
     for (let oid = pending.pop(); oid !== undefined; oid = pending.pop()) {
+      let subtrees: string[]
       try {
-        checkTree(this.object(oid, 'tree'), quotedName)
+        subtrees = checkTree(this.treeObject(oid), quotedName)
       } catch (error) {
         if (!(error instanceof BadTreeError)) throw error
         throw badTree(oid, error.message, error.check)
       }
-      for (const entry of this.tree(oid)) {
-        if (entry.type === 'tree' && !seen.has(entry.oid)) {
-          seen.add(entry.oid)
-          pending.push(entry.oid)
+      for (const subtree of subtrees) {
+        if (!seen.has(subtree)) {
+          seen.add(subtree)
+          pending.push(subtree)
         }
+      }
+      if (performance.now() - slice >= SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve))
+        slice = performance.now()
       }
     }
   }

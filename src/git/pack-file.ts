@@ -58,7 +58,7 @@ export interface PackLimits {
 /** Objects larger than this inflate on the thread pool, as a stream, not on the event loop. */
 const ASYNC_INFLATE = 1 << 20
 /** The longest stretch of parsing before other repos' requests get their turn. */
-const SLICE_MS = 10
+export const SLICE_MS = 10
 /** The most bytes an entry's header takes: type and size (10), then an OFS_DELTA distance (10) or a REF_DELTA base (20). */
 const MAX_ENTRY_HEADER = 30
 /** Bytes handed to zlib at a time when an object streams: fewer trips to the thread pool than git's 8 KB side-band frames. */

@@ -9,7 +9,7 @@
 import { PinbotError, isPinbotError, toPinbotError } from '../errors.js'
 import { serverText } from './server-text.js'
 
-export type RemoteErrorCode = 'auth' | 'forbidden' | 'not-found' | 'rejected' | 'network' | 'timeout' | 'http'
+export type RemoteErrorCode = 'auth' | 'forbidden' | 'not-found' | 'rejected' | 'network' | 'timeout' | 'http' | 'server-refused'
 
 export class RemoteError extends PinbotError {
   /** The push lost a race: the branch moved under it, so re-reading and retrying can succeed. */
@@ -118,9 +118,11 @@ export function httpStatusError(status: number, statusMessage: string, body: Uin
   }
 }
 
-/** upload-pack gave up on a fetch (an `ERR` line or a fatal message): its words say why. */
+/** upload-pack said `ERR` (to the ref listing or the fetch) or sent a fatal side-band message: its words say why. */
 export function fetchRefusedError(message: string): RemoteError {
-  return new RemoteError('http', `the server refused the fetch: ${message}`, { hint: HINTS.http })
+  return new RemoteError('server-refused', `the server refused the request (git said: ${message})`, {
+    hint: "the server's words say why (access, a setting of the repository, a limit on its side); check the repo and its server",
+  })
 }
 
 /**

@@ -22,7 +22,7 @@ export interface TokenCheckOptions {
   tokenOrigins?: ReadonlySet<string>
   /** Where the token came from (an environment variable name), for the hint. */
   tokenSource?: string
-  /** How long one origin's check may take in all. */
+  /** How long one origin's check may take in all (every repo it asks). */
   deadlineMs: number
 }
 
@@ -41,19 +41,21 @@ type OriginAnswer = { confirmed: true } | { confirmed: false; reason: PinbotErro
 async function checkOrigin(origin: string, urls: readonly string[], options: TokenCheckOptions): Promise<OriginAnswer> {
   const tokenHint = `check ${options.tokenSource ?? 'the token'}: it may be expired, revoked, mistyped, or read-only`
   let last = 'no repo answered'
+  // One deadline for the origin's whole check, whichever repos it asks.
+  const signal = AbortSignal.timeout(options.deadlineMs)
   for (const url of urls.slice(0, CANDIDATES_PER_ORIGIN)) {
     const probe = `${url.replace(/\/+$/, '')}/info/refs?service=git-receive-pack`
     let status: number
     let movedTo: string | undefined
     try {
-      const response = await scopedHttp(options.http, { signal: AbortSignal.timeout(options.deadlineMs) }).request({ url: probe })
+      const response = await scopedHttp(options.http, { signal }).request({ url: probe })
       await response.body.return?.()
       status = response.statusCode
       // Moved to another origin, which never sees the token: its answer says nothing of the token here.
       if (new URL(response.url).origin !== origin) movedTo = new URL(response.url).origin
     } catch (error) {
       const cause = toPinbotError(error)
-      const why = cause.name === 'TimeoutError' ? `no answer within ${options.deadlineMs / 1000} s` : cause.message
+      const why = signal.aborted ? `no answer within ${options.deadlineMs / 1000} s` : cause.message
       return { confirmed: false, reason: new PinbotError(cause.code === 'internal' ? 'timeout' : cause.code, `the token check at ${origin} did not finish (${why}): nothing is pushed there`, { hint: cause.hint ?? 'retry later' }) }
     }
     if (movedTo) {

@@ -215,8 +215,8 @@ function isTree(entry: { type: EntryType }): boolean {
   return entry.type === 'tree'
 }
 
-/** Throws BadTreeError when git's fsck would report the tree as an error; names the first problem. */
-export function checkTree(content: Uint8Array, describe: (name: Buffer) => string): void {
+/** Throws BadTreeError when git's fsck would report the tree as an error; names the first problem. Returns the subtrees' ids. */
+export function checkTree(content: Uint8Array, describe: (name: Buffer) => string): string[] {
   let entries: PlacedEntry[]
   try {
     entries = parsePlaced(content)
@@ -241,6 +241,7 @@ export function checkTree(content: Uint8Array, describe: (name: Buffer) => strin
       throw new BadTreeError('treeNotSorted', `is not sorted: ${describe(previous.name)} comes before ${describe(name)}`)
     }
   }
+  return entries.filter(isTree).map((entry) => entry.oid)
 }
 
 /**

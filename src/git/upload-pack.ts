@@ -54,7 +54,9 @@ export function parseRefAdvertisement(body: Uint8Array): RefAdvertisement {
       for (const capability of capabilities.split(' ').filter(Boolean)) {
         advertised.capabilities.add(capability)
         if (capability.startsWith('symref=')) {
-          const [from, to] = capability.slice('symref='.length).split(':')
+          // Everything after the first colon is the target, as git reads it (`refs/heads/x:y` is no branch).
+          const [from, ...rest] = capability.slice('symref='.length).split(':')
+          const to = rest.join(':')
           advertised.symrefs.set(from, to)
         }
         if (capability.startsWith('object-format=') && capability !== 'object-format=sha1') {

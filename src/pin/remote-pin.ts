@@ -16,7 +16,7 @@
  * `onLog` (the caller buffers and attributes them), never to the console.
  */
 import type { ForgeAuth } from '../git/auth.js'
-import { UsageError } from '../errors.js'
+import { PinbotError, UsageError } from '../errors.js'
 import { createHttpClient, scopedHttp, type HttpClient } from '../git/http.js'
 import type { BotIdentity } from '../identity/commit-message.js'
 import { MemoryRepo } from '../git/memory-repo.js'
@@ -72,7 +72,16 @@ export interface PinRemoteOptions {
   onRequest?: (req: { method: string; url: string }) => void
 }
 
-export type PinPhase = { phase: 'reading' | 'signing' | 'pushing' } | { phase: 'retrying'; delayMs: number }
+/** A 401 or 403 from the origin a redirect led to, which never saw the token (http.ts): say that, not "check the token". */
+function movedAwayError(error: unknown, url: string, movedTo: string | undefined): unknown {
+  const code = (error as PinbotError | undefined)?.code
+  if (!movedTo || (code !== 'auth' && code !== 'forbidden') || new URL(movedTo).origin === new URL(url).origin) return error
+  return new PinbotError(code, `${(error as Error).message}: the repo moved to ${movedTo}, another origin, where the token is not sent`, {
+    hint: 'update the manifest (or --remote) to the new URL; if the token is for that origin, name it in "tokenOrigins"',
+  })
+}
+
+export type PinPhase = { phase: 'reading' | 'signing' } | { phase: 'pushing'; branch: string; commit: string } | { phase: 'retrying'; delayMs: number }
 
 export const DEFAULT_RETRIES = 3
 
@@ -161,7 +170,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
       }
       await options.beforePush?.()
       try {
-        options.onPhase?.({ phase: 'pushing' })
+        options.onPhase?.({ phase: 'pushing', branch, commit })
         await memory.push(branch, tip, commit)
         log(`pushed ${commit.slice(0, 7)} (${change}) to ${branch}`)
         return updated()
@@ -185,7 +194,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
       }
     }
   } catch (error) {
-    const failure = pinFailure(error)
+    const failure = pinFailure(movedAwayError(error, repo.url, http.movedTo?.(repo.url)))
     log(`failed: ${failure.message}`)
     return result({ outcome: 'failed', reason: failure.code, error: failure })
   } finally {

@@ -35,6 +35,18 @@ interface Report {
 const pushes = (f: Forge, repo?: string) => f.requests.filter((r) => r.method === 'POST' && r.service === 'git-receive-pack' && (!repo || r.repo === repo))
 
 describe('cascade on a hostile network', () => {
+  it('says a push may have landed when the repo deadline ends it while the answer drips, and names the commit', async () => {
+    await forge.createRepo('drip/push')
+    // git receives the push and updates the branch; its answer then comes a byte every second.
+    forge.inject({ kind: 'drip', dripMs: 1000, repo: 'drip/push', service: 'git-receive-pack', method: 'POST' })
+    const file = await manifest({ forge: forge.url, repos: ['drip/push'] })
+    const run = await runCli(['cascade', '--manifest', file, '--version', '0.2.0', '--repo-timeout', '3', '--json', ...author], { env: { PINBOT_TOKEN: forge.tokens.readWrite } })
+    forge.clearFaults()
+    const result = json<Report>(run).results[0] as Report['results'][number] & { commit?: string; branch?: string }
+    expect(result).toMatchObject({ outcome: 'failed', reason: 'timeout', branch: 'main', error: { message: expect.stringMatching(/repo deadline \(3 s\), after the push of [0-9a-f]{7} to main was sent: it may or may not have landed/) } })
+    expect((await forge.history('drip/push'))[0]).toBe(result.commit)
+  })
+
   it('fails a repo whose server drips its answer at the repo deadline, while the others are pinned and reported', async () => {
     const names = ['drip/slow', 'drip/a', 'drip/b']
     await Promise.all(names.map((name) => forge.createRepo(name)))

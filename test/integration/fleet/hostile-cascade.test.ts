@@ -64,7 +64,7 @@ function hostileRepos(): Record<string, { url: string; code: string }> {
     },
     'evil/err-line': {
       url: hostile.serve('evil/err-line', { advertisement: { body: Buffer.concat([pktLine('# service=git-upload-pack\n'), FLUSH, pktLine(`ERR ${INJECTED}`)]) } }),
-      code: 'http',
+      code: 'server-refused',
     },
     'evil/push-refusal': {
       url: hostile.serve('evil/push-refusal', {

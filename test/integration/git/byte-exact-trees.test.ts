@@ -90,6 +90,14 @@ describe('byte-exact trees', () => {
     })
   }
 
+  it('fails a repo whose tree is over the tree limit with tree-too-large, and pushes nothing', async () => {
+    const name = `acme/bytes-${++n}`
+    const { tip, tree } = await craftTemplate(name, false)
+    const result = await pinRemote({ repo: forge.repoUrl(name), version: '0.2.0', auth: resolveAuth({ env: { PINBOT_TOKEN: forge.tokens.readWrite } }), identity: BOT, message: 'pin', limits: { tree: tree.length - 1 } })
+    expect(result).toMatchObject({ outcome: 'failed', reason: 'tree-too-large', error: { message: expect.stringContaining('exceeds the tree limit') } })
+    expect(await forge.git(name, ['rev-parse', 'main'])).toBe(tip)
+  })
+
   const broken: [string, (oid: string) => Buffer][] = [
     ['.git', (oid) => Buffer.concat([row('40000', '.GIT', oid), row('100644', '.runtime-version', oid)])],
     ['..', (oid) => Buffer.concat([row('100644', '..', oid), row('100644', '.runtime-version', oid)])],

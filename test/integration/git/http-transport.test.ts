@@ -57,7 +57,13 @@ describe('HTTP transport', () => {
     expect(other.requestsFor('acme/moved').length).toBeGreaterThan(0)
     expect(other.requestsFor('acme/moved').every((r) => !r.auth)).toBe(true)
     // Read anonymously; the push, without the token, is refused honestly.
-    expect(result).toMatchObject({ outcome: 'failed', reason: 'auth', movedTo: other.repoUrl('acme/moved') })
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      reason: 'auth',
+      movedTo: other.repoUrl('acme/moved'),
+      // Not "check the token": it never went there.
+      error: { message: expect.stringContaining(`the repo moved to ${other.repoUrl('acme/moved')}, another origin, where the token is not sent`), hint: expect.stringContaining('update the manifest') },
+    })
   })
 
   it('never sends the token to the new origin, also when a lost push answer makes the repo read again there', async () => {

@@ -211,7 +211,7 @@ describe('hostile protocol v2 answers', () => {
       huge: { code: 'advertisement-too-large' },
       escape: { code: 'invalid-default-branch' },
       sha256: { code: 'unsupported-object-format' },
-      refused: { code: 'http', message: expect.stringContaining('\\x1b[31mgo away\\n::error::x') },
+      refused: { code: 'server-refused', message: expect.stringContaining('\\x1b[31mgo away\\n::error::x') },
       garbled: { code: 'malformed-answer' },
       cut: { code: 'malformed-answer' },
     })

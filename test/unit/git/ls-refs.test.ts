@@ -100,3 +100,14 @@ describe('lsRefsRequest and parseLsRefs', () => {
     expect(() => parseLsRefs(Buffer.concat([pktLine('ERR \x1b[31mdenied\n')]))).toThrow(new ServerRefusalError('\x1b[31mdenied'))
   })
 })
+
+describe('parseLsRefs: lines that are not git', () => {
+  const oid = 'a'.repeat(40)
+  const answer = (...lines: string[]) => Buffer.concat([...lines.map((line) => pktLine(`${line}\n`)), FLUSH])
+  it('refuses a ref name with a NUL or a control character, and a line with two symref targets, as malformed', () => {
+    expect(() => parseLsRefs(answer(`${oid} HEAD\0junk symref-target:refs/heads/main`))).toThrow(MalformedAnswerError)
+    expect(() => parseLsRefs(answer(`${oid} HEAD\x1b[2J symref-target:refs/heads/main`))).toThrow(MalformedAnswerError)
+    expect(() => parseLsRefs(answer(`${oid} HEAD symref-target:refs/heads/main symref-target:refs/heads/../x`))).toThrow(MalformedAnswerError)
+    expect(parseLsRefs(answer(`${oid} HEAD symref-target:refs/heads/main`)).symrefs.get('HEAD')).toBe('refs/heads/main')
+  })
+})

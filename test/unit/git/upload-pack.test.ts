@@ -100,3 +100,11 @@ describe('uploadPackRequest and readUploadPackAnswer', () => {
     await expect(read(Buffer.concat([FLUSH, pktLine('hello\n')]))).rejects.toThrow(MalformedAnswerError)
   })
 })
+
+describe('parseRefAdvertisement: symref capabilities', () => {
+  it('takes everything after the first colon as the target, as git does', () => {
+    const oid = 'a'.repeat(40)
+    const body = Buffer.concat([pktLine('# service=git-upload-pack\n'), FLUSH, pktLine(`${oid} HEAD\0symref=HEAD:refs/heads/main:evil agent=x\n`), FLUSH])
+    expect(parseRefAdvertisement(body).symrefs.get('HEAD')).toBe('refs/heads/main:evil')
+  })
+})
