@@ -1,11 +1,12 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { resolveDefaultBranches } from '../src/fleet/default-branches.js'
+import { DEFAULT_REPO_TIMEOUT_MS } from '../src/fleet/repo-deadline.js'
 import { parseForgeUrl, resolveRepo } from '../src/git/repo-ref.js'
 import { tokenScope } from '../src/git/auth.js'
 import { renderTable } from '../src/report/table.js'
 import { BaseCommand } from './_base.js'
-import { remoteFlags, remoteSettings } from './_remote-flags.js'
+import { remoteFlags, remoteSettings, repoTimeoutFlag, repoTimeoutMs } from './_remote-flags.js'
 
 export default class DefaultBranch extends BaseCommand {
   static override summary = "Show each remote repo's default branch (its HEAD symref)"
@@ -26,6 +27,7 @@ Exits 1 if any repo failed (bad token, no access, missing, empty, unreachable).`
     forge: Flags.string({ helpValue: 'URL', description: 'base URL that OWNER/NAME repos are resolved against' }),
     concurrency: Flags.integer({ min: 1, max: 64, default: 8, description: 'repos queried at once' }),
     ...remoteFlags,
+    ...repoTimeoutFlag(DEFAULT_REPO_TIMEOUT_MS),
   }
 
   async run() {
@@ -34,12 +36,14 @@ Exits 1 if any repo failed (bad token, no access, missing, empty, unreachable).`
     const repos = (argv as string[]).map((text) => resolveRepo(text, forge))
     const remote = remoteSettings(flags)
     const tokenOrigins = tokenScope(forge ? [forge.href] : repos.map((repo) => repo.url), { token: remote.auth.token, allowHttp: flags['allow-token-over-http'] })
-    const results = await resolveDefaultBranches(repos, { ...remote, tokenOrigins: [...tokenOrigins], concurrency: flags.concurrency })
+    const repoDeadlineMs = repoTimeoutMs(flags, DEFAULT_REPO_TIMEOUT_MS)
+    const results = await resolveDefaultBranches(repos, { ...remote, tokenOrigins: [...tokenOrigins], concurrency: flags.concurrency, repoTimeoutMs: repoDeadlineMs })
     const failed = results.filter((r) => 'error' in r)
     if (failed.length) process.exitCode = 1
     if (!this.jsonEnabled()) {
       this.out(renderTable(['REPO', 'DEFAULT BRANCH'], results.map((r) => [r.repo, 'branch' in r ? r.branch : `error (${r.error.code}): ${r.error.message}`])))
       for (const r of failed) if ('error' in r && r.error.hint) this.err(`${r.repo}: ${r.error.hint}`)
+      for (const r of results) if ('movedTo' in r && r.movedTo) this.err(`${r.repo}: moved to ${r.movedTo}: update the manifest (or the URL) to it`)
     }
     return { results }
   }

@@ -62,6 +62,7 @@ const SIGNATURE_WORDS: Record<string, string> = {
 /** Why a repo is not ok, as lines (empty for a repo that passed). */
 export function describeFindings(result: AuditResult, audit: FleetAudit, pinFile: string, signaturesChecked: boolean): string[] {
   const lines: string[] = []
+  if (result.movedTo) lines.push(`moved to ${result.movedTo}: update the manifest to that URL`)
   if (result.error) {
     lines.push(`${result.error.code}: ${result.error.message}`)
     if (result.error.hint) lines.push(`hint: ${result.error.hint}`)
@@ -122,6 +123,7 @@ export function toJsonReport(audit: FleetAudit) {
       skipped: r.skipped,
       consumer: r.consumer,
       error: r.error,
+      ...(r.movedTo && { movedTo: r.movedTo }),
     })),
     counts: audit.counts,
   }

@@ -44,6 +44,8 @@ export interface RepoAudit {
   replacedBotPin: { oid: string; distance: number; version: string | null } | null
   /** Set when the repo is not expected to be pinned, as cascade would skip it. */
   skipped: 'missing-required-file' | null
+  /** The new URL a redirect of the repo's first request led to: the manifest should say it. */
+  movedTo?: string
   /** With a manifest `consumer`: whether the template's build reads the pin (cascade skips it as not-consumed otherwise). */
   consumer: (PinConsumer & { reads: boolean }) | null
   error: { code: string; message: string; hint?: string } | null

@@ -75,6 +75,8 @@ export async function verifyPins(options: VerifyPinsOptions): Promise<FleetAudit
       const audit = await withinRepoDeadline(repoTimeoutMs, options.abort, (signal) => auditRepo(repo, { ...settings, http: scopedHttp(http, { signal }) })).catch((error: unknown) =>
         failedAudit(repo, error),
       )
+      const movedTo = http.movedTo?.(repo.url)
+      if (movedTo) audit.movedTo = movedTo
       options.onAudit?.(audit, index)
       return audit
     })

@@ -260,6 +260,19 @@ describe('pinbot verify-pins', () => {
     expect(forge.requestsFor('acme/library').filter((r) => r.method === 'POST' && !r.protocol)).toHaveLength(1)
   })
 
+  it('names the new URL of a repo whose first request was redirected: update the manifest', async () => {
+    forge.inject({ kind: 'redirect', repo: 'acme/renamed-signed', location: forge.repoUrl('acme/signed') })
+    const moved = path.join(tmp.dir, 'moved.json')
+    await writeFile(moved, JSON.stringify({ forge: forge.url, repos: ['acme/renamed-signed'] }))
+    const [machine, human] = [
+      await runCli(['verify-pins', '--manifest', moved, '--json'], { env: { PINBOT_TOKEN: forge.tokens.readOnly } }),
+      await runCli(['verify-pins', '--manifest', moved], { env: { PINBOT_TOKEN: forge.tokens.readOnly } }),
+    ]
+    forge.clearFaults()
+    expect(json<Report>(machine).results[0]).toMatchObject({ repo: 'acme/renamed-signed', status: 'ok', movedTo: forge.repoUrl('acme/signed') })
+    expect(human.stdout).toContain(`moved to ${forge.repoUrl('acme/signed')}: update the manifest to that URL`)
+  })
+
   it('appends a Markdown summary to GITHUB_STEP_SUMMARY and annotates failures in Actions', async () => {
     const summary = path.join(tmp.dir, 'summary.md')
     await writeFile(summary, '# earlier step\n')

@@ -103,6 +103,32 @@ describe('pinbot default-branch', () => {
     })
   })
 
+  it('gives up on a repo whose server drips its answer at the repo deadline, and reports the others', async () => {
+    await forge.createRepo('acme/dripping')
+    forge.inject({ kind: 'drip', dripMs: 200, repo: 'acme/dripping', service: 'git-upload-pack' })
+    const result = await runCli(['default-branch', 'acme/dripping', 'acme/trunky', '--forge', forge.url, '--repo-timeout', '2', '--json', '--token-env', 'DISPATCH_TOKEN'], {
+      env: { DISPATCH_TOKEN: forge.tokens.readWrite },
+    })
+    forge.clearFaults()
+    expect(result.code).toBe(1)
+    expect(json(result)).toEqual({
+      results: [
+        { repo: 'acme/dripping', error: { code: 'timeout', message: 'not done within the repo deadline (2 s)', hint: expect.any(String) } },
+        { repo: 'acme/trunky', branch: 'trunk' },
+      ],
+    })
+  })
+
+  it('names the new URL of a repo whose first request was redirected, in the JSON and on stderr', async () => {
+    forge.inject({ kind: 'redirect', repo: 'acme/old-trunky', location: forge.repoUrl('acme/trunky') })
+    const args = ['default-branch', 'acme/old-trunky', '--forge', forge.url, '--token-env', 'DISPATCH_TOKEN']
+    const env = { env: { DISPATCH_TOKEN: forge.tokens.readWrite } }
+    const [machine, human] = [await runCli([...args, '--json'], env), await runCli(args, env)]
+    forge.clearFaults()
+    expect(json(machine)).toEqual({ results: [{ repo: 'acme/old-trunky', branch: 'trunk', movedTo: forge.repoUrl('acme/trunky') }] })
+    expect(human.stderr).toContain(`acme/old-trunky: moved to ${forge.repoUrl('acme/trunky')}: update the manifest`)
+  })
+
   it('reports a rejected token as auth, naming its variable, and never shows the token', async () => {
     const token = 'sentinel-TOKEN-0123456789'
     const result = await runCli(['default-branch', 'acme/trunky', '--forge', forge.url, '--json', '--token-env', 'DISPATCH_TOKEN'], {
@@ -135,6 +161,7 @@ describe('pinbot default-branch', () => {
       ['default-branch', 'ssh://git@example.com/acme/x.git'],
       ['default-branch', 'acme/trunky', '--forge', forge.url, '--token-env', 'UNSET_VARIABLE_FOR_TEST'],
       ['default-branch', 'acme/trunky', '--forge', forge.url, '--timeout', '0'],
+      ['default-branch', 'acme/trunky', '--forge', forge.url, '--repo-timeout', '0.0001'],
     ]
     // The table in one process (cli-batch.mjs); the URL with a token in it also as its own process.
     const results = await runCliMany(cases.map((args) => ({ args })))
