@@ -27,6 +27,13 @@ const CERTIFICATE_CAUSES: Record<string, string> = {
   SELF_SIGNED_CERT_IN_CHAIN: 'the server\'s certificate chain ends in a CA this machine does not trust',
 }
 
+/** Where a CA pinbot does not trust is not the problem, the hint says what is. */
+const CERTIFICATE_HINTS: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'renew the server\'s certificate',
+  CERT_NOT_YET_VALID: 'check this machine\'s clock, or the server\'s certificate',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'use the host name the certificate names in the forge URL, or fix the server\'s certificate',
+}
+
 /** Failures before or during an answer that are worth a retry for a read: the next attempt may get through. */
 const TRANSIENT_CODES = new Set([
   'ECONNRESET',
@@ -76,7 +83,7 @@ export function transportError(error: unknown, what: string, timeoutMs: number, 
   const during = phase === 'response' ? ' while reading the response' : ''
   if (CERTIFICATE_CODES.has(code)) {
     const cause = CERTIFICATE_CAUSES[code] ?? 'the server\'s certificate is not signed by a CA this machine trusts'
-    return new TransportError('certificate', `${what} failed: ${cause} (${code})`, 'for a private CA, point NODE_EXTRA_CA_CERTS at its PEM file; otherwise fix the server\'s certificate', false)
+    return new TransportError('certificate', `${what} failed: ${cause} (${code})`, CERTIFICATE_HINTS[code] ?? 'for a private CA, point NODE_EXTRA_CA_CERTS at its PEM file; otherwise fix the server\'s certificate', false)
   }
   // undici's words when the proxy refuses the CONNECT tunnel (407: it wants credentials).
   const tunnel = /Proxy response \((\d{3})\)/.exec(String((error as Error)?.message))

@@ -41,6 +41,8 @@ export interface GitHttpResponse {
   statusMessage: string
   headers: Record<string, string>
   body: AsyncIterableIterator<Uint8Array>
+  /** The client has a token but did not send it here (another origin: `tokenOrigins`, a redirect). */
+  tokenWithheld?: boolean
 }
 
 export interface HttpClient {
@@ -339,6 +341,7 @@ export function createHttpClient(options: HttpClientOptions = {}): SharedHttpCli
           statusMessage: STATUS_CODES[res.statusCode] ?? '',
           headers: responseHeaders,
           body: payload,
+          ...(auth && !authFor(url, requested) && { tokenWithheld: true }),
         })
         if (!isRead) return answer(typedBody(res.body, what, scope))
         if (retryStatuses.has(res.statusCode) && attempt <= retries) {

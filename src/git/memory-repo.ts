@@ -37,7 +37,9 @@ function branchNotFound(branch: string): PinbotError {
 /** An object that is not here, e.g. beyond the fetched depth. */
 class MissingObjectError extends PinbotError {
   constructor(oid: string, type: ObjectType) {
-    super('missing-object', `the ${type} ${oid} was not fetched`)
+    super('missing-object', `the ${type} ${oid} is not among the objects the server sent`, {
+      hint: 'a server should send every object a fetch needs: run git fsck on the server repository',
+    })
   }
 }
 

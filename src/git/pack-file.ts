@@ -225,7 +225,7 @@ export async function readPack(
     const end = at + ready
     const truncated = (): never => {
       // Fewer bytes than the longest header only at the pack's end: anything else is a header longer than git writes.
-      if (ready < MAX_ENTRY_HEADER) throw new CorruptPackError(`truncated pack at byte ${cursor.offset + (at - cursor.at)}`)
+      if (ready < MAX_ENTRY_HEADER) throw new CorruptPackError(`the pack ends at byte ${cursor.offset + (at - cursor.at)}, after ${i} of the ${count} objects its header announces (cut short, or the count is wrong)`)
       throw new CorruptPackError(`overlong object header at byte ${offset}`)
     }
     if (at >= end) truncated()
@@ -249,7 +249,8 @@ export async function readPack(
         distance = (distance + 1) * 128 + (byte & 0x7f)
       }
       deltaBase = offset - distance
-      if (deltaBase < 12 || distance === 0) throw new CorruptPackError(`OFS_DELTA at byte ${offset} points outside the pack, to byte ${deltaBase}`)
+      if (distance === 0) throw new CorruptPackError(`OFS_DELTA at byte ${offset} is its own base`)
+      if (deltaBase < 12) throw new CorruptPackError(`OFS_DELTA at byte ${offset} points outside the pack, to byte ${deltaBase}`)
     } else if (code === REF_DELTA) {
       if (at + 20 > end) truncated()
       deltaBase = buf.toString('hex', at, at + 20)
@@ -306,6 +307,8 @@ function inflateInWindow(cursor: PackCursor, size: number, offset: number): Buff
     inflated = zlib.inflateSync(cursor.rest, { info: true, chunkSize, maxOutputLength: chunkSize }) as unknown as typeof inflated
   } catch (error) {
     if ((error as { code?: string }).code === 'Z_BUF_ERROR') return undefined
+    // Past maxOutputLength: the stream is longer than its header said, not broken zlib.
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new CorruptPackError(`object at byte ${offset} inflates to more than the ${size} bytes its header announces`)
     throw badZlib(error, offset)
   }
   if (inflated.buffer.length !== size) throw inflatesTo(inflated.buffer.length, size, offset)

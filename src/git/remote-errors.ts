@@ -33,6 +33,8 @@ export interface ErrorContext {
   phase: 'read' | 'push'
   /** The environment variable the token came from, named in the auth hint. */
   tokenEnv?: string
+  /** There is a token, but it was not sent to this origin (http.ts). */
+  tokenWithheld?: boolean
 }
 
 /** Server answers that mean "the branch is no longer where you said it was". */
@@ -97,6 +99,13 @@ export function httpStatusError(status: number, statusMessage: string, body: Uin
   const detail = serverDetail(body)
   const what = `HTTP ${status}${statusMessage ? ` ${serverText(statusMessage, 80)}` : ''}${detail ? `: ${detail}` : ''}`
   const tokenEnv = context.tokenEnv ?? 'PINBOT_TOKEN'
+  if ((status === 401 || status === 403) && context.tokenWithheld) {
+    return new RemoteError(status === 401 ? 'auth' : 'forbidden', `${status === 401 ? 'authentication required' : 'access denied'} (${what}); the token is not sent to this origin`, {
+      hint: 'the token goes only to the manifest\'s "forge" and "tokenOrigins" (or --forge): add this origin if the token is for it, or give the repo anonymous access',
+      status,
+      cause,
+    })
+  }
   switch (status) {
     case 401:
       return new RemoteError('auth', `authentication failed (${what})`, {

@@ -35,7 +35,7 @@ export async function smartHttpStream(http: HttpClient, request: GitHttpRequest,
   }
   if (res.statusCode !== 200) {
     const detail = await readUpTo(res.body, MAX_ERROR_BODY).catch(() => undefined)
-    throw httpStatusError(res.statusCode, res.statusMessage, detail?.bytes, context)
+    throw httpStatusError(res.statusCode, res.statusMessage, detail?.bytes, { ...context, tokenWithheld: res.tokenWithheld })
   }
   const type = res.headers['content-type'] ?? ''
   if (!type.startsWith(contentType)) {

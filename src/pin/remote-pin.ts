@@ -76,7 +76,8 @@ export interface PinRemoteOptions {
 function movedAwayError(error: unknown, url: string, movedTo: string | undefined): unknown {
   const code = (error as PinbotError | undefined)?.code
   if (!movedTo || (code !== 'auth' && code !== 'forbidden') || new URL(movedTo).origin === new URL(url).origin) return error
-  return new PinbotError(code, `${(error as Error).message}: the repo moved to ${movedTo}, another origin, where the token is not sent`, {
+  const said = (error as Error).message.replace(/; the token is not sent to this origin$/, '')
+  return new PinbotError(code, `${said}: the repo moved to ${movedTo}, another origin, where the token is not sent`, {
     hint: 'update the manifest (or --remote) to the new URL; if the token is for that origin, name it in "tokenOrigins"',
   })
 }

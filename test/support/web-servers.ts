@@ -52,12 +52,25 @@ async function waitForPort(port: number, child: ChildProcess, what: () => string
   throw new Error(`${what()} did not listen on ${port}`)
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+/** Stop a child; `group`: the whole process group it leads (spawned detached), so that its workers go too. */
+function stopChild(child: ChildProcess, group = false): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    if (group) killGroup(child)
+    return Promise.resolve()
+  }
   return new Promise((resolve) => {
     child.once('close', () => resolve())
-    child.kill('SIGTERM')
+    if (group) killGroup(child)
+    else child.kill('SIGTERM')
   })
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGTERM')
+  } catch {
+    // the group is gone already
+  }
 }
 
 export interface TestCa {
@@ -102,7 +115,8 @@ export async function startGitNginx(options: GitNginxOptions): Promise<GitNginx>
   const dir = await mkdtemp(path.join(tmpdir(), 'pinbot-nginx-'))
   const port = await freePort()
   const socket = path.join(dir, 'fcgiwrap.sock')
-  const fcgiwrap = spawn('fcgiwrap', ['-s', `unix:${socket}`, '-c', '4'], { stdio: ['ignore', 'ignore', 'ignore'] })
+  // Its own process group: fcgiwrap -c 4 forks workers, which outlive a SIGTERM to the parent alone.
+  const fcgiwrap = spawn('fcgiwrap', ['-s', `unix:${socket}`, '-c', '4'], { stdio: ['ignore', 'ignore', 'ignore'], detached: true })
   const execPath = await git(['--exec-path'])
   const hash = (await new Promise<string>((resolve, reject) => {
     const child = spawn('openssl', ['passwd', '-apr1', '-stdin'], { stdio: ['pipe', 'pipe', 'ignore'] })
@@ -131,7 +145,7 @@ http {
   map $http_authorization $has_auth { "" 0; default 1; }
   log_format pinbot '$request_method $request_uri $status $has_auth "$http_user_agent"';
   access_log ${dir}/access.log pinbot;
-  map "$uri?$args" $push_realm { default off; "~/git-receive-pack$" "git"; "~service=git-receive-pack" "git"; }
+  map "$uri?$args" $push_realm { default off; "~/git-receive-pack\\?" "git"; "~service=git-receive-pack" "git"; }
   server {
     listen 127.0.0.1:${port}${options.tls ? ' ssl' : ''};
     ${options.tls ? `ssl_certificate ${options.tls.certFile}; ssl_certificate_key ${options.tls.keyFile};` : ''}
@@ -157,7 +171,7 @@ http {
   try {
     await waitForPort(port, nginx, () => `nginx (${nginxErr})`)
   } catch (error) {
-    await Promise.all([stopChild(nginx), stopChild(fcgiwrap)])
+    await Promise.all([stopChild(nginx), stopChild(fcgiwrap, true)])
     throw error
   }
   return {
@@ -169,7 +183,7 @@ http {
     async stop() {
       // SIGQUIT: nginx's graceful stop, which also removes its pid file; then fcgiwrap.
       await stopChild(nginx)
-      await stopChild(fcgiwrap)
+      await stopChild(fcgiwrap, true)
       await rm(dir, { recursive: true, force: true })
     },
   }

@@ -104,6 +104,8 @@ describe('cascade on a hostile network', () => {
       const run = await runCli(['cascade', '--manifest', file, '--version', '0.2.0', '--json', ...author], { env: { PINBOT_TOKEN: forge.tokens.readWrite } })
       const report = json<Report>(run)
       expect(report.results.map((r) => [r.outcome, r.reason])).toEqual([['updated', null], ['failed', 'auth']])
+      // Honest: the token was not rejected there, it was never sent.
+      expect(report.results[1].error?.message).toMatch(/^authentication required \(HTTP 401[^)]*\); the token is not sent to this origin$/)
       expect(other.requests.length).toBeGreaterThan(0)
       expect(other.requests.every((r) => !r.auth)).toBe(true)
 

@@ -267,7 +267,9 @@ describe('pack files', () => {
     await expect(readPack(rawPack([rawEntry(3, blob, '', 13)]))).rejects.toThrow('object at byte 12 inflates to 12 bytes, not 13')
     await expect(readPack(changed(end - 3, pack[end - 3] ^ 1))).rejects.toThrow(CorruptPackError)
     // A count of one object more than the pack holds, with a checksum that matches.
-    await expect(readPack(rawPack([pack.subarray(12, end)], 6))).rejects.toThrow(`truncated pack at byte ${end}`)
+    await expect(readPack(rawPack([pack.subarray(12, end)], 6))).rejects.toThrow(`the pack ends at byte ${end}, after 5 of the 6 objects its header announces`)
+    // A header that announces fewer bytes than its stream holds.
+    await expect(readPack(rawPack([rawEntry(3, blob, '', 5)]))).rejects.toThrow('object at byte 12 inflates to')
     // And one fewer: the last object is left over.
     await expect(readPack(rawPack([pack.subarray(12, end)], 4))).rejects.toThrow(/^\d+ unexpected bytes after the last object, at byte \d+$/)
   })
