@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs'
 import { Command } from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import { isPinbotError, toPinbotError } from '../src/errors.js'
-import { printableJson, printableText } from '../src/printable.js'
+import { printableJson, printableText } from '../src/report/printable.js'
 import { errorReport, publishToActions, type ActionsReport } from '../src/report/actions.js'
 import { redact, redactDeep } from '../src/redact.js'
 

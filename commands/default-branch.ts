@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { resolveDefaultBranches } from '../src/fleet/default-branches.js'
 import { DEFAULT_REPO_TIMEOUT_MS } from '../src/fleet/repo-deadline.js'
+import { movedNotice } from '../src/git/remote-errors.js'
 import { parseForgeUrl, resolveRepo } from '../src/git/repo-ref.js'
 import { tokenScope } from '../src/git/auth.js'
 import { renderTable } from '../src/report/table.js'
@@ -43,7 +44,7 @@ Exits 1 if any repo failed (bad token, no access, missing, empty, unreachable).`
     if (!this.jsonEnabled()) {
       this.out(renderTable(['REPO', 'DEFAULT BRANCH'], results.map((r) => [r.repo, 'branch' in r ? r.branch : `error (${r.error.code}): ${r.error.message}`])))
       for (const r of failed) if ('error' in r && r.error.hint) this.err(`${r.repo}: ${r.error.hint}`)
-      for (const r of results) if ('movedTo' in r && r.movedTo) this.err(`${r.repo}: moved to ${r.movedTo}: update the manifest (or the URL) to it`)
+      for (const r of results) if ('movedTo' in r && r.movedTo) this.err(`${r.repo}: ${movedNotice(r.movedTo)}`)
     }
     return { results }
   }

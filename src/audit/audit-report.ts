@@ -9,6 +9,7 @@ import { formatProblem } from '../contract/runtime-version.js'
 import { notConsumedMessage } from '../pin/pin-consumer.js'
 import { renderTable } from '../report/table.js'
 import { formatShard, isSharded, type Shard } from '../fleet/shard.js'
+import { movedNotice } from '../git/remote-errors.js'
 
 export const TABLE_HEADERS = ['repo', 'branch', 'version', 'status', 'signature', 'last pin commit', 'age']
 
@@ -62,7 +63,7 @@ const SIGNATURE_WORDS: Record<string, string> = {
 /** Why a repo is not ok, as lines (empty for a repo that passed). */
 export function describeFindings(result: AuditResult, audit: FleetAudit, pinFile: string, signaturesChecked: boolean): string[] {
   const lines: string[] = []
-  if (result.movedTo) lines.push(`moved to ${result.movedTo}: update the manifest to that URL`)
+  if (result.movedTo) lines.push(movedNotice(result.movedTo))
   if (result.error) {
     lines.push(`${result.error.code}: ${result.error.message}`)
     if (result.error.hint) lines.push(`hint: ${result.error.hint}`)

@@ -18,7 +18,7 @@ import type { createLogUpdate } from 'log-update'
 import type { CascadeEvent } from './cascade.js'
 import { formatDuration, renderDoneLine, renderRepoBlock } from './cascade-report.js'
 import { actionsGroup } from '../report/actions.js'
-import { printableLine, printableText } from '../printable.js'
+import { printableLine, printableText } from '../report/printable.js'
 
 export interface ProgressView {
   start(name: string): void

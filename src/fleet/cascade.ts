@@ -65,8 +65,10 @@ export interface CascadeReport {
   counts: CascadeCounts
 }
 
-/** A pin that threw instead of returning a result: still one `failed` outcome. */
-/** A repo ended by its deadline or an interrupt; `pushing`: the push it had sent and not heard back from. */
+/**
+ * A pin that threw instead of returning a result (its deadline, an interrupt): still one
+ * `failed` outcome. `pushing`: the push it had sent and not heard back from.
+ */
 function thrownResult(repo: ManifestRepo, error: unknown, durationMs: number, pushing?: { branch: string; commit: string }): PinResult {
   const failure = pinFailure(error)
   if (!pushing) return { repo: repo.name, branch: repo.branch ?? '', outcome: 'failed', reason: failure.code, attempts: 1, error: failure, durationMs }

@@ -35,7 +35,6 @@ export const MAX_SLOWDOWNS_PER_REQUEST = 3
 /** What GitHub asks of a client told to slow down without a time: wait a minute. */
 const DEFAULT_SLOWDOWN_MS = 60_000
 
-
 const isPush = (req: GitHttpRequest, url: URL) => (req.method ?? 'GET') === 'POST' && url.pathname.endsWith('/git-receive-pack')
 
 /**

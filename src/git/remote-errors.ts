@@ -37,6 +37,14 @@ export interface ErrorContext {
   tokenWithheld?: boolean
 }
 
+/** What an auth failure adds when the token was not sent to the origin that refused. */
+export const TOKEN_WITHHELD = 'the token is not sent to this origin'
+
+/** The line that tells a user a redirect moved a repo. */
+export function movedNotice(movedTo: string): string {
+  return `moved to ${movedTo}: update the manifest to that URL`
+}
+
 /** Server answers that mean "the branch is no longer where you said it was". */
 const RACE = /non-fast-forward|fetch first|failed to update ref|failed to lock|cannot lock ref|stale info|but expected/i
 
@@ -100,7 +108,7 @@ export function httpStatusError(status: number, statusMessage: string, body: Uin
   const what = `HTTP ${status}${statusMessage ? ` ${serverText(statusMessage, 80)}` : ''}${detail ? `: ${detail}` : ''}`
   const tokenEnv = context.tokenEnv ?? 'PINBOT_TOKEN'
   if ((status === 401 || status === 403) && context.tokenWithheld) {
-    return new RemoteError(status === 401 ? 'auth' : 'forbidden', `${status === 401 ? 'authentication required' : 'access denied'} (${what}); the token is not sent to this origin`, {
+    return new RemoteError(status === 401 ? 'auth' : 'forbidden', `${status === 401 ? 'authentication required' : 'access denied'} (${what}); ${TOKEN_WITHHELD}`, {
       hint: 'the token goes only to the manifest\'s "forge" and "tokenOrigins" (or --forge): add this origin if the token is for it, or give the repo anonymous access',
       status,
       cause,

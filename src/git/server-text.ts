@@ -8,7 +8,7 @@
  * length is capped.
  */
 
-import { printableLine } from '../printable.js'
+import { printableLine } from '../report/printable.js'
 
 /** Longest server text quoted in a message, in characters (before escaping). */
 export const MAX_SERVER_TEXT = 300

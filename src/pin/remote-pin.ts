@@ -25,7 +25,7 @@ import { consumesPin, notConsumedMessage, type PinConsumer } from './pin-consume
 import { currentPinOf, decidePin, refusedPinError } from './pin-decision.js'
 import { pinFailure, type PinResult } from './pin-result.js'
 import { redact } from '../redact.js'
-import { RemoteError, isOutcomeUnknown, isRace } from '../git/remote-errors.js'
+import { RemoteError, TOKEN_WITHHELD, isOutcomeUnknown, isRace, movedNotice } from '../git/remote-errors.js'
 import { resolveRepo, type RepoRef } from '../git/repo-ref.js'
 import { checkBranchArg } from '../git/branch-name.js'
 import { PIN_FILE, formatVersion, parseVersionArg } from '../contract/runtime-version.js'
@@ -76,7 +76,7 @@ export interface PinRemoteOptions {
 function movedAwayError(error: unknown, url: string, movedTo: string | undefined): unknown {
   const code = (error as PinbotError | undefined)?.code
   if (!movedTo || (code !== 'auth' && code !== 'forbidden') || new URL(movedTo).origin === new URL(url).origin) return error
-  const said = (error as Error).message.replace(/; the token is not sent to this origin$/, '')
+  const said = (error as Error).message.replace(`; ${TOKEN_WITHHELD}`, '')
   return new PinbotError(code, `${said}: the repo moved to ${movedTo}, another origin, where the token is not sent`, {
     hint: 'update the manifest (or --remote) to the new URL; if the token is for that origin, name it in "tokenOrigins"',
   })
@@ -113,7 +113,7 @@ export async function pinRemote(options: PinRemoteOptions): Promise<PinResult> {
   let attempts = 0
   const result = (fields: Omit<PinResult, 'repo' | 'branch' | 'attempts' | 'durationMs'>): PinResult => {
     const movedTo = http.movedTo?.(repo.url)
-    if (movedTo) log(`the forge moved this repo to ${movedTo}: update the manifest (or --remote) to that URL`)
+    if (movedTo) log(movedNotice(movedTo))
     return { repo: repo.display, branch: branch ?? '', attempts, ...fields, ...(movedTo && { movedTo }), durationMs: Math.round(performance.now() - started) }
   }
   /** A push whose answer was lost, until the tip is read again. */

@@ -6,7 +6,7 @@
  * is escaped as the runner parses it and redacted before it is written.
  */
 import { appendFileSync } from 'node:fs'
-import { printableLine, printableText } from '../printable.js'
+import { printableLine, printableText } from './printable.js'
 import { redact } from '../redact.js'
 
 type Env = Record<string, string | undefined>

@@ -3,8 +3,9 @@
  * ESC and CSI start escape sequences) and the Unicode format characters that reorder or
  * hide text (bidi embeddings, overrides and isolates, zero-width characters, line and
  * paragraph separators, BOM) are shown as visible `\xNN` / `\u{...}` escapes. Server text is
- * escaped where it enters (git/server-text.ts); every output path escapes again, so that a
- * name that is valid to git but hostile to a terminal (a branch, an author) shows as data.
+ * escaped where it enters (git/server-text.ts quotes it with these); every output path
+ * escapes again, so that a name valid to git but hostile to a terminal (a branch, an author)
+ * shows as data.
  */
 
 const UNSAFE_IN_LINE = /[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { branchFromSymref } from '../../src/git/branch-name.js'
-import { printableJson, printableLine, printableText } from '../../src/printable.js'
-import { actionsGroup, errorAnnotation, markdownCell } from '../../src/report/actions.js'
+import { branchFromSymref } from '../../../src/git/branch-name.js'
+import { printableJson, printableLine, printableText } from '../../../src/report/printable.js'
+import { actionsGroup, errorAnnotation, markdownCell } from '../../../src/report/actions.js'
 
 // ESC and CSI (C1, U+009B) start escape sequences; U+202E reverses what follows; U+200B hides.
 const HOSTILE = 'a\x1b[2J\u009b2J\u202eb\u200bc\u2028d\re'
